@@ -1,0 +1,39 @@
+import { z } from "zod";
+
+// The one job contract, shared by web and workers. Payloads carry ids, never data;
+// they are validated before queue.add and again in the worker.
+const id = z.string().min(1).max(64);
+
+export const JOBS = {
+  "budgets.evaluate": { queue: "budgets", payload: z.object({ orgId: id, budgetId: id }) },
+  "budgets.sweep": { queue: "budgets", payload: z.object({}) },
+  "alerts.deliver": { queue: "alerts", payload: z.object({ alertId: id }) },
+  "alerts.credits-sweep": { queue: "alerts", payload: z.object({}) },
+  "alerts.anomaly-sweep": { queue: "alerts", payload: z.object({}) },
+  "enforcement.apply": { queue: "enforcement", payload: z.object({ actionId: id }) },
+  "enforcement.sync-limits": { queue: "enforcement", payload: z.object({ orgId: id, budgetId: id }) },
+  "providers.poll-openrouter": { queue: "providers", payload: z.object({ connectionId: id }) },
+  "providers.poll-openai": { queue: "providers", payload: z.object({ connectionId: id }) },
+  "providers.sweep": { queue: "providers", payload: z.object({}) },
+  "pricing.sync": { queue: "providers", payload: z.object({}) },
+  "usage.fill-costs": { queue: "providers", payload: z.object({ orgId: id }) },
+  "reports.send-scheduled": { queue: "reports", payload: z.object({ scheduleId: id, periodKey: z.string().max(64) }) },
+  "reports.sweep": { queue: "reports", payload: z.object({}) },
+  "usage.retention": { queue: "maintenance", payload: z.object({}) },
+} as const;
+
+export type JobName = keyof typeof JOBS;
+export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]["payload"]>;
+export type QueueName = (typeof JOBS)[JobName]["queue"];
+export const QUEUE_NAMES = [...new Set(Object.values(JOBS).map((j) => j.queue))] as QueueName[];
+
+/** Cron-like schedules, upserted by the worker at start (stable ids, never remove-and-re-add). */
+export const SCHEDULES: { id: string; job: JobName; every?: number; pattern?: string }[] = [
+  { id: "budgets-sweep", job: "budgets.sweep", every: 60_000 },
+  { id: "providers-sweep", job: "providers.sweep", every: 5 * 60_000 },
+  { id: "pricing-sync", job: "pricing.sync", pattern: "17 3 * * *" },
+  { id: "credits-sweep", job: "alerts.credits-sweep", every: 15 * 60_000 },
+  { id: "anomaly-sweep", job: "alerts.anomaly-sweep", pattern: "5 * * * *" },
+  { id: "reports-sweep", job: "reports.sweep", every: 15 * 60_000 },
+  { id: "usage-retention", job: "usage.retention", pattern: "40 2 * * *" },
+];

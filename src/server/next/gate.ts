@@ -1,0 +1,97 @@
+import { NextResponse } from "next/server";
+import { z } from "zod";
+import { AppError, errorBody, unauthorized, zodIssues, type Issue } from "@/server/errors";
+import { requirePermission, resolveTenant, type TenantContext } from "@/server/tenant";
+import type { Permission } from "@/server/rbac";
+import { getSessionUserId } from "./session";
+
+/**
+ * The gates. Every route handler under an org goes through `withTenantRoute`, every
+ * server action through `tenantAction`: session → membership → role → permission, once.
+ * Non-members get 404 (we don't confirm an org exists); members lacking a permission 403.
+ */
+
+export function jsonResponse(body: unknown, init?: ResponseInit): NextResponse {
+  return new NextResponse(JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)), {
+    ...init,
+    headers: { "content-type": "application/json", ...(init?.headers ?? {}) },
+  });
+}
+
+export function errorResponse(e: unknown): NextResponse {
+  if (e instanceof AppError) return jsonResponse(errorBody(e), { status: e.status, headers: e.headers });
+  if (e instanceof z.ZodError) {
+    return jsonResponse({ error: { code: "bad_request", message: "Invalid request", issues: zodIssues(e) } }, { status: 400 });
+  }
+  console.error("[route] unhandled error", e);
+  return jsonResponse({ error: { code: "internal", message: "Internal error" } }, { status: 500 });
+}
+
+type RouteParams = Record<string, string | string[]>;
+type RouteHandler<P extends RouteParams> = (req: Request, ctx: TenantContext, params: P) => Promise<Response | unknown>;
+
+export const TENANT_ROUTE = Symbol.for("tollgate.tenantRoute");
+
+export function withTenantRoute<P extends RouteParams & { org: string }>(permission: Permission, handler: RouteHandler<P>) {
+  const wrapped = async (req: Request, context: { params: Promise<P> }) => {
+    try {
+      const params = await context.params;
+      const userId = await getSessionUserId();
+      if (!userId) throw unauthorized();
+      const ctx = await resolveTenant(userId, params.org);
+      requirePermission(ctx, permission);
+      const result = await handler(req, ctx, params);
+      return result instanceof Response ? result : jsonResponse(result);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  };
+  Object.assign(wrapped, { [TENANT_ROUTE]: { permission } });
+  return wrapped;
+}
+
+export type ActionResult<T> =
+  | { ok: true; data: T }
+  | { ok: false; status: number; error: string; fieldErrors?: Record<string, string> };
+
+export const TENANT_ACTION = Symbol.for("tollgate.tenantAction");
+
+function toFieldErrors(issues: Issue[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const i of issues) out[i.path || "_"] ??= i.message;
+  return out;
+}
+
+/**
+ * Builds a server action `(orgSlug, input) => ActionResult`. The input is parsed with the
+ * same zod schema the form uses, so errors come back keyed by field for inline display.
+ */
+export function tenantAction<S extends z.ZodType, T>(
+  permission: Permission,
+  schema: S,
+  fn: (ctx: TenantContext, input: z.infer<S>) => Promise<T>,
+) {
+  const action = async (orgSlug: string, input: unknown): Promise<ActionResult<T>> => {
+    try {
+      const userId = await getSessionUserId();
+      if (!userId) throw unauthorized();
+      if (typeof orgSlug !== "string") throw new AppError(404, "not_found", "Organization not found");
+      const ctx = await resolveTenant(userId, orgSlug);
+      requirePermission(ctx, permission);
+      const parsed = schema.safeParse(input);
+      if (!parsed.success) {
+        const issues = zodIssues(parsed.error);
+        return { ok: false, status: 400, error: issues[0]?.message ?? "Invalid input", fieldErrors: toFieldErrors(issues) };
+      }
+      return { ok: true, data: await fn(ctx, parsed.data) };
+    } catch (e) {
+      if (e instanceof AppError) {
+        return { ok: false, status: e.status, error: e.message, ...(e.issues ? { fieldErrors: toFieldErrors(e.issues) } : {}) };
+      }
+      console.error("[action] unhandled error", e);
+      return { ok: false, status: 500, error: "Something went wrong. Try again." };
+    }
+  };
+  Object.assign(action, { [TENANT_ACTION]: { permission } });
+  return action;
+}
