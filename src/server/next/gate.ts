@@ -92,6 +92,7 @@ export function tenantAction<S extends z.ZodType, T>(
       return { ok: false, status: 500, error: "Something went wrong. Try again." };
     }
   };
-  Object.assign(action, { [TENANT_ACTION]: { permission } });
+  // Metadata for the tenant-isolation test, which builds valid inputs from the schema.
+  Object.assign(action, { [TENANT_ACTION]: { permission, schema } });
   return action;
 }
