@@ -1,0 +1,96 @@
+/**
+ * SQL shared by every usage writer. Rollups are kept at minute, hour and day granularity
+ * (UTC bucket starts) by org, workspace, project tag, member, key, provider, model and
+ * status class; '' stands for "none" so the primary key works without NULLS NOT DISTINCT.
+ *
+ * Deadlock avoidance: concurrent writers lock rollup rows in one global order (the primary
+ * key order, via ORDER BY on the insert), and raw events in (workspaceId, externalId)
+ * order, so two batches can wait on each other but never in a cycle.
+ */
+
+/** Columns of the recordset every writer passes as one JSON parameter (nulls omitted). */
+export const EVENT_RECORD_COLUMNS = `
+  "orgId" text, "workspaceId" text, "externalId" text, source "UsageSource", provider "Provider",
+  model text, "projectTagId" text, "memberId" text, "endUser" text, "providerKeyId" text,
+  "apiKeyRef" text, service text, language text, "occurredAt" timestamptz, "inputTokens" int,
+  "outputTokens" int, "cachedTokens" int, "cacheWriteTokens" int, "reasoningTokens" int,
+  requests int, "costMicros" bigint, "costSource" "CostSource", "latencyMs" int, status int,
+  "errorType" text, "errorMessage" text, "generationId" text, metadata jsonb`;
+
+export const EVENT_INSERT_COLUMNS = `"orgId", "workspaceId", "externalId", source, provider, model,
+  "projectTagId", "memberId", "endUser", "providerKeyId", "apiKeyRef", service, language,
+  "occurredAt", "inputTokens", "outputTokens", "cachedTokens", "cacheWriteTokens",
+  "reasoningTokens", requests, "costMicros", "costSource", "latencyMs", status, "errorType",
+  "errorMessage", "generationId", metadata`;
+
+/** Per-event contribution to a rollup row, from a relation with the usage_events columns. */
+export function rollupContributionSql(from: string, sign = "1"): string {
+  return `SELECT "orgId", "workspaceId", "projectTagId", "memberId", "providerKeyId", provider, model,
+      status, "occurredAt",
+      ${sign} * requests::bigint AS req,
+      ${sign} * (CASE WHEN status >= 400 THEN requests ELSE 0 END)::bigint AS err,
+      ${sign} * "inputTokens"::bigint AS it, ${sign} * "outputTokens"::bigint AS ot,
+      ${sign} * "cachedTokens"::bigint AS ct, ${sign} * "cacheWriteTokens"::bigint AS cw,
+      ${sign} * "reasoningTokens"::bigint AS rt, ${sign} * "costMicros" AS cost,
+      ${sign} * coalesce("latencyMs", 0)::bigint AS lsum,
+      ${sign} * (CASE WHEN "latencyMs" IS NULL THEN 0 ELSE 1 END)::bigint AS lcnt,
+      coalesce("latencyMs", 0) AS lmax
+    FROM ${from}`;
+}
+
+/**
+ * INSERT … ON CONFLICT DO UPDATE adding the aggregated contributions of relation `src`
+ * (columns as produced by rollupContributionSql) to all three granularities.
+ */
+export function rollupUpsertSql(src: string): string {
+  return `INSERT INTO usage_rollups AS r (granularity, "bucketStart", "orgId", "workspaceId",
+      "projectTagId", "memberId", "providerKeyId", provider, model, "statusClass", requests, errors,
+      "inputTokens", "outputTokens", "cachedTokens", "cacheWriteTokens", "reasoningTokens",
+      "costMicros", "latencySumMs", "latencyCount", "latencyMaxMs")
+    SELECT g.gran, date_trunc(g.unit, c."occurredAt", 'UTC'), c."orgId", c."workspaceId",
+      coalesce(c."projectTagId", ''), coalesce(c."memberId", ''), coalesce(c."providerKeyId", ''),
+      c.provider, c.model,
+      CASE WHEN c.status BETWEEN 200 AND 299 THEN '2xx' WHEN c.status BETWEEN 400 AND 499 THEN '4xx'
+           WHEN c.status BETWEEN 500 AND 599 THEN '5xx' ELSE 'other' END,
+      sum(c.req), sum(c.err), sum(c.it), sum(c.ot), sum(c.ct), sum(c.cw), sum(c.rt), sum(c.cost),
+      sum(c.lsum), sum(c.lcnt), max(c.lmax)
+    FROM ${src} c
+    CROSS JOIN (VALUES ('minute'::"Granularity", 'minute'), ('hour'::"Granularity", 'hour'),
+                       ('day'::"Granularity", 'day')) AS g(gran, unit)
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    ON CONFLICT (granularity, "bucketStart", "orgId", "workspaceId", "projectTagId", "memberId",
+                 "providerKeyId", provider, model, "statusClass")
+    DO UPDATE SET requests = r.requests + EXCLUDED.requests, errors = r.errors + EXCLUDED.errors,
+      "inputTokens" = r."inputTokens" + EXCLUDED."inputTokens",
+      "outputTokens" = r."outputTokens" + EXCLUDED."outputTokens",
+      "cachedTokens" = r."cachedTokens" + EXCLUDED."cachedTokens",
+      "cacheWriteTokens" = r."cacheWriteTokens" + EXCLUDED."cacheWriteTokens",
+      "reasoningTokens" = r."reasoningTokens" + EXCLUDED."reasoningTokens",
+      "costMicros" = r."costMicros" + EXCLUDED."costMicros",
+      "latencySumMs" = r."latencySumMs" + EXCLUDED."latencySumMs",
+      "latencyCount" = r."latencyCount" + EXCLUDED."latencyCount",
+      "latencyMaxMs" = GREATEST(r."latencyMaxMs", EXCLUDED."latencyMaxMs")`;
+}
+
+/**
+ * The push hot path in ONE statement (one round trip, atomic without BEGIN/COMMIT):
+ * insert the batch, skip ids already stored, and add only the rows actually inserted
+ * (RETURNING) to the rollups — duplicates never reach a rollup.
+ */
+export const INSERT_EVENTS_WITH_ROLLUPS_SQL = `
+WITH input AS (
+  SELECT * FROM json_to_recordset($1::json) AS x(${EVENT_RECORD_COLUMNS})
+), ins AS (
+  INSERT INTO usage_events (${EVENT_INSERT_COLUMNS})
+  SELECT ${EVENT_INSERT_COLUMNS} FROM input ORDER BY "workspaceId", "externalId"
+  ON CONFLICT ("workspaceId", "externalId") DO NOTHING
+  RETURNING "orgId", "workspaceId", "projectTagId", "memberId", "providerKeyId", provider, model,
+    status, "occurredAt", requests, "inputTokens", "outputTokens", "cachedTokens",
+    "cacheWriteTokens", "reasoningTokens", "costMicros", "latencyMs"
+), contrib AS (
+  ${rollupContributionSql("ins")}
+), roll AS (
+  ${rollupUpsertSql("contrib")}
+)
+SELECT count(*)::int AS inserted FROM ins`;

@@ -1,0 +1,211 @@
+import type { PoolClient } from "pg";
+import { pool } from "@/server/db";
+import { onUsageLanded } from "@/features/budgets/server/triggers";
+import { getPriceLookup } from "@/features/pricing/server/catalog";
+import { resolveCost } from "@/features/pricing/price";
+import type { NormalizedEvent, WriteResult } from "../types";
+import {
+  EVENT_INSERT_COLUMNS,
+  EVENT_RECORD_COLUMNS,
+  INSERT_EVENTS_WITH_ROLLUPS_SQL,
+  rollupContributionSql,
+  rollupUpsertSql,
+} from "./rollup-sql";
+
+/**
+ * The one writer every usage source goes through (push, OTLP, pollers).
+ *
+ * Durability: events and their rollups are written by ONE statement that has committed
+ * when this resolves, so a caller that acknowledges after `await` never loses an
+ * acknowledged event (kill -9, Redis flush: Postgres is the only store involved).
+ * Idempotency: `(workspaceId, externalId)` is unique; ids repeated inside the batch are
+ * collapsed first (first occurrence wins), ids already stored are skipped by
+ * ON CONFLICT DO NOTHING, and only inserted rows are added to the rollups.
+ * Cost: a provider-reported `costMicros` wins; `null` is estimated from the price catalog
+ * (costSource 'estimate'), or 0 with costSource 'unknown' when the model has no price.
+ */
+export async function writeUsageEvents(events: NormalizedEvent[]): Promise<WriteResult> {
+  if (events.length === 0) return { inserted: 0, duplicates: 0 };
+  const unique = dedupe(events);
+  const payload = await toRecordJson(unique);
+  const { rows } = await withRetry(() => pool.query<{ inserted: number }>(INSERT_EVENTS_WITH_ROLLUPS_SQL, [payload]));
+  const inserted = rows[0]?.inserted ?? 0;
+  if (inserted > 0) notifyLanded(unique);
+  return { inserted, duplicates: events.length - inserted };
+}
+
+export type PollWriteResult = WriteResult & { updated: number };
+
+/**
+ * REPLACE semantics for `source: 'poll'` events (provider aggregates that keep changing
+ * while a bucket is recent): a new externalId is inserted; a known one is overwritten and
+ * the rollups get the delta (new − old), in the same transaction. A stored event of another
+ * source with the same externalId is left alone (counted as a duplicate). Unchanged rows
+ * count as duplicates. `latencyMaxMs` can only grow (a max cannot be un-applied).
+ */
+export async function upsertPollEvents(events: NormalizedEvent[]): Promise<PollWriteResult> {
+  if (events.length === 0) return { inserted: 0, updated: 0, duplicates: 0 };
+  for (const e of events) if (e.source !== "poll") throw new Error(`upsertPollEvents only takes source 'poll' events (got '${e.source}')`);
+  // Last occurrence wins: a later bucket read in the same batch is the fresher one.
+  const unique = dedupe([...events].reverse()).reverse();
+  const payload = await toRecordJson(unique);
+  const result = await withRetry(() => inTransaction((client) => upsertPollTx(client, payload)));
+  if (result.inserted + result.updated > 0) notifyLanded(unique);
+  return { ...result, duplicates: events.length - result.inserted - result.updated };
+}
+
+async function upsertPollTx(client: PoolClient, payload: string) {
+  // Serialise poll upserts per workspace so two pollers can't both read the same "old" row.
+  await client.query(
+    `SELECT pg_advisory_xact_lock(hashtextextended('tollgate:poll:' || w, 0))
+       FROM (SELECT DISTINCT "workspaceId" AS w FROM json_to_recordset($1::json) AS x("workspaceId" text) ORDER BY 1) s`,
+    [payload],
+  );
+  await client.query(
+    `CREATE TEMP TABLE poll_in ON COMMIT DROP AS
+       SELECT * FROM json_to_recordset($1::json) AS x(${EVENT_RECORD_COLUMNS})`,
+    [payload],
+  );
+  // Old versions of the poll rows whose values are about to change. No row locks needed:
+  // poll rows are only ever modified here, under the advisory lock above.
+  const cols = EVENT_INSERT_COLUMNS.split(",").map((c) => c.trim());
+  await client.query(
+    `CREATE TEMP TABLE poll_old ON COMMIT DROP AS
+       SELECT e.* FROM usage_events e JOIN poll_in i USING ("workspaceId", "externalId")
+        WHERE e.source = 'poll'
+          AND (${cols.map((c) => `e.${c}`).join(", ")}) IS DISTINCT FROM (${cols.map((c) => `i.${c}`).join(", ")})`,
+  );
+  const set = cols
+    .filter((c) => c !== `"workspaceId"` && c !== `"externalId"`)
+    .map((c) => `${c} = i.${c}`)
+    .join(", ");
+  const updated = await client.query(
+    `UPDATE usage_events e SET ${set}, "receivedAt" = now()
+       FROM poll_in i, poll_old o WHERE o.id = e.id AND i."workspaceId" = e."workspaceId" AND i."externalId" = e."externalId"
+     RETURNING e.id`,
+  );
+  const inserted = await client.query(
+    `INSERT INTO usage_events (${EVENT_INSERT_COLUMNS})
+       SELECT ${EVENT_INSERT_COLUMNS} FROM poll_in ORDER BY "workspaceId", "externalId"
+     ON CONFLICT ("workspaceId", "externalId") DO NOTHING RETURNING id`,
+  );
+  const changedIds = [...updated.rows, ...inserted.rows].map((r: { id: string }) => r.id);
+  if (changedIds.length > 0) {
+    await client.query(
+      `WITH contrib AS (
+         ${rollupContributionSql("poll_old", "-1")}
+         UNION ALL
+         ${rollupContributionSql("(SELECT * FROM usage_events WHERE id = ANY($1::bigint[])) n")}
+       ) ${rollupUpsertSql("contrib")}`,
+      [changedIds],
+    );
+  }
+  return { inserted: inserted.rowCount ?? 0, updated: updated.rowCount ?? 0 };
+}
+
+function dedupe(events: NormalizedEvent[]): NormalizedEvent[] {
+  const seen = new Set<string>();
+  const out: NormalizedEvent[] = [];
+  for (const e of events) {
+    const k = `${e.workspaceId}\u0000${e.externalId}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(e);
+  }
+  return out;
+}
+
+/** Prices the batch and serialises it for json_to_recordset (nulls omitted → SQL NULL). */
+async function toRecordJson(events: NormalizedEvent[]): Promise<string> {
+  const lookup = await getPriceLookup(events.map((e) => e.orgId));
+  const records = events.map((e) => {
+    const { costMicros, costSource } = resolveCost(e, e.costMicros === null ? lookup(e.orgId, e.provider, e.model) : null);
+    return {
+      orgId: e.orgId,
+      workspaceId: e.workspaceId,
+      externalId: e.externalId,
+      source: e.source,
+      provider: e.provider,
+      model: e.model,
+      projectTagId: e.projectTagId ?? undefined,
+      memberId: e.memberId ?? undefined,
+      endUser: e.endUser ?? undefined,
+      providerKeyId: e.providerKeyId ?? undefined,
+      apiKeyRef: e.apiKeyRef ?? undefined,
+      service: e.service ?? undefined,
+      language: e.language ?? undefined,
+      occurredAt: e.occurredAt.toISOString(),
+      inputTokens: e.inputTokens,
+      outputTokens: e.outputTokens,
+      cachedTokens: e.cachedTokens,
+      cacheWriteTokens: e.cacheWriteTokens,
+      reasoningTokens: e.reasoningTokens,
+      requests: e.requests,
+      costMicros: costMicros.toString(),
+      costSource,
+      latencyMs: e.latencyMs ?? undefined,
+      status: e.status,
+      errorType: e.errorType ?? undefined,
+      errorMessage: e.errorMessage ?? undefined,
+      generationId: e.generationId ?? undefined,
+      metadata: e.metadata ?? undefined,
+    };
+  });
+  return JSON.stringify(records);
+}
+
+async function inTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const out = await fn(client);
+    await client.query("COMMIT");
+    return out;
+  } catch (e) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+// Deadlocks are prevented by lock ordering; retry anyway on the transient codes, since
+// every write here is one atomic unit and safe to repeat.
+const RETRYABLE = new Set(["40P01", "40001"]);
+async function withRetry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (i >= attempts || !code || !RETRYABLE.has(code)) throw e;
+      await new Promise((r) => setTimeout(r, 10 * i + Math.random() * 20));
+    }
+  }
+}
+
+/** Fire-and-forget budgets trigger; never throws into ingest (a periodic sweep covers misses). */
+function notifyLanded(events: NormalizedEvent[]) {
+  const byOrg = new Map<string, { ws: Set<string>; tags: Set<string>; keys: Set<string>; members: Set<string> }>();
+  for (const e of events) {
+    let g = byOrg.get(e.orgId);
+    if (!g) byOrg.set(e.orgId, (g = { ws: new Set(), tags: new Set(), keys: new Set(), members: new Set() }));
+    g.ws.add(e.workspaceId);
+    if (e.projectTagId) g.tags.add(e.projectTagId);
+    if (e.providerKeyId) g.keys.add(e.providerKeyId);
+    if (e.memberId) g.members.add(e.memberId);
+  }
+  for (const [orgId, g] of byOrg) {
+    try {
+      void onUsageLanded({
+        orgId,
+        workspaceIds: [...g.ws],
+        projectTagIds: [...g.tags],
+        providerKeyIds: [...g.keys],
+        memberIds: [...g.members],
+      }).catch((err: unknown) => console.warn("[ingest] onUsageLanded failed", err));
+    } catch (err) {
+      console.warn("[ingest] onUsageLanded threw", err);
+    }
+  }
+}
