@@ -1,0 +1,38 @@
+import { z } from "zod";
+
+// Browser-safe: the org settings form and its server action share this schema.
+
+/**
+ * IANA zones this runtime knows, plus "UTC" (V8 lists only canonical region zones and
+ * leaves UTC out). The server validates against its own list.
+ */
+export const TIME_ZONES: readonly string[] = ["UTC", ...Intl.supportedValuesOf("timeZone")];
+const timeZoneSet = new Set(TIME_ZONES);
+export const isValidTimeZone = (tz: string) => timeZoneSet.has(tz);
+
+const blankToNull = (v: unknown) => (v === undefined || v === null || (typeof v === "string" && v.trim() === "") ? null : v);
+
+export const OrgSettingsInput = z.object({
+  name: z.string().trim().min(2, "At least 2 characters").max(100, "At most 100 characters"),
+  timeZone: z.string().trim().refine(isValidTimeZone, "Choose a time zone from the list (IANA name, e.g. Europe/Paris)"),
+  // Alert when OpenRouter credits would run out within this many hours at the current burn rate.
+  lowCreditRunwayHours: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() !== "" ? Number(v) : v),
+    z
+      .number({ error: "Enter a number of hours" })
+      .int("Whole hours only")
+      .min(1, "At least 1 hour")
+      .max(24 * 365, "At most 8760 hours (a year)"),
+  ),
+  // Also alert when the balance falls under this amount (USD, optional). Kept as a decimal
+  // string here; the server turns it into BigInt micro-USD exactly.
+  lowCreditBalanceUsd: z.preprocess(
+    blankToNull,
+    z
+      .string()
+      .trim()
+      .regex(/^\d{1,9}(\.\d{1,6})?$/, "A USD amount like 25 or 25.50 (up to 6 decimals)")
+      .nullable(),
+  ),
+});
+export type OrgSettingsInput = z.infer<typeof OrgSettingsInput>;
