@@ -1,0 +1,56 @@
+import { prisma } from "@/server/db";
+import { AppError, notFound } from "@/server/errors";
+import { requirePermission, type TenantContext } from "@/server/tenant";
+import { writeAudit } from "@/features/audit/server/audit";
+import type { KeyAttributionInput } from "../schemas";
+
+const invalid = (path: string, message: string) => new AppError(400, "bad_request", message, [{ path, message }]);
+
+/**
+ * Assigns a tracked key's spend to a workspace and project tag (an admin decision; the
+ * pollers only fill it from the connection's workspace when a key is first seen).
+ * A workspace without a tag means the workspace's default tag.
+ */
+export async function setKeyAttribution(ctx: TenantContext, input: KeyAttributionInput) {
+  requirePermission(ctx, "keys:write");
+  const key = await prisma.providerKey.findFirst({
+    where: { id: input.keyId, orgId: ctx.orgId },
+    select: { id: true, label: true, workspaceId: true, projectTagId: true },
+  });
+  if (!key) throw notFound("Key not found");
+
+  let workspaceId: string | null = null;
+  let projectTagId: string | null = null;
+  if (input.workspaceId) {
+    const ws = await prisma.workspace.findFirst({ where: { id: input.workspaceId, orgId: ctx.orgId }, select: { id: true } });
+    if (!ws) throw invalid("workspaceId", "Choose a workspace of this organization");
+    workspaceId = ws.id;
+    const tag = input.projectTagId
+      ? await prisma.projectTag.findFirst({ where: { id: input.projectTagId, orgId: ctx.orgId, workspaceId: ws.id }, select: { id: true } })
+      : await prisma.projectTag.findFirst({ where: { orgId: ctx.orgId, workspaceId: ws.id, isDefault: true }, select: { id: true } });
+    if (input.projectTagId && !tag) throw invalid("projectTagId", "Choose a project tag of the selected workspace");
+    projectTagId = tag?.id ?? null;
+  } else if (input.projectTagId) {
+    throw invalid("workspaceId", "Choose the workspace of this project tag");
+  }
+
+  return prisma.$transaction(async (tx) => {
+    const updated = await tx.providerKey.update({
+      where: { id: key.id },
+      data: { workspaceId, projectTagId },
+      select: { id: true, workspaceId: true, projectTagId: true },
+    });
+    await writeAudit(
+      ctx,
+      {
+        action: "key.attribution_changed",
+        targetType: "provider_key",
+        targetId: key.id,
+        before: { label: key.label, workspaceId: key.workspaceId, projectTagId: key.projectTagId },
+        after: { label: key.label, workspaceId, projectTagId },
+      },
+      tx,
+    );
+    return updated;
+  });
+}

@@ -1,0 +1,49 @@
+import { prisma } from "@/server/db";
+import { requirePermission, type TenantContext } from "@/server/tenant";
+
+// Read side of tracked provider keys for the keys page. Pollers create and update the rows
+// (keys.ts); this only lists them with the names the page needs.
+
+export type TrackedKeyRow = Awaited<ReturnType<typeof listTrackedKeys>>[number];
+
+export async function listTrackedKeys(ctx: TenantContext) {
+  requirePermission(ctx, "keys:read");
+  const keys = await prisma.providerKey.findMany({
+    where: { orgId: ctx.orgId },
+    orderBy: [{ provider: "asc" }, { label: "asc" }, { id: "asc" }],
+    select: {
+      id: true,
+      provider: true,
+      label: true,
+      providerProjectId: true,
+      workspaceId: true,
+      projectTagId: true,
+      status: true,
+      pausedByTollgate: true,
+      pausedByBudgetId: true,
+      pausedAt: true,
+      pauseReason: true,
+      providerLimitMicros: true,
+      providerUsageMicros: true,
+      disabledAtProvider: true,
+      lastSeenAt: true,
+      connection: { select: { id: true, name: true } },
+    },
+  });
+  const ids = (pick: (k: (typeof keys)[number]) => string | null) => [...new Set(keys.map(pick).filter((v): v is string => !!v))];
+  const [workspaces, tags, budgets] = await Promise.all([
+    prisma.workspace.findMany({ where: { orgId: ctx.orgId, id: { in: ids((k) => k.workspaceId) } }, select: { id: true, name: true } }),
+    prisma.projectTag.findMany({ where: { orgId: ctx.orgId, id: { in: ids((k) => k.projectTagId) } }, select: { id: true, name: true, slug: true } }),
+    prisma.budget.findMany({ where: { orgId: ctx.orgId, id: { in: ids((k) => k.pausedByBudgetId) } }, select: { id: true, name: true } }),
+  ]);
+  const byId = <T extends { id: string }>(rows: T[]) => new Map(rows.map((r) => [r.id, r]));
+  const ws = byId(workspaces);
+  const tg = byId(tags);
+  const bg = byId(budgets);
+  return keys.map((k) => ({
+    ...k,
+    workspace: k.workspaceId ? (ws.get(k.workspaceId) ?? null) : null,
+    projectTag: k.projectTagId ? (tg.get(k.projectTagId) ?? null) : null,
+    pausedByBudget: k.pausedByBudgetId ? (bg.get(k.pausedByBudgetId) ?? { id: k.pausedByBudgetId, name: "(deleted budget)" }) : null,
+  }));
+}
