@@ -1,0 +1,160 @@
+import type { z } from "zod";
+import { HttpJsonClient, ProviderAuthError, ProviderError, ProviderRateLimitError, invalidResponse, parseRetryAfter } from "@/providers/errors";
+import {
+  ActivityResponse,
+  ChatCompletion,
+  CreditsResponse,
+  CurrentKeyResponse,
+  ErrorEnvelope,
+  GenerationResponse,
+  KeyCreateResponse,
+  KeyListResponse,
+  KeyResponse,
+  ModelsResponse,
+  type OpenRouterActivityItem,
+  type OpenRouterChatCompletion,
+  type OpenRouterCurrentKey,
+  type OpenRouterGeneration,
+  type OpenRouterKey,
+  type OpenRouterModel,
+} from "./schemas";
+
+export type { OpenRouterActivityItem, OpenRouterGeneration, OpenRouterKey, OpenRouterModel } from "./schemas";
+
+export const OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1";
+/** GET /keys returns "the most recent 100 API keys" per page; there is no page-size parameter. */
+export const OPENROUTER_KEYS_PAGE_SIZE = 100;
+
+export type OpenRouterClientOptions = {
+  apiKey: string;
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  maxRetries?: number;
+  sleep?: (ms: number) => Promise<void>;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+};
+
+export type KeyPatch = { disabled?: boolean; limit?: number | null; name?: string; limit_reset?: string | null; include_byok_in_limit?: boolean };
+
+/**
+ * Spend-limit refusals are not credential failures: OpenRouter documents 402 for an exhausted key
+ * limit, while observed traffic shows 403 "Key limit exceeded (… limit)" (reference §7.2, §10.1).
+ */
+const LIMIT_MESSAGE = /key limit exceeded|insufficient credits|budget .*exceeded|budget of/i;
+
+export function openRouterError(status: number, body: unknown, headers: Headers): ProviderError {
+  const parsed = ErrorEnvelope.safeParse(body);
+  const message = parsed.success ? parsed.data.error.message || `HTTP ${status}` : typeof body === "string" && body ? body.slice(0, 300) : `HTTP ${status}`;
+  const code = parsed.success && parsed.data.error.code !== undefined ? String(parsed.data.error.code) : String(status);
+  const base = { provider: "openrouter" as const, status, code, message: `OpenRouter ${status}: ${message}`, body, retryAfterMs: parseRetryAfter(headers.get("retry-after")) };
+  if (status === 402 || ((status === 403 || status === 429) && LIMIT_MESSAGE.test(message))) return new ProviderError({ ...base, kind: "limit_exceeded" });
+  if (status === 401 || status === 403) {
+    const moderation = parsed.success && parsed.data.error.metadata && "reasons" in parsed.data.error.metadata;
+    return moderation ? new ProviderError({ ...base, kind: "bad_request" }) : new ProviderAuthError(base);
+  }
+  if (status === 429) return new ProviderRateLimitError(base);
+  return new ProviderError(base);
+}
+
+/** The OpenRouter HTTP API (management key for /keys, /credits, /activity; any key for the rest). */
+export class OpenRouterClient {
+  private readonly http: HttpJsonClient;
+
+  constructor(opts: OpenRouterClientOptions) {
+    this.http = new HttpJsonClient({
+      provider: "openrouter",
+      baseUrl: opts.baseUrl ?? OPENROUTER_BASE_URL,
+      apiKey: opts.apiKey,
+      fetch: opts.fetch,
+      maxRetries: opts.maxRetries,
+      sleep: opts.sleep,
+      baseDelayMs: opts.baseDelayMs,
+      maxDelayMs: opts.maxDelayMs,
+      toError: openRouterError,
+    });
+  }
+
+  private async get<S extends z.ZodType>(schema: S, what: string, req: Parameters<HttpJsonClient["request"]>[0]): Promise<z.infer<S>> {
+    const body = await this.http.request(req);
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw invalidResponse("openrouter", what, parsed.error.issues);
+    return parsed.data;
+  }
+
+  /** Every key, following offset pagination until a short page. */
+  async listKeys(opts: { includeDisabled?: boolean; workspaceId?: string } = {}): Promise<OpenRouterKey[]> {
+    const all: OpenRouterKey[] = [];
+    for (let offset = 0; ; offset += OPENROUTER_KEYS_PAGE_SIZE) {
+      const page = await this.get(KeyListResponse, "key list", {
+        path: "/keys",
+        query: {
+          include_disabled: opts.includeDisabled === undefined ? undefined : String(opts.includeDisabled),
+          offset: offset || undefined,
+          workspace_id: opts.workspaceId,
+        },
+      });
+      all.push(...page.data);
+      if (page.data.length < OPENROUTER_KEYS_PAGE_SIZE) return all;
+      if (offset > 1_000_000) throw new ProviderError({ provider: "openrouter", status: 200, kind: "invalid_response", message: "OpenRouter key list did not end" });
+    }
+  }
+
+  async getKey(hash: string): Promise<OpenRouterKey> {
+    return (await this.get(KeyResponse, "key", { path: `/keys/${encodeURIComponent(hash)}` })).data;
+  }
+
+  /** PATCH /keys/{hash}: `{disabled: true}` pauses a key, `{disabled: false}` resumes it; `limit` is USD. */
+  async updateKey(hash: string, patch: KeyPatch): Promise<OpenRouterKey> {
+    return (await this.get(KeyResponse, "key update", { method: "PATCH", path: `/keys/${encodeURIComponent(hash)}`, body: patch })).data;
+  }
+
+  async createKey(input: { name: string; limit?: number | null; limit_reset?: string | null; include_byok_in_limit?: boolean }): Promise<{ key: OpenRouterKey; secret: string | null }> {
+    const res = await this.get(KeyCreateResponse, "key create", { method: "POST", path: "/keys", body: input });
+    return { key: res.data, secret: res.key ?? res.data.key ?? null };
+  }
+
+  async deleteKey(hash: string): Promise<void> {
+    await this.http.request({ method: "DELETE", path: `/keys/${encodeURIComponent(hash)}` });
+  }
+
+  /** GET /key: the calling key's own info (works with any key). */
+  async getCurrentKey(): Promise<OpenRouterCurrentKey> {
+    return (await this.get(CurrentKeyResponse, "current key", { path: "/key" })).data;
+  }
+
+  async getCredits(): Promise<{ total_credits: number; total_usage: number }> {
+    const { data } = await this.get(CreditsResponse, "credits", { path: "/credits" });
+    return { total_credits: data.total_credits, total_usage: data.total_usage };
+  }
+
+  /** Daily rows per model/endpoint for the last 30 completed UTC days (or one `date`). */
+  async getActivity(opts: { date?: string; apiKeyHash?: string } = {}): Promise<OpenRouterActivityItem[]> {
+    const res = await this.get(ActivityResponse, "activity", { path: "/activity", query: { date: opts.date, api_key_hash: opts.apiKeyHash } });
+    return res.data;
+  }
+
+  async getGeneration(id: string): Promise<OpenRouterGeneration> {
+    return (await this.get(GenerationResponse, "generation", { path: "/generation", query: { id } })).data;
+  }
+
+  /** The full model list (no offset/limit → the whole list); follows `links.next` defensively. */
+  async listModels(): Promise<OpenRouterModel[]> {
+    const all: OpenRouterModel[] = [];
+    let path = "/models";
+    for (let i = 0; i < 50; i++) {
+      const page = await this.get(ModelsResponse, "models", { path });
+      all.push(...page.data);
+      const next = page.links?.next;
+      if (!next) return all;
+      // `links.next` is an absolute path ("/api/v1/models?offset=…"); keep only what follows /v1.
+      path = next.replace(/^.*\/v1(?=\/)/, "");
+    }
+    return all;
+  }
+
+  /** POST /chat/completions with an inference key; returns the completion including `usage.cost`. */
+  async chatCompletion(body: { model: string; messages: { role: string; content: string }[]; max_tokens?: number; user?: string; [k: string]: unknown }): Promise<OpenRouterChatCompletion> {
+    return this.get(ChatCompletion, "chat completion", { method: "POST", path: "/chat/completions", body });
+  }
+}

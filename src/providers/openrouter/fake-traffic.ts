@@ -1,0 +1,139 @@
+/**
+ * Deterministic traffic for the fake OpenRouter: a 30-day history (several keys and models,
+ * diurnal/weekly shape, cached and reasoning tokens, some failed requests) written straight into
+ * the state, and slow "live" traffic sent over HTTP so limits and disabled keys apply.
+ */
+import { DAY_MS, prng, utcDayStart, type Prng } from "@/providers/fake-http";
+import { OpenRouterClient } from "./client";
+import type { FakeOpenRouterState, FakeOpenRouterKey } from "./fake-state";
+
+export type GeneratedRequest = {
+  provider: "openrouter";
+  at: Date;
+  keyHash: string;
+  keyName: string;
+  model: string;
+  generationId: string | null;
+  status: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+  costMicros: bigint;
+  user: string | null;
+  errorType: string | null;
+};
+
+export type OpenRouterTrafficOptions = {
+  days: number;
+  requestsPerDay: number;
+  seed?: number;
+  /** History ends here (default: now). */
+  endAt?: number;
+  /** Share of requests that fail upstream (not charged). Default 0.03. */
+  errorRate?: number;
+  /** Make sure at least this many keys exist (default 5). */
+  keys?: number;
+  /** Called for every generated request, failures included (e.g. to push them to Tollgate too). */
+  onRequest?: (r: GeneratedRequest) => void;
+};
+
+const KEY_NAMES = ["Production backend", "Staging", "Data pipeline", "Support bot", "Research notebooks", "Eval harness", "Marketing copy", "Mobile app"];
+const MODEL_WEIGHTS: Record<string, number> = {
+  "openai/gpt-4o-mini": 40,
+  "openai/gpt-4.1": 12,
+  "anthropic/claude-sonnet-4": 14,
+  "google/gemini-2.5-flash": 18,
+  "deepseek/deepseek-r1": 6,
+  "meta-llama/llama-3.3-70b-instruct": 10,
+};
+const END_USERS = Array.from({ length: 24 }, (_, i) => `user-${(i * 7919 + 1009).toString(36)}`);
+// Busier in European/US working hours (UTC).
+const HOUR_WEIGHTS = [2, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 9, 9, 10, 10, 10, 9, 8, 7, 6, 5, 4, 3, 2];
+
+export function ensureOpenRouterKeys(state: FakeOpenRouterState, count: number, createdBefore: number): FakeOpenRouterKey[] {
+  const keys = [...state.keys.values()];
+  for (let i = keys.length; i < count; i++) {
+    keys.push(state.createKey({ name: KEY_NAMES[i % KEY_NAMES.length]! + (i >= KEY_NAMES.length ? ` ${i}` : ""), createdAt: createdBefore - (40 + i) * DAY_MS }));
+  }
+  return keys;
+}
+
+function tokens(r: Prng, model: string) {
+  const promptTokens = Math.floor(150 * Math.exp(r.next() * 3.3));
+  const completionTokens = Math.floor(40 * Math.exp(r.next() * 3));
+  const cachedTokens = r.next() < 0.3 ? Math.floor(promptTokens * (0.4 + r.next() * 0.5)) : 0;
+  const reasoning = /r1|sonnet|gemini/.test(model);
+  const reasoningTokens = reasoning && r.next() < 0.6 ? Math.floor(completionTokens * (0.2 + r.next() * 0.4)) : 0;
+  return { promptTokens, completionTokens, cachedTokens, reasoningTokens };
+}
+
+export function generateOpenRouterTraffic(state: FakeOpenRouterState, opts: OpenRouterTrafficOptions) {
+  const r = prng(opts.seed ?? 7);
+  const endAt = opts.endAt ?? state.now();
+  const keys = ensureOpenRouterKeys(state, opts.keys ?? 5, endAt - opts.days * DAY_MS);
+  const keyWeights = keys.map((k, i) => ({ value: k, weight: Math.max(1, 10 - i * 2) }));
+  const models = Object.entries(MODEL_WEIGHTS).map(([value, weight]) => ({ value, weight }));
+  const errorRate = opts.errorRate ?? 0.03;
+  let generated = 0;
+  let failed = 0;
+  const firstDay = utcDayStart(endAt) - (opts.days - 1) * DAY_MS;
+  for (let day = firstDay; day <= endAt; day += DAY_MS) {
+    const weekend = [0, 6].includes(new Date(day).getUTCDay());
+    const n = Math.round(opts.requestsPerDay * (weekend ? 0.45 : 1) * (0.85 + r.next() * 0.3));
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const hour = r.weighted(HOUR_WEIGHTS.map((weight, h) => ({ value: h, weight })));
+      const at = day + hour * 3_600_000 + Math.floor(r.next() * 3_600_000);
+      if (at < endAt) times.push(at);
+    }
+    times.sort((a, b) => a - b);
+    for (const at of times) {
+      const key = r.weighted(keyWeights);
+      const model = r.weighted(models);
+      const t = tokens(r, model);
+      const user = r.next() < 0.7 ? r.pick(END_USERS) : null;
+      const base = { provider: "openrouter" as const, at: new Date(at), keyHash: key.hash, keyName: key.name, model, user, ...t };
+      if (r.next() < errorRate) {
+        const status = r.pick([429, 502, 400, 503]);
+        const errorType = status === 429 ? "rate_limit_exceeded" : status === 400 ? "invalid_request" : "provider_unavailable";
+        state.failures.push({ at, keyHash: key.hash, model, status, message: errorType });
+        opts.onRequest?.({ ...base, generationId: null, status, costMicros: 0n, errorType });
+        failed++;
+        continue;
+      }
+      const gen = state.record({ keyHash: key.hash, model, createdAt: at, user, latencyMs: 300 + r.int(0, 4000), ...t });
+      opts.onRequest?.({ ...base, generationId: gen.id, status: 200, costMicros: gen.costMicros, errorType: null });
+      generated++;
+    }
+  }
+  // Keep the account solvent: purchases cover usage plus a float, rounded to $100.
+  const floor = state.totalUsageMicros() + 250_000_000n;
+  if (state.totalCreditsMicros < floor) state.totalCreditsMicros = ((floor + 99_999_999n) / 100_000_000n) * 100_000_000n;
+  return { generated, failed, keys: keys.map((k) => ({ hash: k.hash, name: k.name, secret: k.secret })) };
+}
+
+/**
+ * Sends a chat completion every `intervalMs` through the fake's HTTP API with a random key, so
+ * disabled keys get 401 and exhausted limits get 403 like real traffic would. Returns a stopper.
+ */
+export function startOpenRouterLiveTraffic(
+  fake: { url: string; state: FakeOpenRouterState },
+  opts: { intervalMs?: number; seed?: number; onResult?: (r: { keyHash: string; model: string; status: number; generationId?: string; costUsd?: number | null }) => void } = {},
+) {
+  const r = prng(opts.seed ?? 99);
+  const models = Object.entries(MODEL_WEIGHTS).map(([value, weight]) => ({ value, weight }));
+  const timer = setInterval(() => {
+    const keys = [...fake.state.keys.values()];
+    if (keys.length === 0) return;
+    const key = r.pick(keys);
+    const model = r.weighted(models);
+    const client = new OpenRouterClient({ apiKey: key.secret, baseUrl: fake.url, maxRetries: 0 });
+    client
+      .chatCompletion({ model, messages: [{ role: "user", content: "x".repeat(r.int(40, 4000)) }], max_tokens: r.int(50, 800), user: r.pick(END_USERS) })
+      .then((res) => opts.onResult?.({ keyHash: key.hash, model, status: 200, generationId: res.id, costUsd: res.usage?.cost ?? null }))
+      .catch((e: { status?: number }) => opts.onResult?.({ keyHash: key.hash, model, status: e.status ?? 0 }));
+  }, opts.intervalMs ?? 5_000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
