@@ -26,3 +26,57 @@ export function slugify(s: string): string {
       .slice(0, 40) || "org"
   );
 }
+
+export const ROLES = ["owner", "admin", "member", "viewer"] as const;
+export const RoleInput = z.enum(ROLES, { error: "Choose a role" });
+export type RoleInput = z.infer<typeof RoleInput>;
+
+export const ROLE_LABELS: Record<RoleInput, string> = {
+  owner: "Owner",
+  admin: "Admin",
+  member: "Member",
+  viewer: "Viewer",
+};
+
+const email = z.string().trim().toLowerCase().email("Enter a valid email address");
+const id = (what: string) => z.string().min(1, `${what} is required`).max(64);
+
+export const SignInInput = z.object({
+  email,
+  password: z.string().min(1, "Enter your password"),
+});
+export type SignInInput = z.infer<typeof SignInInput>;
+
+export const MagicLinkInput = z.object({ email });
+export type MagicLinkInput = z.infer<typeof MagicLinkInput>;
+
+export const CreateOrgInput = z.object({ name: SignUpInput.shape.orgName });
+export type CreateOrgInput = z.infer<typeof CreateOrgInput>;
+
+export const InviteMemberInput = z.object({ email, role: RoleInput });
+export type InviteMemberInput = z.infer<typeof InviteMemberInput>;
+
+export const ChangeRoleInput = z.object({ membershipId: id("Member"), role: RoleInput });
+export type ChangeRoleInput = z.infer<typeof ChangeRoleInput>;
+
+export const MembershipIdInput = z.object({ membershipId: id("Member") });
+export type MembershipIdInput = z.infer<typeof MembershipIdInput>;
+
+export const InvitationIdInput = z.object({ invitationId: id("Invitation") });
+export type InvitationIdInput = z.infer<typeof InvitationIdInput>;
+
+export const InvitationTokenInput = z.object({ token: z.string().min(10, "Invalid invitation link").max(200) });
+export type InvitationTokenInput = z.infer<typeof InvitationTokenInput>;
+
+/** Sign-up from an invitation: the email is the invitation's, and no new org is created. */
+export const InviteSignUpInput = InvitationTokenInput.extend({
+  name: SignUpInput.shape.name,
+  password: SignUpInput.shape.password,
+});
+export type InviteSignUpInput = z.infer<typeof InviteSignUpInput>;
+
+/** Only same-site paths are followed after sign-in ("/acme/budgets", never "//evil.example"). */
+export function safeCallbackPath(raw: string | null | undefined, fallback = "/"): string {
+  if (!raw || !raw.startsWith("/") || raw.startsWith("//") || raw.startsWith("/\\")) return fallback;
+  return raw;
+}

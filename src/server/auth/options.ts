@@ -12,10 +12,56 @@ import { emailLayout, escapeHtml } from "@/server/email/layout";
 
 const Credentials = z.object({ email: z.string().email(), password: z.string().min(1) });
 
+/**
+ * Thrown by `authorize` when the limit is hit. next-auth v4 puts a thrown error's message in
+ * the `error` of the sign-in result (`?error=<message>`), so the message is a stable code the
+ * sign-in form maps to text (see SIGN_IN_ERRORS in features/tenancy/components/sign-in-messages.ts).
+ */
 export class SignInRateLimited extends Error {
+  static readonly code = "RateLimited";
   constructor() {
-    super("Too many sign-in attempts. Wait a few minutes and try again.");
+    super(SignInRateLimited.code);
+    this.name = "SignInRateLimited";
   }
+}
+
+// next-auth builds its callback and magic-link URLs from NEXTAUTH_URL; default it to APP_URL
+// so one variable configures both.
+process.env.NEXTAUTH_URL ??= env.APP_URL;
+
+// Compared against when the email is unknown, so a miss costs as much as a wrong password
+// and response time doesn't tell which emails have accounts.
+const DUMMY_HASH = "$2b$10$CwTycUXWue0Thq9StjUM0uJ8.qfY5eP6dV1bD/z8sQe4XDEvZo1S2";
+
+type Headers = Record<string, string | string[] | undefined> | undefined;
+
+/**
+ * The client address for rate limiting. `next start` fills x-forwarded-for from the socket
+ * when absent; behind a proxy that appends, the right-most entry is the one the proxy saw,
+ * which the client can't forge.
+ */
+export function clientIp(headers: Headers): string {
+  const raw = headers?.["x-forwarded-for"] ?? headers?.["x-real-ip"];
+  const list = (Array.isArray(raw) ? raw.join(",") : (raw ?? "")).split(",").map((s) => s.trim()).filter(Boolean);
+  return list.at(-1) ?? "unknown";
+}
+
+/** The credentials provider's check: limit first (per email and per IP), then bcrypt. */
+export async function authorizeCredentials(raw: unknown, headers: Headers) {
+  const parsed = Credentials.safeParse(raw);
+  if (!parsed.success) return null;
+  const email = parsed.data.email.toLowerCase();
+  const ip = clientIp(headers);
+  // Limit per email and per IP, so one attacker can't spray many accounts either.
+  const [byEmail, byIp] = await Promise.all([
+    hitRateLimit(`signin:email:${email}`, env.SIGNIN_MAX_ATTEMPTS, 15 * 60),
+    hitRateLimit(`signin:ip:${ip}`, env.SIGNIN_MAX_ATTEMPTS * 5, 15 * 60),
+  ]);
+  if (!byEmail.allowed || !byIp.allowed) throw new SignInRateLimited();
+  const user = await prisma.user.findUnique({ where: { email } });
+  const ok = await verifyPassword(parsed.data.password, user?.passwordHash ?? DUMMY_HASH);
+  if (!user?.passwordHash || !ok) return null;
+  return { id: user.id, email: user.email, name: user.name };
 }
 
 export const authOptions: NextAuthOptions = {
@@ -28,23 +74,7 @@ export const authOptions: NextAuthOptions = {
       id: "credentials",
       name: "Email and password",
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-      async authorize(raw, req) {
-        const parsed = Credentials.safeParse(raw);
-        if (!parsed.success) return null;
-        const email = parsed.data.email.toLowerCase();
-        const fwd = req?.headers?.["x-forwarded-for"];
-        const ip = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(",")[0]?.trim() ?? "local";
-        // Limit per email and per IP, so one attacker can't spray many accounts either.
-        const [byEmail, byIp] = await Promise.all([
-          hitRateLimit(`signin:email:${email}`, env.SIGNIN_MAX_ATTEMPTS, 15 * 60),
-          hitRateLimit(`signin:ip:${ip}`, env.SIGNIN_MAX_ATTEMPTS * 5, 15 * 60),
-        ]);
-        if (!byEmail.allowed || !byIp.allowed) throw new SignInRateLimited();
-        const user = await prisma.user.findUnique({ where: { email } });
-        if (!user?.passwordHash) return null;
-        if (!(await verifyPassword(parsed.data.password, user.passwordHash))) return null;
-        return { id: user.id, email: user.email, name: user.name };
-      },
+      authorize: (raw, req) => authorizeCredentials(raw, req?.headers),
     }),
     EmailProvider({
       // next-auth requires `server`; delivery goes through our own transport below.

@@ -1,19 +1,46 @@
 import { randomBytes } from "node:crypto";
 import { prisma } from "@/server/db";
-import { conflict } from "@/server/errors";
+import { conflict, notFound } from "@/server/errors";
 import { hashPassword } from "@/server/auth/password";
-import { slugify, type SignUpInput } from "../schemas";
+import type { TenantContext } from "@/server/tenant";
+import type { Prisma } from "@/generated/prisma/client";
+import { slugify, type CreateOrgInput, type SignUpInput } from "../schemas";
+
+// Top-level paths the app owns: an org with one of these slugs would be unreachable at /<slug>.
+const RESERVED_SLUGS = new Set(["api", "sign-in", "sign-up", "sign-out", "invite", "onboarding", "_next", "static", "public", "favicon-ico", "health", "admin", "settings", "new"]);
 
 /** A slug that is free now; a race with another sign-up is caught by the unique index. */
 async function freeOrgSlug(name: string): Promise<string> {
   const base = slugify(name);
-  if (!(await prisma.org.findUnique({ where: { slug: base } }))) return base;
+  if (!RESERVED_SLUGS.has(base) && !(await prisma.org.findUnique({ where: { slug: base } }))) return base;
   return `${base}-${randomBytes(3).toString("hex")}`;
 }
 
+/** The org, its owner, a first workspace with its default project tag, and the audit entry. */
+async function createOrgFor(tx: Prisma.TransactionClient, user: { id: string; email: string }, name: string, slug: string) {
+  const org = await tx.org.create({ data: { name, slug } });
+  await tx.membership.create({ data: { orgId: org.id, userId: user.id, role: "owner" } });
+  const ws = await tx.workspace.create({ data: { orgId: org.id, name: "Default", slug: "default" } });
+  await tx.projectTag.create({
+    data: { orgId: org.id, workspaceId: ws.id, slug: "untagged", name: "Untagged", isDefault: true, ownerId: user.id },
+  });
+  await tx.auditLog.create({
+    data: {
+      orgId: org.id,
+      actorUserId: user.id,
+      actorLabel: user.email,
+      action: "org.created",
+      targetType: "org",
+      targetId: org.id,
+      after: { name, slug },
+    },
+  });
+  return org;
+}
+
 /**
- * Sign-up: the user, their org (they are its owner), a first workspace with its default
- * project tag. One transaction, so a failure leaves nothing behind.
+ * Sign-up: the user and their org (they are its owner). One transaction, so a failure
+ * leaves nothing behind.
  */
 export async function signUp(input: SignUpInput) {
   const existing = await prisma.user.findUnique({ where: { email: input.email } });
@@ -22,17 +49,18 @@ export async function signUp(input: SignUpInput) {
   const slug = await freeOrgSlug(input.orgName);
   return prisma.$transaction(async (tx) => {
     const user = await tx.user.create({ data: { email: input.email, name: input.name, passwordHash } });
-    const org = await tx.org.create({ data: { name: input.orgName, slug } });
-    await tx.membership.create({ data: { orgId: org.id, userId: user.id, role: "owner" } });
-    const ws = await tx.workspace.create({ data: { orgId: org.id, name: "Default", slug: "default" } });
-    await tx.projectTag.create({
-      data: { orgId: org.id, workspaceId: ws.id, slug: "untagged", name: "Untagged", isDefault: true, ownerId: user.id },
-    });
-    await tx.auditLog.create({
-      data: { orgId: org.id, actorUserId: user.id, actorLabel: user.email, action: "org.created", targetType: "org", targetId: org.id },
-    });
+    const org = await createOrgFor(tx, user, input.orgName, slug);
     return { user, org };
   });
+}
+
+/** Onboarding (or "new organization"): a signed-in user creates an org they own. */
+export async function createOrg(userId: string, input: CreateOrgInput) {
+  const user = await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true } });
+  if (!user) throw notFound("User not found");
+  const slug = await freeOrgSlug(input.name);
+  const org = await prisma.$transaction((tx) => createOrgFor(tx, user, input.name, slug));
+  return { slug: org.slug, name: org.name };
 }
 
 /** The orgs a user belongs to, for the org switcher. */
@@ -43,4 +71,17 @@ export async function listUserOrgs(userId: string) {
     orderBy: { createdAt: "asc" },
   });
   return rows.map((m) => ({ slug: m.org.slug, name: m.org.name, role: m.role }));
+}
+
+/** Counts for the overview page. */
+export async function orgOverview(ctx: TenantContext) {
+  const where = { orgId: ctx.orgId };
+  const [workspaces, members, connections, ingestTokens, pendingInvitations] = await Promise.all([
+    prisma.workspace.count({ where }),
+    prisma.membership.count({ where }),
+    prisma.providerConnection.count({ where }),
+    prisma.ingestToken.count({ where: { ...where, revokedAt: null } }),
+    prisma.invitation.count({ where: { ...where, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } } }),
+  ]);
+  return { workspaces, members, connections, ingestTokens, pendingInvitations };
 }
