@@ -1,0 +1,110 @@
+"use client";
+
+import { useState } from "react";
+import { Badge, Table } from "@/components/ui/card";
+import { Button } from "@/components/ui/button";
+import { useTenantAction } from "@/components/use-tenant-action";
+import type { ActionResult } from "@/server/next/gate";
+import { ROLE_LABELS, type ChangeRoleInput, type MembershipIdInput, type RoleInput } from "../schemas";
+
+export type MemberView = { id: string; email: string; name: string | null; role: RoleInput; joined: string; isYou: boolean };
+
+type Actions = {
+  changeRole: (org: string, input: ChangeRoleInput) => Promise<ActionResult<unknown>>;
+  remove: (org: string, input: MembershipIdInput) => Promise<ActionResult<unknown>>;
+};
+
+const ROLE_TONE = { owner: "blue", admin: "amber", member: "gray", viewer: "gray" } as const;
+
+function RoleCell({ org, member, assignable, locked, action }: { org: string; member: MemberView; assignable: RoleInput[]; locked: string | null; action: Actions["changeRole"] }) {
+  const { run, pending, error } = useTenantAction(action, org);
+  const manageable = assignable.includes(member.role) && !locked;
+  if (!manageable) {
+    return (
+      <span title={locked ?? undefined}>
+        <Badge tone={ROLE_TONE[member.role]}>{ROLE_LABELS[member.role]}</Badge>
+      </span>
+    );
+  }
+  return (
+    <div>
+      <label className="sr-only" htmlFor={`role-${member.id}`}>
+        Role of {member.email}
+      </label>
+      <select
+        id={`role-${member.id}`}
+        value={member.role}
+        disabled={pending}
+        onChange={(e) => void run({ membershipId: member.id, role: e.target.value as RoleInput })}
+        className="rounded-md border border-gray-300 bg-white px-2 py-1 text-sm"
+      >
+        {assignable.map((r) => (
+          <option key={r} value={r}>
+            {ROLE_LABELS[r]}
+          </option>
+        ))}
+      </select>
+      {error ? (
+        <p role="alert" className="mt-1 text-xs text-red-600">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function RemoveCell({ org, member, action }: { org: string; member: MemberView; action: Actions["remove"] }) {
+  const { run, pending, error } = useTenantAction(action, org);
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <div className="flex flex-col items-end gap-1">
+      {confirming ? (
+        <div className="flex gap-2">
+          <Button variant="danger" pending={pending} onClick={() => void run({ membershipId: member.id }, () => setConfirming(false))}>
+            {member.isYou ? "Leave" : "Remove"} {member.email}
+          </Button>
+          <Button variant="secondary" onClick={() => setConfirming(false)} disabled={pending}>
+            Cancel
+          </Button>
+        </div>
+      ) : (
+        <Button variant="ghost" onClick={() => setConfirming(true)}>
+          {member.isYou ? "Leave" : "Remove"}
+        </Button>
+      )}
+      {error ? (
+        <p role="alert" className="text-xs text-red-600">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function MembersTable({ org, members, canWrite, assignable, actions }: { org: string; members: MemberView[]; canWrite: boolean; assignable: RoleInput[]; actions: Actions }) {
+  const owners = members.filter((m) => m.role === "owner").length;
+  const lastOwner = (m: MemberView) => (m.role === "owner" && owners <= 1 ? "The last owner can't be demoted or removed" : null);
+  const head = ["Member", "Role", "Joined", ...(canWrite ? [<span key="a" className="sr-only">Actions</span>] : [])];
+  const rows = members.map((m) => [
+    <div key="who">
+      <div className="font-medium text-gray-900">
+        {m.name ?? m.email} {m.isYou ? <span className="text-xs font-normal text-gray-500">(you)</span> : null}
+      </div>
+      {m.name ? <div className="text-xs text-gray-500">{m.email}</div> : null}
+    </div>,
+    canWrite ? (
+      <RoleCell key="role" org={org} member={m} assignable={assignable} locked={lastOwner(m)} action={actions.changeRole} />
+    ) : (
+      <Badge key="role" tone={ROLE_TONE[m.role]}>
+        {ROLE_LABELS[m.role]}
+      </Badge>
+    ),
+    <span key="joined" className="text-gray-600">
+      {m.joined}
+    </span>,
+    ...(canWrite
+      ? [assignable.includes(m.role) && !lastOwner(m) ? <RemoveCell key="rm" org={org} member={m} action={actions.remove} /> : <span key="rm" />]
+      : []),
+  ]);
+  return <Table head={head} rows={rows} />;
+}
