@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { pool, prisma } from "@/server/db";
+import { createOrg, uniq } from "../../../../test/helpers/factory";
+import type { NormalizedEvent } from "../types";
+import { upsertPollEvents, writeUsageEvents } from "./write-events";
+
+function event(orgId: string, workspaceId: string, extra: Partial<NormalizedEvent>): NormalizedEvent {
+  return {
+    orgId, workspaceId, externalId: uniq("e"), source: "push", provider: "openai", model: "gpt-4o", projectTagId: null, memberId: null,
+    endUser: null, providerKeyId: null, apiKeyRef: null, service: null, language: null, occurredAt: new Date(), inputTokens: 10,
+    outputTokens: 1, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, requests: 1, costMicros: 5n, latencyMs: null,
+    status: 200, errorType: null, errorMessage: null, generationId: null, metadata: null, ...extra,
+  };
+}
+
+async function rollups(workspaceId: string, granularity: string) {
+  const { rows } = await pool.query(
+    `SELECT "bucketStart", model, requests::int, "inputTokens"::int AS input, "costMicros"::int AS cost
+       FROM usage_rollups WHERE "workspaceId" = $1 AND granularity = $2::"Granularity" ORDER BY "bucketStart", model`,
+    [workspaceId, granularity],
+  );
+  return rows;
+}
+
+describe("writeUsageEvents", () => {
+  it("survives concurrent batches with overlapping ids in different orders: each id once, rollups exact", async () => {
+    const { org, workspace } = await createOrg();
+    const ids = Array.from({ length: 300 }, (_, i) => `id-${i}`);
+    const shuffled = (seed: number) => [...ids].sort((a, b) => ((a.length * 31 + a.charCodeAt(a.length - 1) * seed) % 97) - ((b.length * 31 + b.charCodeAt(b.length - 1) * seed) % 97));
+    const batches = [1, 2, 3, 4, 5, 6].map((seed) =>
+      shuffled(seed).slice(0, 250).map((id) => event(org.id, workspace.id, { externalId: id, model: `m-${Number(id.slice(3)) % 7}`, occurredAt: new Date(Date.UTC(2030, 0, 1, Number(id.slice(3)) % 5)) })),
+    );
+    const results = await Promise.all(batches.map((b) => writeUsageEvents(b)));
+    const inserted = results.reduce((s, r) => s + r.inserted, 0);
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM usage_events WHERE "workspaceId" = $1`, [workspace.id]);
+    expect(inserted).toBe(rows[0].n);
+    expect(results.reduce((s, r) => s + r.inserted + r.duplicates, 0)).toBe(6 * 250);
+    for (const g of ["minute", "hour", "day"]) {
+      const sum = (await rollups(workspace.id, g)).reduce((s, r) => s + r.requests, 0);
+      expect(sum).toBe(rows[0].n);
+    }
+  });
+});
+
+describe("upsertPollEvents", () => {
+  it("replaces a poll row and moves its contribution in the rollups (delta new − old)", async () => {
+    const { org, workspace } = await createOrg();
+    const t1 = new Date(Date.UTC(2030, 0, 1, 10, 5));
+    const t2 = new Date(Date.UTC(2030, 0, 1, 11, 7));
+    const base = event(org.id, workspace.id, { source: "poll", externalId: "poll:bucket-1", occurredAt: t1, inputTokens: 100, costMicros: 1000n, requests: 4 });
+    expect(await upsertPollEvents([base])).toEqual({ inserted: 1, updated: 0, duplicates: 0 });
+    expect(await upsertPollEvents([base])).toEqual({ inserted: 0, updated: 0, duplicates: 1 });
+    // The bucket grew and (contrived) moved hour: the old contribution leaves, the new one lands.
+    expect(await upsertPollEvents([{ ...base, occurredAt: t2, inputTokens: 250, costMicros: 2500n, requests: 9 }])).toEqual({ inserted: 0, updated: 1, duplicates: 0 });
+    const hours = await rollups(workspace.id, "hour");
+    expect(hours.map((r) => [r.bucketStart.toISOString(), r.requests, r.input, r.cost])).toEqual([
+      ["2030-01-01T10:00:00.000Z", 0, 0, 0],
+      ["2030-01-01T11:00:00.000Z", 9, 250, 2500],
+    ]);
+    const day = await rollups(workspace.id, "day");
+    expect(day.map((r) => [r.requests, r.input, r.cost])).toEqual([[9, 250, 2500]]);
+    const stored = await prisma.usageEvent.findMany({ where: { workspaceId: workspace.id } });
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ inputTokens: 250, requests: 9, costMicros: 2500n });
+  });
+
+  it("never overwrites a pushed event that happens to share the external id", async () => {
+    const { org, workspace } = await createOrg();
+    const pushed = event(org.id, workspace.id, { externalId: "same" });
+    await writeUsageEvents([pushed]);
+    const res = await upsertPollEvents([{ ...pushed, source: "poll", inputTokens: 999 }]);
+    expect(res).toEqual({ inserted: 0, updated: 0, duplicates: 1 });
+    const row = await prisma.usageEvent.findFirstOrThrow({ where: { workspaceId: workspace.id } });
+    expect(row).toMatchObject({ source: "push", inputTokens: 10 });
+    await expect(upsertPollEvents([pushed])).rejects.toThrow(/only takes source 'poll'/);
+  });
+});
