@@ -1,5 +1,12 @@
 import type { Job } from "bullmq";
 import type { JobName, JobPayload } from "@/server/jobs/definitions";
+import { budgetsEvaluate } from "./processors/budgets-evaluate";
+import { budgetsSweep } from "./processors/budgets-sweep";
+import { alertsDeliver } from "./processors/alerts-deliver";
+import { alertsCreditsSweep } from "./processors/alerts-credits-sweep";
+import { alertsAnomalySweep } from "./processors/alerts-anomaly-sweep";
+import { enforcementApply } from "./processors/enforcement-apply";
+import { enforcementSyncLimits } from "./processors/enforcement-sync-limits";
 
 export type Processor<N extends JobName> = (payload: JobPayload<N>, job: Job) => Promise<unknown>;
 export type ProcessorMap = { [N in JobName]?: Processor<N> };
@@ -8,4 +15,13 @@ export type ProcessorMap = { [N in JobName]?: Processor<N> };
  * Job name → processor. Each processor lives in processors/<name>.ts and only parses its
  * payload and calls a features/<domain>/server function. Add new ones here.
  */
-export const PROCESSORS: ProcessorMap = {};
+export const PROCESSORS: ProcessorMap = {
+  // budgets, alerts, enforcement
+  "budgets.evaluate": budgetsEvaluate,
+  "budgets.sweep": budgetsSweep,
+  "alerts.deliver": alertsDeliver,
+  "alerts.credits-sweep": alertsCreditsSweep,
+  "alerts.anomaly-sweep": alertsAnomalySweep,
+  "enforcement.apply": enforcementApply,
+  "enforcement.sync-limits": enforcementSyncLimits,
+};

@@ -1,0 +1,96 @@
+import { prisma } from "@/server/db";
+import { sendMail } from "@/server/email/transport";
+import { buildMessage } from "./messages";
+import { recipientsFor, webhookFor } from "./recipients";
+import { renderEmail, renderWebhook, type AlertMessage } from "./templates";
+
+/**
+ * Delivers one claimed alert: email and webhook, each tracked on the alert row.
+ *
+ * Each channel is leased before it is used: `pending → sending` by a conditional UPDATE that
+ * only one worker can win (or a `sending` lease older than LEASE_MS, left by a crashed
+ * worker). After the SMTP server accepts, the channel is `sent` and never sent again;
+ * retries (BullMQ attempts, the sweep) only redo channels still pending. A crash in the gap
+ * between "accepted" and "marked sent" can repeat one email after the lease expires: SMTP
+ * has no idempotency key, so that window is the floor; the header X-Tollgate-Alert lets a
+ * mail filter drop the copy.
+ */
+const LEASE_MS = 120_000;
+const WEBHOOK_TIMEOUT_MS = 10_000;
+
+type Channel = "email" | "webhook";
+const statusCol = { email: "emailStatus", webhook: "webhookStatus" } as const;
+const atCol = { email: "emailedAt", webhook: "webhookedAt" } as const;
+const errCol = { email: "emailError", webhook: "webhookError" } as const;
+
+async function lease(alertId: string, ch: Channel, now: Date): Promise<boolean> {
+  const r = await prisma.alert.updateMany({
+    where: {
+      id: alertId,
+      OR: [{ [statusCol[ch]]: "pending" }, { [statusCol[ch]]: "sending", [atCol[ch]]: { lt: new Date(now.getTime() - LEASE_MS) } }],
+    },
+    data: { [statusCol[ch]]: "sending", [atCol[ch]]: now },
+  });
+  return r.count === 1;
+}
+
+async function finish(alertId: string, ch: Channel, status: "sent" | "pending" | "failed" | "none", error: string | null) {
+  await prisma.alert.update({
+    where: { id: alertId },
+    data: { [statusCol[ch]]: status, [errCol[ch]]: error, ...(status === "sent" ? { [atCol[ch]]: new Date() } : {}) },
+  });
+}
+
+export type DeliveryResult = { email: string; webhook: string };
+
+export async function deliverAlert(alertId: string, opts: { finalAttempt?: boolean } = {}): Promise<DeliveryResult | null> {
+  const alert = await prisma.alert.findUnique({ where: { id: alertId } });
+  if (!alert) return null;
+  const org = await prisma.org.findUnique({ where: { id: alert.orgId }, select: { slug: true } });
+  if (!org) return null;
+  let message: AlertMessage | null = null;
+  const getMessage = async () => (message ??= await buildMessage(alert, org.slug));
+  const failures: string[] = [];
+  const onError = async (ch: Channel, e: unknown) => {
+    const msg = (e as Error).message?.slice(0, 500) ?? String(e);
+    failures.push(`${ch}: ${msg}`);
+    await finish(alert.id, ch, opts.finalAttempt ? "failed" : "pending", msg);
+  };
+
+  if (await lease(alert.id, "email", new Date())) {
+    try {
+      const to = await recipientsFor(alert);
+      if (to.length === 0) await finish(alert.id, "email", "none", "No recipients");
+      else {
+        const mail = renderEmail(await getMessage());
+        await sendMail({ to, ...mail, headers: { "X-Tollgate-Alert": alert.id } });
+        await finish(alert.id, "email", "sent", null);
+      }
+    } catch (e) {
+      await onError("email", e);
+    }
+  }
+
+  if (await lease(alert.id, "webhook", new Date())) {
+    try {
+      const url = await webhookFor(alert);
+      if (!url) await finish(alert.id, "webhook", "none", null);
+      else {
+        const res = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", "user-agent": "Tollgate-Alerts/1" },
+          body: JSON.stringify(renderWebhook(await getMessage())),
+          signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+        });
+        if (!res.ok) throw new Error(`Webhook answered HTTP ${res.status}`);
+        await finish(alert.id, "webhook", "sent", null);
+      }
+    } catch (e) {
+      await onError("webhook", e);
+    }
+  }
+
+  if (failures.length) throw new Error(`Alert ${alert.id} delivery failed (${failures.join("; ")}); will retry`);
+  const after = await prisma.alert.findUnique({ where: { id: alert.id }, select: { emailStatus: true, webhookStatus: true } });
+  return { email: after?.emailStatus ?? "?", webhook: after?.webhookStatus ?? "?" };
+}

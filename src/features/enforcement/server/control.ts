@@ -1,0 +1,155 @@
+import type { EnforcementAction, Prisma, ProviderConnection, ProviderKey } from "@/generated/prisma/client";
+import { prisma } from "@/server/db";
+import { env } from "@/env";
+import { decryptSecret } from "@/server/crypto";
+import { formatUsd } from "@/lib/money";
+import { ProviderError } from "@/providers/errors";
+import { OpenRouterClient } from "@/providers/openrouter/client";
+import { OpenAIAdminClient } from "@/providers/openai/client";
+
+/**
+ * The provider side of pausing and resuming a key. Every change is followed by a read-back;
+ * an action is confirmed only when the provider reports the new state. Undo facts are saved
+ * on the action row BEFORE the change, so a retry after a half-done attempt restores the
+ * customer's original state, not the state our first attempt left behind.
+ */
+export class PermanentEnforcementError extends Error {}
+
+type Key = ProviderKey & { connection: ProviderConnection | null };
+export type PauseOutcome = { kind: "applied" | "joined" | "external"; control: string; details: Record<string, unknown> };
+export type ResumeOutcome = { kind: "applied" | "kept" | "noop"; control: string; details: Record<string, unknown> };
+
+// One quick in-client retry; the job's exponential backoff does the patient retrying.
+const CLIENT_RETRY = { maxRetries: 1, baseDelayMs: 200, maxDelayMs: 2_000 };
+
+function connectionOf(key: Key): ProviderConnection {
+  if (!key.connection) throw new PermanentEnforcementError(`Key "${key.label}" has no provider connection, so Tollgate cannot act on it`);
+  return key.connection;
+}
+
+export function openRouterFor(conn: ProviderConnection): OpenRouterClient {
+  return new OpenRouterClient({ apiKey: decryptSecret(conn.secretCiphertext), baseUrl: conn.baseUrl ?? env.OPENROUTER_BASE_URL, ...CLIENT_RETRY });
+}
+
+export function openAIFor(conn: ProviderConnection): OpenAIAdminClient {
+  return new OpenAIAdminClient({ apiKey: decryptSecret(conn.secretCiphertext), baseUrl: conn.baseUrl ?? env.OPENAI_BASE_URL, ...CLIENT_RETRY });
+}
+
+const isNotFound = (e: unknown) => e instanceof ProviderError && e.kind === "not_found";
+
+async function saveDetails(action: EnforcementAction, details: Record<string, unknown>) {
+  await prisma.enforcementAction.update({ where: { id: action.id }, data: { details: { ...(action.details as object), ...details } as Prisma.InputJsonValue } });
+}
+
+export async function pauseAtProvider(key: Key, action: EnforcementAction): Promise<PauseOutcome> {
+  return key.provider === "openrouter" ? pauseOpenRouter(key, action) : pauseOpenAI(key, action);
+}
+
+export async function resumeAtProvider(key: Key, action: EnforcementAction, pause: EnforcementAction): Promise<ResumeOutcome> {
+  return key.provider === "openrouter" ? resumeOpenRouter(key) : resumeOpenAI(key, pause);
+}
+
+// ── OpenRouter: PATCH /keys/{hash} {disabled} ──────────────────────────────────────────
+
+async function pauseOpenRouter(key: Key, action: EnforcementAction): Promise<PauseOutcome> {
+  const client = openRouterFor(connectionOf(key));
+  const hash = key.providerKeyId;
+  let current;
+  try {
+    current = await client.getKey(hash);
+  } catch (e) {
+    if (isNotFound(e)) throw new PermanentEnforcementError(`OpenRouter no longer knows key "${key.label}" (404)`);
+    throw e;
+  }
+  const saved = (action.details as { before?: { disabled: boolean } }).before;
+  if (current.disabled && !key.pausedByTollgate && !saved) {
+    // Disabled by someone else before Tollgate acted: not ours, so never resumed by us.
+    return { kind: "external", control: "The key was already disabled at OpenRouter (outside Tollgate)", details: { before: { disabled: true } } };
+  }
+  if (!saved && !key.pausedByTollgate) await saveDetails(action, { before: { disabled: current.disabled, limit: current.limit ?? null } });
+  if (!current.disabled) await client.updateKey(hash, { disabled: true });
+  const check = await client.getKey(hash);
+  if (!check.disabled) throw new Error(`OpenRouter still reports key "${key.label}" as enabled after PATCH disabled=true`);
+  return key.pausedByTollgate
+    ? { kind: "joined", control: "Already disabled at OpenRouter by Tollgate", details: {} }
+    : { kind: "applied", control: "Disabled at OpenRouter (PATCH /keys/{hash} with disabled: true), confirmed by read-back", details: {} };
+}
+
+async function resumeOpenRouter(key: Key): Promise<ResumeOutcome> {
+  const client = openRouterFor(connectionOf(key));
+  try {
+    await client.updateKey(key.providerKeyId, { disabled: false });
+    const check = await client.getKey(key.providerKeyId);
+    if (check.disabled) throw new Error(`OpenRouter still reports key "${key.label}" as disabled after PATCH disabled=false`);
+  } catch (e) {
+    if (isNotFound(e)) return { kind: "noop", control: "The key no longer exists at OpenRouter", details: {} };
+    throw e;
+  }
+  return { kind: "applied", control: "Re-enabled at OpenRouter (PATCH /keys/{hash} with disabled: false), confirmed by read-back", details: {} };
+}
+
+// ── OpenAI: the project's hard spend limit ─────────────────────────────────────────────
+
+const centsToUsd = (c: number | null) => (c === null ? "none" : formatUsd(BigInt(c) * 10_000n));
+
+/** Other keys of the same project that Tollgate holds paused (the project limit serves them all). */
+async function otherPausedInProject(key: Key, projectId: string) {
+  return prisma.providerKey.findMany({
+    where: { orgId: key.orgId, provider: "openai", providerProjectId: projectId, pausedByTollgate: true, id: { not: key.id } },
+    select: { id: true, label: true },
+  });
+}
+
+async function pauseOpenAI(key: Key, action: EnforcementAction): Promise<PauseOutcome> {
+  const projectId = key.providerProjectId;
+  if (!projectId) throw new PermanentEnforcementError(`OpenAI key "${key.label}" has no known project; OpenAI can only be limited per project`);
+  const client = openAIFor(connectionOf(key));
+  const saved = action.details as { projectId?: string; previousLimitCents?: number | null };
+  let previous: number | null;
+  if (saved.projectId) previous = saved.previousLimitCents ?? null;
+  else {
+    // If another key of this project is already held by Tollgate, the limit in force is ours:
+    // inherit the customer's original limit from that pause instead of reading ours back.
+    const others = await otherPausedInProject(key, projectId);
+    const inherited = others.length
+      ? await prisma.enforcementAction.findFirst({
+          where: { orgId: key.orgId, providerKeyId: { in: others.map((o) => o.id) }, action: "pause", details: { path: ["projectId"], equals: projectId } },
+          orderBy: { requestedAt: "asc" },
+        })
+      : null;
+    previous = inherited ? (((inherited.details as { previousLimitCents?: number | null }).previousLimitCents ?? null) as number | null) : ((await client.getProjectSpendLimit(projectId))?.threshold_amount ?? null);
+    await saveDetails(action, { projectId, previousLimitCents: previous });
+  }
+  const spentUsd = await client.projectMonthToDateUsd(projectId);
+  const target = Math.max(1, Math.ceil(Math.round(spentUsd * 1e6) / 1e4));
+  const current = (await client.getProjectSpendLimit(projectId))?.threshold_amount ?? null;
+  // Never loosen a limit: if the one in force is already at or under spend, it already stops the project.
+  const wanted = current !== null && current <= target ? current : target;
+  if (current !== wanted) await client.setProjectSpendLimit(projectId, wanted);
+  const check = await client.getProjectSpendLimit(projectId);
+  if (check?.threshold_amount !== wanted) throw new Error(`OpenAI project ${projectId} reports limit ${check?.threshold_amount ?? "none"} instead of ${wanted} cents`);
+  const control = `OpenAI project ${projectId}: hard spend limit set to ${centsToUsd(wanted)} (its month-to-date spend; was ${centsToUsd(previous)}). This stops every key of the project.`;
+  return { kind: key.pausedByTollgate ? "joined" : "applied", control, details: { projectId, previousLimitCents: previous, limitCents: wanted } };
+}
+
+async function resumeOpenAI(key: Key, pause: EnforcementAction): Promise<ResumeOutcome> {
+  const d = pause.details as { projectId?: string; previousLimitCents?: number | null };
+  const projectId = d.projectId ?? key.providerProjectId;
+  if (!projectId) return { kind: "noop", control: "No OpenAI project to restore", details: {} };
+  const others = await otherPausedInProject(key, projectId);
+  if (others.length) {
+    return {
+      kind: "kept",
+      control: `OpenAI project ${projectId}: spend limit kept, because ${others.map((o) => `"${o.label}"`).join(", ")} of the same project ${others.length === 1 ? "is" : "are"} still paused`,
+      details: { projectId },
+    };
+  }
+  const client = openAIFor(connectionOf(key));
+  const previous = d.previousLimitCents ?? null;
+  if (previous === null) {
+    if ((await client.getProjectSpendLimit(projectId)) !== null) await client.deleteProjectSpendLimit(projectId);
+  } else await client.setProjectSpendLimit(projectId, previous);
+  const check = await client.getProjectSpendLimit(projectId);
+  if ((check?.threshold_amount ?? null) !== previous) throw new Error(`OpenAI project ${projectId} reports limit ${check?.threshold_amount ?? "none"} instead of ${previous ?? "none"}`);
+  return { kind: "applied", control: `OpenAI project ${projectId}: hard spend limit restored to ${centsToUsd(previous)}`, details: { projectId, restoredLimitCents: previous } };
+}

@@ -1,0 +1,115 @@
+import type { Budget, ProviderKey } from "@/generated/prisma/client";
+import { prisma } from "@/server/db";
+import { badRequest, notFound } from "@/server/errors";
+import { requirePermission, type TenantContext } from "@/server/tenant";
+import { writeAudit } from "@/features/audit/server/audit";
+import { periodBounds } from "@/lib/periods";
+import { budgetCoversKey } from "@/features/budgets/server/coverage";
+import { budgetStatus } from "@/features/budgets/server/status";
+import type { ResumeKeyInput } from "@/features/budgets/schemas";
+import { openPauseOf, requestResume } from "./actions";
+
+export type Override = { budgetId: string; periodStart: string };
+
+/**
+ * Budgets an admin's manual resume overrides for the rest of their current period: the key
+ * is not re-paused and its credit limit is not held down by them until the period resets.
+ */
+export async function manualOverrides(orgId: string, keyId: string): Promise<Override[]> {
+  const rows = await prisma.enforcementAction.findMany({
+    where: { orgId, providerKeyId: keyId, action: "resume", manual: true, status: { in: ["pending", "confirmed"] } },
+    select: { details: true },
+    orderBy: { requestedAt: "desc" },
+    take: 20,
+  });
+  return rows.flatMap((r) => ((r.details as { overrides?: Override[] } | null)?.overrides ?? []) as Override[]);
+}
+
+export function isOverridden(overrides: Override[], budgetId: string, periodStart: Date): boolean {
+  const ps = periodStart.toISOString();
+  return overrides.some((o) => o.budgetId === budgetId && o.periodStart === ps);
+}
+
+/** Hard budgets over their cap that cover the key (other than `exceptBudgetId`), not overridden. */
+export async function blockingBudgets(
+  ctx: TenantContext,
+  key: Pick<ProviderKey, "id" | "orgId" | "provider" | "workspaceId" | "projectTagId">,
+  opts: { exceptBudgetId?: string; now?: Date } = {},
+): Promise<{ budget: Budget; periodStart: Date }[]> {
+  const now = opts.now ?? new Date();
+  const budgets = await prisma.budget.findMany({ where: { orgId: ctx.orgId, mode: "hard", ...(opts.exceptBudgetId ? { id: { not: opts.exceptBudgetId } } : {}) } });
+  if (budgets.length === 0) return [];
+  const overrides = await manualOverrides(ctx.orgId, key.id);
+  const out: { budget: Budget; periodStart: Date }[] = [];
+  for (const b of budgets) {
+    const bounds = periodBounds(b.period, ctx.timeZone, now);
+    if (isOverridden(overrides, b.id, bounds.start)) continue;
+    if (!(await budgetCoversKey(b, key, bounds))) continue;
+    const s = await budgetStatus(b, ctx.timeZone, now);
+    if (s.spendMicros >= b.amountMicros) out.push({ budget: b, periodStart: bounds.start });
+  }
+  return out;
+}
+
+/**
+ * A budget lets go of its keys (below its cap again, now soft, or deleted). A key that
+ * another over-cap hard budget also covers stays paused and is handed over to that budget;
+ * the others get a resume. Pauses of this budget still pending are cancelled the same way
+ * (the resume supersedes them). Returns how many resumes were requested.
+ */
+export async function releaseKeysOfBudget(ctx: TenantContext, budgetId: string, reason: string): Promise<number> {
+  const [paused, pending] = await Promise.all([
+    prisma.providerKey.findMany({ where: { orgId: ctx.orgId, pausedByTollgate: true, pausedByBudgetId: budgetId } }),
+    prisma.enforcementAction.findMany({ where: { orgId: ctx.orgId, budgetId, action: "pause", status: "pending" }, select: { providerKeyId: true } }),
+  ]);
+  const pendingIds = pending.map((p) => p.providerKeyId).filter((id) => !paused.some((k) => k.id === id));
+  const keys = [...paused, ...(pendingIds.length ? await prisma.providerKey.findMany({ where: { orgId: ctx.orgId, id: { in: pendingIds } } }) : [])];
+  let n = 0;
+  for (const key of keys) {
+    const holders = await blockingBudgets(ctx, key, { exceptBudgetId: budgetId });
+    if (holders.length > 0) {
+      if (key.pausedByBudgetId === budgetId) {
+        const holder = holders[0]!.budget;
+        await prisma.$transaction(async (tx) => {
+          await tx.providerKey.update({ where: { id: key.id }, data: { pausedByBudgetId: holder.id, pauseReason: `Hard budget "${holder.name}" is over its cap` } });
+          await writeAudit(
+            ctx,
+            { action: "key.pause_transferred", targetType: "provider_key", targetId: key.id, before: { pausedByBudgetId: budgetId }, after: { pausedByBudgetId: holder.id, reason } },
+            tx,
+          );
+        });
+      }
+      continue;
+    }
+    if (await requestResume(key, { reason, manual: false, budgetId, periodStart: null })) n++;
+  }
+  return n;
+}
+
+/**
+ * "Resume" by an admin, with a reason. Only a key Tollgate paused can be resumed here. The
+ * budgets holding it are overridden until their period resets (see manualOverrides).
+ */
+export async function resumeKeyByHand(ctx: TenantContext, input: ResumeKeyInput, now = new Date()) {
+  requirePermission(ctx, "keys:write");
+  const key = await prisma.providerKey.findFirst({ where: { id: input.keyId, orgId: ctx.orgId } });
+  if (!key) throw notFound("Key not found");
+  const pause = await openPauseOf(ctx.orgId, key.id);
+  if (!pause && !key.pausedByTollgate) throw badRequest("Tollgate did not pause this key, so there is nothing to resume here.", [{ path: "keyId", message: "This key is not paused by Tollgate" }]);
+  const holders = await blockingBudgets(ctx, key, { now });
+  const overrides: Override[] = holders.map((h) => ({ budgetId: h.budget.id, periodStart: h.periodStart.toISOString() }));
+  const pausedBy = key.pausedByBudgetId ? await prisma.budget.findFirst({ where: { id: key.pausedByBudgetId, orgId: ctx.orgId } }) : null;
+  if (pausedBy && !overrides.some((o) => o.budgetId === pausedBy.id)) {
+    overrides.push({ budgetId: pausedBy.id, periodStart: periodBounds(pausedBy.period, ctx.timeZone, now).start.toISOString() });
+  }
+  const reason = `Resumed by ${ctx.actorLabel}: ${input.reason}`;
+  const id = await requestResume(key, { reason, manual: true, budgetId: key.pausedByBudgetId, periodStart: null, details: { requestedBy: ctx.actorLabel, overrides } });
+  await writeAudit(ctx, {
+    action: "key.resume_requested",
+    targetType: "provider_key",
+    targetId: key.id,
+    before: { status: key.status, pausedByBudgetId: key.pausedByBudgetId, pauseReason: key.pauseReason },
+    after: { reason: input.reason, actionId: id, overrides },
+  });
+  return { keyId: key.id, actionId: id, overriddenBudgets: overrides.map((o) => o.budgetId) };
+}

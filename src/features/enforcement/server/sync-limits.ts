@@ -1,0 +1,119 @@
+import type { OpenRouterKey } from "@/providers/openrouter/client";
+import { prisma } from "@/server/db";
+import { withKeyLock } from "./key-lock";
+import { systemContext } from "@/server/tenant";
+import { usdToMicros } from "@/lib/money";
+import { periodBounds } from "@/lib/periods";
+import { budgetCoversKey, keysUnderBudget } from "@/features/budgets/server/coverage";
+import { budgetStatus } from "@/features/budgets/server/status";
+import { isOverridden, manualOverrides } from "./release";
+import { openRouterFor } from "./control";
+
+/**
+ * Zero overshoot for OpenRouter keys under hard budgets: the key's own credit limit is kept
+ * at the point where the budget runs out, so OpenRouter refuses the request that would cross
+ * the cap without waiting for Tollgate's evaluation.
+ *
+ * OpenRouter's `limit` (USD) caps the key's usage inside its `limit_reset` window (UTC day,
+ * Monday-start week, UTC month, or lifetime when null); `limit_remaining = limit − usage in
+ * that window`. So with R = min over the hard budgets covering the key of (amount − spend),
+ *     limit := usage_in_window(key) + R        (and never above the key's own original limit)
+ * where usage_in_window is `usage` (lifetime), `usage_daily`, `usage_weekly` or
+ * `usage_monthly` as `limit_reset` says. The budget's own period doesn't have to match the
+ * key's window: the formula only fixes how much MORE the key may spend from now on.
+ * Caveats, both closed by re-syncing after each landing and each minute: spend not yet
+ * ingested makes R too generous by that amount; and when the key's window resets at a UTC
+ * boundary, its window usage drops to 0 while the limit stays. Each key gets all of R, so
+ * N keys spending in the same instant can overshoot up to N−1 requests.
+ * When no hard budget covers the key any more, the limit it had before syncing is restored.
+ */
+
+function windowUsageMicros(k: OpenRouterKey): bigint {
+  const usd = k.limit_reset === "daily" ? k.usage_daily : k.limit_reset === "weekly" ? k.usage_weekly : k.limit_reset === "monthly" ? k.usage_monthly : k.usage;
+  return usdToMicros(usd ?? 0);
+}
+
+const microsToUsd = (m: bigint) => Number(m) / 1_000_000;
+
+export type SyncResult = { keyId: string; limitMicros: bigint | null; changed: boolean; restored?: boolean };
+
+/** Keeps one key's OpenRouter credit limit at (window usage + remaining budget). */
+export async function syncKeyLimit(orgId: string, keyId: string, now: Date = new Date()): Promise<SyncResult | null> {
+  const key = await prisma.providerKey.findFirst({ where: { id: keyId, orgId }, include: { connection: true } });
+  if (!key || key.provider !== "openrouter" || !key.connection || key.status === "deleted") return null;
+  const ctx = await systemContext(orgId, "limit sync");
+  const [budgets, overrides] = await Promise.all([
+    prisma.budget.findMany({ where: { orgId, mode: "hard", syncKeyLimits: true, OR: [{ providerFilter: null }, { providerFilter: "openrouter" }] } }),
+    manualOverrides(orgId, key.id),
+  ]);
+  let remaining: bigint | null = null;
+  for (const b of budgets) {
+    const bounds = periodBounds(b.period, ctx.timeZone, now);
+    if (isOverridden(overrides, b.id, bounds.start) || !(await budgetCoversKey(b, key, bounds))) continue;
+    const s = await budgetStatus(b, ctx.timeZone, now);
+    const left = b.amountMicros > s.spendMicros ? b.amountMicros - s.spendMicros : 0n;
+    if (remaining === null || left < remaining) remaining = left;
+  }
+  const client = openRouterFor(key.connection);
+  if (remaining === null) {
+    if (!key.limitSyncActive) return { keyId, limitMicros: null, changed: false };
+    const original = key.limitBeforeSyncMicros;
+    await client.updateKey(key.providerKeyId, { limit: original === null ? null : microsToUsd(original) });
+    const check = await client.getKey(key.providerKeyId);
+    const got = check.limit === null || check.limit === undefined ? null : usdToMicros(check.limit);
+    if (got !== original) throw new Error(`OpenRouter key ${key.label}: limit read back as ${got} instead of ${original}`);
+    await prisma.providerKey.update({ where: { id: key.id }, data: { limitSyncActive: false, limitBeforeSyncMicros: null, syncedLimitMicros: null, providerLimitMicros: got } });
+    return { keyId, limitMicros: got, changed: true, restored: true };
+  }
+  const current = await client.getKey(key.providerKeyId);
+  const currentLimit = current.limit === null || current.limit === undefined ? null : usdToMicros(current.limit);
+  let original = key.limitBeforeSyncMicros;
+  if (!key.limitSyncActive) {
+    // Remember the key's own limit BEFORE the first change, to restore it later.
+    original = currentLimit;
+    await prisma.providerKey.update({ where: { id: key.id }, data: { limitSyncActive: true, limitBeforeSyncMicros: original } });
+  }
+  let desired = windowUsageMicros(current) + remaining;
+  if (original !== null && original < desired) desired = original;
+  let changed = false;
+  if (currentLimit !== desired) {
+    await client.updateKey(key.providerKeyId, { limit: microsToUsd(desired) });
+    const check = await client.getKey(key.providerKeyId);
+    const got = check.limit === null || check.limit === undefined ? null : usdToMicros(check.limit);
+    if (got !== desired) throw new Error(`OpenRouter key ${key.label}: limit read back as ${got} instead of ${desired}`);
+    changed = true;
+  }
+  await prisma.providerKey.update({
+    where: { id: key.id },
+    data: { syncedLimitMicros: desired, providerLimitMicros: desired, providerUsageMicros: usdToMicros(current.usage ?? 0) },
+  });
+  return { keyId, limitMicros: desired, changed };
+}
+
+/**
+ * The `enforcement.sync-limits` job: every OpenRouter key under the budget, plus keys whose
+ * limit Tollgate manages but that no longer fall under it (budget deleted, made soft, scope
+ * changed), which get their own limit back when nothing covers them.
+ */
+export async function syncLimitsForBudget(orgId: string, budgetId: string, now: Date = new Date()): Promise<SyncResult[]> {
+  const budget = await prisma.budget.findFirst({ where: { id: budgetId, orgId } });
+  const ids = new Set<string>();
+  if (budget && budget.mode === "hard" && budget.syncKeyLimits) {
+    const ctx = await systemContext(orgId, "limit sync");
+    for (const id of await keysUnderBudget(budget, periodBounds(budget.period, ctx.timeZone, now))) ids.add(id);
+  }
+  for (const k of await prisma.providerKey.findMany({ where: { orgId, provider: "openrouter", limitSyncActive: true }, select: { id: true } })) ids.add(k.id);
+  const keys = await prisma.providerKey.findMany({ where: { orgId, id: { in: [...ids] }, provider: "openrouter" }, select: { id: true } });
+  const out: SyncResult[] = [];
+  const errors: string[] = [];
+  for (const k of keys) {
+    try {
+      const r = await withKeyLock(k.id, () => syncKeyLimit(orgId, k.id, now));
+      if (r) out.push(r);
+    } catch (e) {
+      errors.push(`${k.id}: ${(e as Error).message}`);
+    }
+  }
+  if (errors.length) throw new Error(`Limit sync failed for ${errors.length} key(s): ${errors.join("; ")}`);
+  return out;
+}
