@@ -71,8 +71,8 @@ function usageFor(r: Prng, model: string) {
   if (model.startsWith("text-embedding") || model.startsWith("omni-moderation")) return { inputTokens: Math.floor(50 * Math.exp(r.next() * 4)) };
   if (model === "gpt-image-1") return { images: r.int(1, 4) };
   if (model === "tts-1") return { characters: r.int(80, 3000) };
-  const inputTokens = Math.floor(200 * Math.exp(r.next() * 3.2));
-  const outputTokens = Math.floor(30 * Math.exp(r.next() * 3));
+  const inputTokens = Math.floor(500 * Math.exp(r.next() * 3.5));
+  const outputTokens = Math.floor(100 * Math.exp(r.next() * 3));
   const cachedTokens = r.next() < 0.35 ? Math.floor(inputTokens * (0.3 + r.next() * 0.6)) : 0;
   const reasoningTokens = model.startsWith("o3") ? Math.floor(outputTokens * (0.3 + r.next() * 0.5)) : 0;
   return { inputTokens, outputTokens, cachedTokens, reasoningTokens };

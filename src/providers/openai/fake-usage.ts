@@ -45,7 +45,8 @@ function parseWindow(q: URLSearchParams, nowSec: number, widths: readonly ("1m" 
   const max = maxLimit ?? MAX_LIMIT[bw];
   if (!Number.isInteger(limit) || limit < 1 || limit > max) return bad(`Invalid 'limit': must be between 1 and ${max} for bucket_width ${bw}.`, "limit");
   const start = Number(startRaw);
-  const end = endRaw === null ? nowSec : Number(endRaw);
+  // Without end_time the current (still filling) bucket is the last one returned.
+  const end = endRaw === null ? Math.floor(nowSec / WIDTH[bw]) * WIDTH[bw] + WIDTH[bw] : Number(endRaw);
   const pageRaw = q.get("page");
   let pageStart = start;
   if (pageRaw) {

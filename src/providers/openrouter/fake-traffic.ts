@@ -60,8 +60,8 @@ export function ensureOpenRouterKeys(state: FakeOpenRouterState, count: number, 
 }
 
 function tokens(r: Prng, model: string) {
-  const promptTokens = Math.floor(150 * Math.exp(r.next() * 3.3));
-  const completionTokens = Math.floor(40 * Math.exp(r.next() * 3));
+  const promptTokens = Math.floor(400 * Math.exp(r.next() * 3.5));
+  const completionTokens = Math.floor(100 * Math.exp(r.next() * 3));
   const cachedTokens = r.next() < 0.3 ? Math.floor(promptTokens * (0.4 + r.next() * 0.5)) : 0;
   const reasoning = /r1|sonnet|gemini/.test(model);
   const reasoningTokens = reasoning && r.next() < 0.6 ? Math.floor(completionTokens * (0.2 + r.next() * 0.4)) : 0;
