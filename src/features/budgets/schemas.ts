@@ -46,7 +46,7 @@ export const UsdAmount = z
   .pipe(
     z
       .string()
-      .regex(/^\d+(\.\d{1,6})?$/, "Enter an amount in USD, e.g. 250 or 19.99 (at most 6 decimals)")
+      .regex(/^\d+(\.\d{1,6})?$/, { error: "Enter an amount in USD, e.g. 250 or 19.99 (at most 6 decimals)", abort: true })
       .refine((s) => Number(s) > 0, "The amount must be greater than 0")
       .refine((s) => Number(s) <= 100_000_000, "The amount must be at most $100,000,000"),
   );
