@@ -1,7 +1,7 @@
 import { prisma } from "@/server/db";
 import { forbidden, notFound } from "@/server/errors";
 import { requirePermission, type TenantContext } from "@/server/tenant";
-import { createIngestToken, listIngestTokens, revokeIngestToken } from "@/features/ingest/server/tokens";
+import { createIngestToken, revokeIngestToken } from "@/features/ingest/server/tokens";
 import type { IngestTokenCreateInput, IngestTokenRevokeInput } from "../schemas";
 import { getWorkspace } from "./workspaces";
 
@@ -11,7 +11,18 @@ import { getWorkspace } from "./workspaces";
 export async function listWorkspaceTokens(ctx: TenantContext, workspaceId: string) {
   requirePermission(ctx, "ingest_tokens:read");
   const ws = await getWorkspace(ctx, workspaceId);
-  return listIngestTokens(ctx, ws.id);
+  // Never the hash: only what the page shows, plus the creator for the revoke rule.
+  return prisma.ingestToken.findMany({
+    where: { orgId: ctx.orgId, workspaceId: ws.id },
+    select: { id: true, name: true, prefix: true, workspaceId: true, lastUsedAt: true, revokedAt: true, createdAt: true, createdById: true },
+    orderBy: [{ revokedAt: { sort: "desc", nulls: "first" } }, { createdAt: "desc" }],
+  });
+}
+
+/** Whether `ctx` may revoke a token created by `createdById` (the UI hides the button otherwise). */
+export function canRevokeToken(ctx: TenantContext, createdById: string | null): boolean {
+  if (ctx.role === "system" || ctx.permissions.has("workspaces:write")) return true;
+  return ctx.permissions.has("ingest_tokens:write") && createdById !== null && createdById === ctx.userId;
 }
 
 /** Returns the plain token: the only time it exists outside the caller's clipboard. */
@@ -25,7 +36,7 @@ export async function revokeWorkspaceToken(ctx: TenantContext, input: IngestToke
   requirePermission(ctx, "ingest_tokens:write");
   const row = await prisma.ingestToken.findFirst({ where: { id: input.tokenId, orgId: ctx.orgId }, select: { id: true, createdById: true } });
   if (!row) throw notFound("Token not found");
-  if (ctx.role !== "system" && !ctx.permissions.has("workspaces:write") && row.createdById !== ctx.userId) {
+  if (!canRevokeToken(ctx, row.createdById)) {
     throw forbidden("Only admins can revoke tokens created by someone else");
   }
   const updated = await revokeIngestToken(ctx, row.id);

@@ -1,0 +1,103 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { getPageContextWith } from "@/server/next/page-context";
+import { formatUsd } from "@/lib/money";
+import { listTrackedKeys } from "@/features/providers/server/keys.queries";
+import { listWorkspaces } from "@/features/workspaces/server/workspaces";
+import { listOrgProjectTags } from "@/features/workspaces/server/project-tags";
+import { PROVIDER_LABELS } from "@/features/providers/schemas";
+import { Badge, Card, EmptyState, PageHeader, Table } from "@/components/ui/card";
+import { KeyAttributionForm } from "@/features/providers/components/key-attribution-form";
+import { setKeyAttributionAction } from "./actions";
+
+export const metadata: Metadata = { title: "Keys · Tollgate" };
+
+const STATUS_TONE = { active: "green", paused: "amber", deleted: "gray" } as const;
+
+export default async function KeysPage({ params }: { params: Promise<{ org: string }> }) {
+  const { org } = await params;
+  const ctx = await getPageContextWith(org, "keys:read");
+  const [keys, workspaces, tags] = await Promise.all([listTrackedKeys(ctx), listWorkspaces(ctx), listOrgProjectTags(ctx)]);
+  const canWrite = ctx.permissions.has("keys:write");
+  const fmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: ctx.timeZone });
+  const wsOptions = workspaces.map((w) => ({ id: w.id, name: w.name }));
+  const tagOptions = tags.map((t) => ({ id: t.id, workspaceId: t.workspaceId, label: `${t.name} (${t.slug})`, isDefault: t.isDefault }));
+  const base = `/${ctx.orgSlug}`;
+
+  const rows = keys.map((k) => [
+    <div key="l" className="space-y-0.5">
+      <Link href={`${base}/keys/${k.id}`} className="font-medium text-blue-700 hover:underline">
+        {k.label}
+      </Link>
+      <p className="text-xs text-gray-500">{k.connection?.name ?? "no connection"}</p>
+    </div>,
+    PROVIDER_LABELS[k.provider],
+    canWrite && k.status !== "deleted" ? (
+      <KeyAttributionForm
+        key="a"
+        org={ctx.orgSlug}
+        keyId={k.id}
+        label={k.label}
+        workspaceId={k.workspaceId}
+        projectTagId={k.projectTagId}
+        workspaces={wsOptions}
+        tags={tagOptions}
+        action={setKeyAttributionAction}
+      />
+    ) : (
+      <span key="a" className="text-sm">
+        {k.workspace ? `${k.workspace.name} / ${k.projectTag?.slug ?? "untagged"}` : <span className="text-gray-400">unattributed</span>}
+      </span>
+    ),
+    <div key="s" className="space-y-0.5">
+      <Badge tone={STATUS_TONE[k.status]}>{k.status}</Badge>
+      {k.status === "paused" ? (
+        <p className="text-xs text-gray-600">
+          {k.pauseReason ?? (k.pausedByTollgate ? "Paused by Tollgate" : "Disabled at the provider")}
+          {k.pausedByBudget ? (
+            <>
+              {" · "}
+              <Link href={`${base}/budgets/${k.pausedByBudget.id}`} className="text-blue-700 hover:underline">
+                {k.pausedByBudget.name}
+              </Link>
+            </>
+          ) : null}
+          {k.pausedAt ? ` · ${fmt.format(k.pausedAt)}` : null}
+        </p>
+      ) : null}
+    </div>,
+    <span key="u" className="whitespace-nowrap text-sm">
+      {k.providerUsageMicros !== null ? formatUsd(k.providerUsageMicros) : "—"}
+      {" / "}
+      {k.providerLimitMicros !== null ? formatUsd(k.providerLimitMicros) : "no limit"}
+    </span>,
+    k.lastSeenAt ? fmt.format(k.lastSeenAt) : <span className="text-gray-400">—</span>,
+  ]);
+
+  return (
+    <>
+      <PageHeader
+        title="Keys"
+        description="Provider API keys Tollgate tracks. They are discovered by polling your connections; attribute each to a workspace and project tag so budgets can act on it."
+      />
+      <Card>
+        <Table
+          head={["Key", "Provider", "Workspace / project tag", "Status", "Provider usage / limit", "Last seen"]}
+          rows={rows}
+          empty={
+            <EmptyState
+              title="No tracked keys yet"
+              action={
+                <Link href={`${base}/connections`} className="text-sm font-medium text-blue-700 hover:underline">
+                  Go to connections
+                </Link>
+              }
+            >
+              Keys appear after the first poll of an OpenRouter or OpenAI connection.
+            </EmptyState>
+          }
+        />
+      </Card>
+    </>
+  );
+}

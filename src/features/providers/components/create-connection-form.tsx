@@ -1,0 +1,108 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { Button } from "@/components/ui/button";
+import { Field, FormError, SelectField } from "@/components/ui/field";
+import { useTenantAction } from "@/components/use-tenant-action";
+import type { ActionResult } from "@/server/next/gate";
+import { ConnectionCreateInput, PROVIDERS, PROVIDER_LABELS } from "../schemas";
+import { checkForm, formFields } from "@/features/workspaces/components/form-helpers";
+
+export type WorkspaceOption = { id: string; name: string };
+
+export const workspaceOptions = (workspaces: WorkspaceOption[], none = "No workspace (attribute later)") => [
+  { value: "", label: none },
+  ...workspaces.map((w) => ({ value: w.id, label: w.name })),
+];
+
+const SECRET_LABEL = { openrouter: "Management key", openai: "Admin key" } as const;
+const SECRET_HINT = { openrouter: "Starts with sk-or-v1-. Created under Settings → Management keys.", openai: "Starts with sk-admin-. Created by an org owner under Admin keys." } as const;
+
+/** The key is sent once, encrypted on arrival, and never shown again (only its last 4). */
+export function CreateConnectionForm({
+  org,
+  workspaces,
+  action,
+}: {
+  org: string;
+  workspaces: WorkspaceOption[];
+  action: (org: string, input: ConnectionCreateInput) => Promise<ActionResult<{ name: string; secretLast4: string }>>;
+}) {
+  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
+  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const [provider, setProvider] = useState<(typeof PROVIDERS)[number]>("openrouter");
+  const [saved, setSaved] = useState<string | null>(null);
+  const errors = { ...fieldErrors, ...localErrors };
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const v = checkForm(ConnectionCreateInput, formFields(form));
+    setLocalErrors(v.errors ?? {});
+    setSaved(null);
+    if (!v.data) return;
+    void run(v.data, (c) => {
+      setSaved(`${c.name} saved (key ••••${c.secretLast4}).`);
+      form.reset();
+      setProvider("openrouter");
+    });
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="Add connection">
+      <FormError message={error} />
+      <div className="grid gap-3 sm:grid-cols-2">
+        <SelectField
+          id="conn-create-provider"
+          label="Provider"
+          name="provider"
+          value={provider}
+          onChange={(e) => setProvider(e.target.value as (typeof PROVIDERS)[number])}
+          options={PROVIDERS.map((p) => ({ value: p, label: PROVIDER_LABELS[p] }))}
+          error={errors.provider}
+        />
+        <Field id="conn-create-name" label="Connection name" name="name" placeholder={`${PROVIDER_LABELS[provider]} production`} error={errors.name} />
+        <Field
+          id="conn-create-secret"
+          label={SECRET_LABEL[provider]}
+          name="secret"
+          type="password"
+          autoComplete="off"
+          hint={SECRET_HINT[provider]}
+          error={errors.secret}
+        />
+        <SelectField
+          id="conn-create-workspace"
+          label="Attribute discovered keys to"
+          name="workspaceId"
+          defaultValue=""
+          options={workspaceOptions(workspaces)}
+          error={errors.workspaceId}
+        />
+      </div>
+      <details className="rounded-md border border-gray-200 p-3" open={Boolean(errors.baseUrl)}>
+        <summary className="cursor-pointer text-sm font-medium text-gray-700">Advanced</summary>
+        <div className="mt-3">
+          <Field
+            id="conn-create-baseurl"
+            label="API base URL"
+            name="baseUrl"
+            placeholder={provider === "openrouter" ? "https://openrouter.ai/api/v1" : "https://api.openai.com/v1"}
+            hint="Leave blank for the provider's public API. The demo and tests point this at the local fake provider."
+            error={errors.baseUrl}
+          />
+        </div>
+      </details>
+      <div className="flex items-center gap-3">
+        <Button type="submit" pending={pending}>
+          Save connection
+        </Button>
+        {saved ? (
+          <p role="status" className="text-sm text-green-700">
+            {saved}
+          </p>
+        ) : null}
+      </div>
+    </form>
+  );
+}

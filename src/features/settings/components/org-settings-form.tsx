@@ -1,0 +1,100 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { Button } from "@/components/ui/button";
+import { Field, FormError, SelectField } from "@/components/ui/field";
+import { useTenantAction } from "@/components/use-tenant-action";
+import type { ActionResult } from "@/server/next/gate";
+import { checkForm, formFields } from "@/features/workspaces/components/form-helpers";
+import { OrgSettingsInput } from "../schemas";
+
+export type OrgSettingsView = { name: string; timeZone: string; lowCreditRunwayHours: number; lowCreditBalanceUsd: string };
+
+export function OrgSettingsForm({
+  org,
+  settings,
+  timeZones,
+  canWrite,
+  action,
+}: {
+  org: string;
+  settings: OrgSettingsView;
+  // From the server, so the server-rendered and hydrated option lists are the same.
+  timeZones: readonly string[];
+  canWrite: boolean;
+  action: (org: string, input: OrgSettingsInput) => Promise<ActionResult<unknown>>;
+}) {
+  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
+  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const [saved, setSaved] = useState(false);
+  const errors = { ...fieldErrors, ...localErrors };
+  // An org created with a zone this browser doesn't list still shows it.
+  const zones = timeZones.includes(settings.timeZone) ? timeZones : [settings.timeZone, ...timeZones];
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const v = checkForm(OrgSettingsInput, formFields(e.currentTarget));
+    setLocalErrors(v.errors ?? {});
+    setSaved(false);
+    if (!v.data) return;
+    void run(v.data, () => setSaved(true));
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-4" aria-label="Organization settings">
+      <FormError message={error} />
+      <fieldset disabled={!canWrite} className="space-y-4">
+        <div className="grid gap-3 sm:grid-cols-2">
+          <Field id="org-name" label="Organization name" name="name" defaultValue={settings.name} error={errors.name} />
+          <SelectField
+            id="org-tz"
+            label="Time zone"
+            name="timeZone"
+            defaultValue={settings.timeZone}
+            options={zones.map((z) => ({ value: z, label: z }))}
+            error={errors.timeZone}
+          />
+        </div>
+        <p className="text-xs text-gray-500">Budget periods (days, weeks starting Monday, months) and report schedules follow this time zone.</p>
+        <h3 className="pt-2 text-sm font-semibold text-gray-900">Low OpenRouter credit alert</h3>
+        <div className="grid gap-3 sm:grid-cols-2">
+          <Field
+            id="org-runway"
+            label="Alert when runway is under (hours)"
+            name="lowCreditRunwayHours"
+            type="number"
+            min={1}
+            step={1}
+            defaultValue={settings.lowCreditRunwayHours}
+            hint="Runway = balance ÷ recent burn rate. Default 72 hours."
+            error={errors.lowCreditRunwayHours}
+          />
+          <Field
+            id="org-balance"
+            label="…or when the balance is under (USD)"
+            name="lowCreditBalanceUsd"
+            inputMode="decimal"
+            placeholder="e.g. 50"
+            defaultValue={settings.lowCreditBalanceUsd}
+            hint="Optional. Leave blank to alert on runway only."
+            error={errors.lowCreditBalanceUsd}
+          />
+        </div>
+      </fieldset>
+      {canWrite ? (
+        <div className="flex items-center gap-3">
+          <Button type="submit" pending={pending}>
+            Save settings
+          </Button>
+          {saved ? (
+            <p role="status" className="text-sm text-green-700">
+              Saved.
+            </p>
+          ) : null}
+        </div>
+      ) : (
+        <p className="text-sm text-gray-500">Only admins and owners can change these settings.</p>
+      )}
+    </form>
+  );
+}

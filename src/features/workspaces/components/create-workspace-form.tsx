@@ -1,0 +1,87 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { Button } from "@/components/ui/button";
+import { Field, FormError, SelectField } from "@/components/ui/field";
+import { useTenantAction } from "@/components/use-tenant-action";
+import type { ActionResult } from "@/server/next/gate";
+import { RETENTION_DAYS, WorkspaceCreateInput, slugFromName } from "../schemas";
+import { checkForm } from "./form-helpers";
+
+export const RETENTION_OPTIONS = RETENTION_DAYS.map((d) => ({ value: String(d), label: `${d} days` }));
+
+/** Name → slug is filled in as you type until you edit the slug yourself. */
+export function CreateWorkspaceForm({
+  org,
+  action,
+}: {
+  org: string;
+  action: (org: string, input: WorkspaceCreateInput) => Promise<ActionResult<{ id: string; name: string }>>;
+}) {
+  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
+  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const [name, setName] = useState("");
+  const [slug, setSlug] = useState("");
+  const [slugTouched, setSlugTouched] = useState(false);
+  const [created, setCreated] = useState<string | null>(null);
+  const errors = { ...fieldErrors, ...localErrors };
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const retentionDays = new FormData(e.currentTarget).get("retentionDays");
+    const v = checkForm(WorkspaceCreateInput, { name, slug, retentionDays });
+    setLocalErrors(v.errors ?? {});
+    setCreated(null);
+    if (!v.data) return;
+    void run(v.data, (ws) => {
+      setCreated(ws.name);
+      setName("");
+      setSlug("");
+      setSlugTouched(false);
+    });
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="Create workspace">
+      <FormError message={error} />
+      <div className="grid gap-3 sm:grid-cols-3">
+        <Field
+          id="ws-create-name"
+          label="Workspace name"
+          name="name"
+          value={name}
+          placeholder="Production"
+          error={errors.name}
+          onChange={(e) => {
+            setName(e.target.value);
+            if (!slugTouched) setSlug(e.target.value.trim() ? slugFromName(e.target.value, "") : "");
+          }}
+        />
+        <Field
+          id="ws-create-slug"
+          label="Slug"
+          name="slug"
+          value={slug}
+          placeholder="production"
+          hint="Lowercase letters, digits and dashes. Filled from the name."
+          error={errors.slug}
+          onChange={(e) => {
+            setSlug(e.target.value);
+            setSlugTouched(true);
+          }}
+        />
+        <SelectField id="ws-create-retention" label="Raw-event retention" name="retentionDays" defaultValue="30" options={RETENTION_OPTIONS} error={errors.retentionDays} />
+      </div>
+      <div className="flex items-center gap-3">
+        <Button type="submit" pending={pending}>
+          Create workspace
+        </Button>
+        {created ? (
+          <p role="status" className="text-sm text-green-700">
+            Workspace “{created}” created with its default project tag “untagged”.
+          </p>
+        ) : null}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,141 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { Badge, EmptyState, Table } from "@/components/ui/card";
+import { Button } from "@/components/ui/button";
+import { Field, FormError } from "@/components/ui/field";
+import { useTenantAction } from "@/components/use-tenant-action";
+import type { ActionResult } from "@/server/next/gate";
+import { IngestTokenCreateInput, type IngestTokenRevokeInput } from "../schemas";
+import { CopyBox } from "./copy-box";
+import { checkForm, formFields } from "./form-helpers";
+
+export type IngestTokenView = { id: string; name: string; prefix: string; created: string; lastUsed: string | null; revoked: string | null; canRevoke: boolean };
+
+function curlExample(appUrl: string, token: string) {
+  const body = JSON.stringify({
+    events: [
+      {
+        id: "req-0001",
+        timestamp: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+        provider: "openai",
+        model: "gpt-4o-mini",
+        project: "untagged",
+        input_tokens: 1200,
+        output_tokens: 300,
+      },
+    ],
+  });
+  return `curl -X POST ${appUrl}/api/v1/usage \\\n  -H "Authorization: Bearer ${token}" \\\n  -H "Content-Type: application/json" \\\n  -d '${body}'`;
+}
+
+/** Creates a token and shows it ONCE: after this box is dismissed only its prefix is known. */
+export function CreateIngestTokenForm({
+  org,
+  workspaceId,
+  appUrl,
+  action,
+}: {
+  org: string;
+  workspaceId: string;
+  appUrl: string;
+  action: (org: string, input: IngestTokenCreateInput) => Promise<ActionResult<{ id: string; token: string; prefix: string }>>;
+}) {
+  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
+  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const [revealed, setRevealed] = useState<string | null>(null);
+  const errors = { ...fieldErrors, ...localErrors };
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const v = checkForm(IngestTokenCreateInput, { workspaceId, name: formFields(form).name });
+    setLocalErrors(v.errors ?? {});
+    if (!v.data) return;
+    void run(v.data, (data) => {
+      setRevealed(data.token);
+      form.reset();
+    });
+  }
+
+  return (
+    <div className="space-y-4">
+      <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="Create ingest token">
+        <FormError message={error} />
+        <div className="grid gap-3 sm:grid-cols-[1fr_auto] sm:items-start">
+          <Field id="token-create-name" label="Token name" name="name" placeholder="backend-prod" error={errors.name} />
+          <div className="sm:pt-6">
+            <Button type="submit" pending={pending}>
+              Create token
+            </Button>
+          </div>
+        </div>
+      </form>
+      {revealed ? (
+        <div className="space-y-3 rounded-md border border-amber-300 bg-amber-50 p-4" data-testid="token-reveal">
+          <p className="text-sm font-medium text-amber-900">Copy this token now. It is shown only once; Tollgate keeps only a hash of it.</p>
+          <CopyBox label="Ingest token" value={revealed} />
+          <CopyBox label="Example request" value={curlExample(appUrl, revealed)} multiline />
+          <Button type="button" variant="secondary" onClick={() => setRevealed(null)}>
+            I have copied it
+          </Button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function RevokeButton({ org, token, action }: { org: string; token: IngestTokenView; action: (org: string, input: IngestTokenRevokeInput) => Promise<ActionResult<unknown>> }) {
+  const { run, pending, error } = useTenantAction(action, org);
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <div className="flex flex-col items-end gap-1">
+      {confirming ? (
+        <div className="flex gap-2">
+          <Button variant="danger" pending={pending} onClick={() => void run({ tokenId: token.id }, () => setConfirming(false))}>
+            Revoke {token.name}
+          </Button>
+          <Button variant="secondary" onClick={() => setConfirming(false)} disabled={pending}>
+            Cancel
+          </Button>
+        </div>
+      ) : (
+        <Button variant="ghost" onClick={() => setConfirming(true)}>
+          Revoke
+        </Button>
+      )}
+      {error ? (
+        <p role="alert" className="text-xs text-red-600">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function IngestTokensTable({
+  org,
+  tokens,
+  action,
+}: {
+  org: string;
+  tokens: IngestTokenView[];
+  action: (org: string, input: IngestTokenRevokeInput) => Promise<ActionResult<unknown>>;
+}) {
+  return (
+    <Table
+      head={["Name", "Token", "Created", "Last used", "Status", ""]}
+      empty={<EmptyState title="No ingest tokens yet">Create one to send usage to POST /api/v1/usage.</EmptyState>}
+      rows={tokens.map((t) => [
+        t.name,
+        <span key="p" className="font-mono text-xs">
+          {t.prefix}…
+        </span>,
+        t.created,
+        t.lastUsed ?? <span className="text-gray-400">never</span>,
+        t.revoked ? <Badge tone="gray">revoked {t.revoked}</Badge> : <Badge tone="green">active</Badge>,
+        !t.revoked && t.canRevoke ? <RevokeButton key="r" org={org} token={t} action={action} /> : null,
+      ])}
+    />
+  );
+}

@@ -1,0 +1,207 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { Badge, EmptyState, Table } from "@/components/ui/card";
+import { Button } from "@/components/ui/button";
+import { Field, FormError, SelectField } from "@/components/ui/field";
+import { useTenantAction } from "@/components/use-tenant-action";
+import type { ActionResult } from "@/server/next/gate";
+import { ProjectTagCreateInput, ProjectTagUpdateInput, slugFromName, type ProjectTagDeleteInput } from "../schemas";
+import { checkForm, formFields } from "./form-helpers";
+
+export type OwnerOption = { id: string; label: string };
+export type ProjectTagView = { id: string; slug: string; name: string; ownerId: string | null; ownerLabel: string | null; isDefault: boolean };
+
+const ownerOptions = (owners: OwnerOption[]) => [{ value: "", label: "No owner" }, ...owners.map((o) => ({ value: o.id, label: o.label }))];
+
+export function CreateProjectTagForm({
+  org,
+  workspaceId,
+  owners,
+  action,
+}: {
+  org: string;
+  workspaceId: string;
+  owners: OwnerOption[];
+  action: (org: string, input: ProjectTagCreateInput) => Promise<ActionResult<{ slug: string }>>;
+}) {
+  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
+  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const [name, setName] = useState("");
+  const [slug, setSlug] = useState("");
+  const [slugTouched, setSlugTouched] = useState(false);
+  const [created, setCreated] = useState<string | null>(null);
+  const errors = { ...fieldErrors, ...localErrors };
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const v = checkForm(ProjectTagCreateInput, { workspaceId, name, slug, ownerId: formFields(form).ownerId });
+    setLocalErrors(v.errors ?? {});
+    setCreated(null);
+    if (!v.data) return;
+    void run(v.data, (tag) => {
+      setCreated(tag.slug);
+      setName("");
+      setSlug("");
+      setSlugTouched(false);
+      form.reset();
+    });
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="Add project tag">
+      <FormError message={error} />
+      <div className="grid gap-3 sm:grid-cols-3">
+        <Field
+          id="tag-create-name"
+          label="Tag name"
+          name="name"
+          value={name}
+          placeholder="Support bot"
+          error={errors.name}
+          onChange={(e) => {
+            setName(e.target.value);
+            if (!slugTouched) setSlug(e.target.value.trim() ? slugFromName(e.target.value, "") : "");
+          }}
+        />
+        <Field
+          id="tag-create-slug"
+          label="Tag slug"
+          name="slug"
+          value={slug}
+          placeholder="support-bot"
+          hint={'Send it as "project" with usage events.'}
+          error={errors.slug}
+          onChange={(e) => {
+            setSlug(e.target.value);
+            setSlugTouched(true);
+          }}
+        />
+        <SelectField id="tag-create-owner" label="Owner" name="ownerId" defaultValue="" options={ownerOptions(owners)} error={errors.ownerId} />
+      </div>
+      <div className="flex items-center gap-3">
+        <Button type="submit" pending={pending}>
+          Add project tag
+        </Button>
+        {created ? (
+          <p role="status" className="text-sm text-green-700">
+            Project tag “{created}” added.
+          </p>
+        ) : null}
+      </div>
+    </form>
+  );
+}
+
+type RowActions = {
+  update: (org: string, input: ProjectTagUpdateInput) => Promise<ActionResult<unknown>>;
+  remove: (org: string, input: ProjectTagDeleteInput) => Promise<ActionResult<unknown>>;
+};
+
+function EditTagRow({ org, tag, owners, action, onDone }: { org: string; tag: ProjectTagView; owners: OwnerOption[]; action: RowActions["update"]; onDone: () => void }) {
+  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
+  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const errors = { ...fieldErrors, ...localErrors };
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const v = checkForm(ProjectTagUpdateInput, { ...formFields(e.currentTarget), projectTagId: tag.id });
+    setLocalErrors(v.errors ?? {});
+    if (!v.data) return;
+    void run(v.data, onDone);
+  }
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Edit project tag ${tag.slug}`}>
+      <FormError message={error} />
+      <div className="grid gap-2 sm:grid-cols-3">
+        <Field id={`tag-${tag.id}-name`} label="Name" name="name" defaultValue={tag.name} error={errors.name} />
+        <Field id={`tag-${tag.id}-slug`} label="Slug" name="slug" defaultValue={tag.slug} readOnly={tag.isDefault} error={errors.slug} />
+        <SelectField id={`tag-${tag.id}-owner`} label="Owner" name="ownerId" defaultValue={tag.ownerId ?? ""} options={ownerOptions(owners)} error={errors.ownerId} />
+      </div>
+      <div className="flex gap-2">
+        <Button type="submit" pending={pending}>
+          Save tag
+        </Button>
+        <Button type="button" variant="secondary" onClick={onDone} disabled={pending}>
+          Cancel
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+function DeleteTagButton({ org, tag, action }: { org: string; tag: ProjectTagView; action: RowActions["remove"] }) {
+  const { run, pending, error } = useTenantAction(action, org);
+  const [confirming, setConfirming] = useState(false);
+  if (tag.isDefault) return <span className="text-xs text-gray-500">Default tag (can&apos;t be deleted)</span>;
+  return (
+    <div className="flex flex-col items-end gap-1">
+      {confirming ? (
+        <div className="flex gap-2">
+          <Button variant="danger" pending={pending} onClick={() => void run({ projectTagId: tag.id }, () => setConfirming(false))}>
+            Delete {tag.slug}
+          </Button>
+          <Button variant="secondary" onClick={() => setConfirming(false)} disabled={pending}>
+            Cancel
+          </Button>
+        </div>
+      ) : (
+        <Button variant="ghost" onClick={() => setConfirming(true)}>
+          Delete
+        </Button>
+      )}
+      {error ? (
+        <p role="alert" className="text-xs text-red-600">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function ProjectTagsTable({
+  org,
+  tags,
+  owners,
+  canWrite,
+  actions,
+}: {
+  org: string;
+  tags: ProjectTagView[];
+  owners: OwnerOption[];
+  canWrite: boolean;
+  actions: RowActions;
+}) {
+  const [editing, setEditing] = useState<string | null>(null);
+  const editingTag = tags.find((t) => t.id === editing);
+  return (
+    <div className="space-y-4">
+      <Table
+        head={["Slug", "Name", "Owner", ...(canWrite ? [""] : [])]}
+        empty={<EmptyState title="No project tags yet">Events without a project land in the default tag.</EmptyState>}
+        rows={tags.map((t) => [
+          <span key="s" className="font-mono text-xs">
+            {t.slug} {t.isDefault ? <Badge tone="blue">default</Badge> : null}
+          </span>,
+          t.name,
+          t.ownerLabel ?? <span className="text-gray-400">—</span>,
+          ...(canWrite
+            ? [
+                <div key="a" className="flex items-center justify-end gap-2">
+                  <Button variant="ghost" onClick={() => setEditing(t.id)}>
+                    Edit
+                  </Button>
+                  <DeleteTagButton org={org} tag={t} action={actions.remove} />
+                </div>,
+              ]
+            : []),
+        ])}
+      />
+      {canWrite && editingTag ? (
+        <div className="rounded-md border border-gray-200 bg-gray-50 p-3">
+          <EditTagRow key={editingTag.id} org={org} tag={editingTag} owners={owners} action={actions.update} onDone={() => setEditing(null)} />
+        </div>
+      ) : null}
+    </div>
+  );
+}

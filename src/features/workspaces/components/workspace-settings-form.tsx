@@ -1,0 +1,110 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { useRouter } from "next/navigation";
+import { Button } from "@/components/ui/button";
+import { Field, FormError, SelectField } from "@/components/ui/field";
+import { useTenantAction } from "@/components/use-tenant-action";
+import type { ActionResult } from "@/server/next/gate";
+import { WorkspaceDeleteInput, WorkspaceUpdateInput } from "../schemas";
+import { RETENTION_OPTIONS } from "./create-workspace-form";
+import { checkForm, formFields } from "./form-helpers";
+
+export type WorkspaceView = { id: string; name: string; slug: string; retentionDays: number };
+
+export function WorkspaceSettingsForm({
+  org,
+  workspace,
+  action,
+}: {
+  org: string;
+  workspace: WorkspaceView;
+  action: (org: string, input: WorkspaceUpdateInput) => Promise<ActionResult<unknown>>;
+}) {
+  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
+  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const [saved, setSaved] = useState(false);
+  const errors = { ...fieldErrors, ...localErrors };
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const v = checkForm(WorkspaceUpdateInput, { ...formFields(e.currentTarget), workspaceId: workspace.id });
+    setLocalErrors(v.errors ?? {});
+    setSaved(false);
+    if (!v.data) return;
+    void run(v.data, () => setSaved(true));
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="Workspace settings">
+      <FormError message={error} />
+      <div className="grid gap-3 sm:grid-cols-3">
+        <Field id="ws-edit-name" label="Name" name="name" defaultValue={workspace.name} error={errors.name} />
+        <Field id="ws-edit-slug" label="Slug" name="slug" defaultValue={workspace.slug} error={errors.slug} />
+        <SelectField id="ws-edit-retention" label="Raw-event retention" name="retentionDays" defaultValue={String(workspace.retentionDays)} options={RETENTION_OPTIONS} error={errors.retentionDays} />
+      </div>
+      <p className="text-xs text-gray-500">Raw usage events older than the retention are deleted every night; hourly and daily rollups are kept.</p>
+      <div className="flex items-center gap-3">
+        <Button type="submit" pending={pending}>
+          Save workspace
+        </Button>
+        {saved ? (
+          <p role="status" className="text-sm text-green-700">
+            Saved.
+          </p>
+        ) : null}
+      </div>
+    </form>
+  );
+}
+
+/** Deleting asks for the slug to be typed: it removes the workspace's tags and tokens. */
+export function DeleteWorkspaceForm({
+  org,
+  workspace,
+  action,
+}: {
+  org: string;
+  workspace: WorkspaceView;
+  action: (org: string, input: WorkspaceDeleteInput) => Promise<ActionResult<unknown>>;
+}) {
+  const router = useRouter();
+  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
+  const [open, setOpen] = useState(false);
+  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const errors = { ...fieldErrors, ...localErrors };
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const v = checkForm(WorkspaceDeleteInput, { workspaceId: workspace.id, confirmSlug: formFields(e.currentTarget).confirmSlug });
+    setLocalErrors(v.errors ?? {});
+    if (!v.data) return;
+    void run(v.data, () => router.push(`/${org}/workspaces`));
+  }
+
+  if (!open) {
+    return (
+      <Button type="button" variant="danger" onClick={() => setOpen(true)}>
+        Delete workspace…
+      </Button>
+    );
+  }
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="Delete workspace">
+      <p className="text-sm text-gray-700">
+        This deletes <strong>{workspace.name}</strong>, its project tags and its ingest tokens (clients using them start getting 401). Usage already
+        recorded is kept. Type <code className="rounded bg-gray-100 px-1">{workspace.slug}</code> to confirm.
+      </p>
+      <FormError message={error} />
+      <Field id="ws-delete-confirm" label="Workspace slug" name="confirmSlug" autoComplete="off" error={errors.confirmSlug} />
+      <div className="flex gap-2">
+        <Button type="submit" variant="danger" pending={pending}>
+          Delete workspace
+        </Button>
+        <Button type="button" variant="secondary" onClick={() => setOpen(false)} disabled={pending}>
+          Cancel
+        </Button>
+      </div>
+    </form>
+  );
+}
