@@ -7,6 +7,8 @@ import { alertsCreditsSweep } from "./processors/alerts-credits-sweep";
 import { alertsAnomalySweep } from "./processors/alerts-anomaly-sweep";
 import { enforcementApply } from "./processors/enforcement-apply";
 import { enforcementSyncLimits } from "./processors/enforcement-sync-limits";
+import { usageRetention } from "./processors/usage-retention";
+import { pricingSync } from "./processors/pricing-sync";
 
 export type Processor<N extends JobName> = (payload: JobPayload<N>, job: Job) => Promise<unknown>;
 export type ProcessorMap = { [N in JobName]?: Processor<N> };
@@ -24,4 +26,7 @@ export const PROCESSORS: ProcessorMap = {
   "alerts.anomaly-sweep": alertsAnomalySweep,
   "enforcement.apply": enforcementApply,
   "enforcement.sync-limits": enforcementSyncLimits,
+  // ingest, pricing
+  "usage.retention": usageRetention,
+  "pricing.sync": pricingSync,
 };

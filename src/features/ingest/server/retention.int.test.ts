@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { pool, prisma } from "@/server/db";
+import { createOrg } from "../../../../test/helpers/factory";
+import type { NormalizedEvent } from "../types";
+import { upsertPollEvents, writeUsageEvents } from "./write-events";
+import { deleteExpiredUsage } from "./retention";
+
+const DAY = 86_400_000;
+
+function event(orgId: string, workspaceId: string, externalId: string, daysAgo: number, extra: Partial<NormalizedEvent> = {}): NormalizedEvent {
+  return {
+    orgId, workspaceId, externalId, source: "push", provider: "openai", model: "gpt-4o", projectTagId: null, memberId: null,
+    endUser: null, providerKeyId: null, apiKeyRef: null, service: null, language: null, occurredAt: new Date(Date.now() - daysAgo * DAY),
+    inputTokens: 10, outputTokens: 1, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, requests: 1, costMicros: 7n,
+    latencyMs: null, status: 200, errorType: null, errorMessage: null, generationId: null, metadata: null, ...extra,
+  };
+}
+
+describe("usage.retention", () => {
+  it("deletes raw events past each workspace's retention in batches, keeps rollups and poll rows", async () => {
+    const a = await createOrg();
+    const b = await createOrg();
+    await prisma.workspace.update({ where: { id: a.workspace.id }, data: { retentionDays: 7 } });
+    const old = Array.from({ length: 25 }, (_, i) => event(a.org.id, a.workspace.id, `old-${i}`, 10));
+    await writeUsageEvents([...old, event(a.org.id, a.workspace.id, "fresh", 1), event(b.org.id, b.workspace.id, "b-10-days", 10)]);
+    await upsertPollEvents([event(a.org.id, a.workspace.id, "poll:old", 10, { source: "poll" })]);
+    const rollupsBefore = await pool.query(`SELECT sum(requests)::int AS n FROM usage_rollups WHERE "workspaceId" = $1 AND granularity = 'day'`, [a.workspace.id]);
+
+    const res = await deleteExpiredUsage({ batchSize: 10 });
+    expect(res.complete).toBe(true);
+    expect(res.deleted).toBeGreaterThanOrEqual(25);
+
+    const left = await prisma.usageEvent.findMany({ where: { workspaceId: a.workspace.id }, orderBy: { externalId: "asc" } });
+    expect(left.map((e) => e.externalId)).toEqual(["fresh", "poll:old"]);
+    // Org B keeps the default 30 days.
+    expect(await prisma.usageEvent.count({ where: { workspaceId: b.workspace.id } })).toBe(1);
+    const rollupsAfter = await pool.query(`SELECT sum(requests)::int AS n FROM usage_rollups WHERE "workspaceId" = $1 AND granularity = 'day'`, [a.workspace.id]);
+    expect(rollupsAfter.rows[0].n).toBe(rollupsBefore.rows[0].n);
+    expect(rollupsAfter.rows[0].n).toBe(27);
+  });
+
+  it("stops at maxRows and finishes on the next run", async () => {
+    const a = await createOrg();
+    await prisma.workspace.update({ where: { id: a.workspace.id }, data: { retentionDays: 1 } });
+    await writeUsageEvents(Array.from({ length: 12 }, (_, i) => event(a.org.id, a.workspace.id, `x-${i}`, 3)));
+    // Other test files' workspaces may hold expired rows too: loop until this one is clean.
+    const first = await deleteExpiredUsage({ batchSize: 5, maxRows: 5 });
+    expect(first).toMatchObject({ deleted: 5, complete: false });
+    for (let i = 0; i < 50 && (await prisma.usageEvent.count({ where: { workspaceId: a.workspace.id } })) > 0; i++) await deleteExpiredUsage({ batchSize: 5 });
+    expect(await prisma.usageEvent.count({ where: { workspaceId: a.workspace.id } })).toBe(0);
+  });
+});
