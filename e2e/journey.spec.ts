@@ -129,6 +129,48 @@ describe("journey: sign up → workspace and project tag → invite → accept",
     await bob.context().close();
   });
 
+  it("a new person signs in with an emailed link and creates their org on onboarding", async () => {
+    const carol = await newPage(browser);
+    const email = `${uniq("carol")}@example.test`;
+    await carol.goto("/sign-in");
+    await carol.getByLabel("Email").fill(email);
+    await carol.getByRole("button", { name: "Email me a sign-in link" }).click();
+    await carol.getByRole("heading", { name: "Check your email" }).waitFor();
+    await screenshot(carol, "sign-in-link-sent");
+
+    const mail = await waitForMail(email, /sign-in link/);
+    const link = mail.text.match(/https?:\/\/\S+\/api\/auth\/callback\/email\S+/)?.[0];
+    expect(link, mail.text).toBeTruthy();
+    await carol.goto(link!);
+    await carol.waitForURL((u) => u.pathname === "/onboarding");
+    await carol.getByRole("heading", { name: "Create your organization" }).waitFor();
+    await screenshot(carol, "onboarding");
+    await carol.getByLabel("Organization name").fill("Carol Labs");
+    await carol.getByRole("button", { name: "Create organization" }).click();
+    await carol.waitForURL((u) => u.pathname.startsWith("/carol-labs"));
+    await carol.getByRole("heading", { level: 1, name: "Carol Labs" }).waitFor();
+    await carol.context().close();
+  });
+
+  it("too many password attempts get a clear rate-limit message", async () => {
+    const mallory = await newPage(browser);
+    await mallory.goto("/sign-in");
+    const email = `${uniq("target")}@example.test`;
+    await mallory.getByLabel("Email").fill(email);
+    // SIGNIN_MAX_ATTEMPTS defaults to 10 per email per 15 minutes.
+    for (let i = 0; i < 10; i++) {
+      await mallory.getByLabel("Password").fill(`guess number ${i}`);
+      await mallory.getByRole("button", { name: "Sign in", exact: true }).click();
+      await mallory.getByText("Wrong email or password.").waitFor();
+      await mallory.getByRole("button", { name: "Sign in", exact: true }).and(mallory.locator(":enabled")).waitFor();
+    }
+    await mallory.getByLabel("Password").fill("one more guess");
+    await mallory.getByRole("button", { name: "Sign in", exact: true }).click();
+    await mallory.getByText(/Too many sign-in attempts/).waitFor();
+    await screenshot(mallory, "sign-in-rate-limited");
+    await mallory.context().close();
+  });
+
   it("the admin sees the new member and no pending invitation", async () => {
     await admin.reload();
     await admin.getByRole("cell", { name: new RegExp(invitee.name) }).waitFor();

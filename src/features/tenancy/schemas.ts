@@ -38,6 +38,12 @@ export const ROLE_LABELS: Record<RoleInput, string> = {
   viewer: "Viewer",
 };
 
+/** "a member", "an admin", "an owner", "a viewer". */
+export function roleWithArticle(role: RoleInput): string {
+  const r = ROLE_LABELS[role].toLowerCase();
+  return `${/^[aeiou]/.test(r) ? "an" : "a"} ${r}`;
+}
+
 const email = z.string().trim().toLowerCase().email("Enter a valid email address");
 const id = (what: string) => z.string().min(1, `${what} is required`).max(64);
 

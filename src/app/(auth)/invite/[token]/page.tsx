@@ -3,7 +3,7 @@ import Link from "next/link";
 import { getSessionUserId } from "@/server/next/session";
 import { getUserEmail } from "@/features/tenancy/server/users";
 import { describeInvitation } from "@/features/tenancy/server/invitations";
-import { ROLE_LABELS } from "@/features/tenancy/schemas";
+import { roleWithArticle } from "@/features/tenancy/schemas";
 import { AcceptInvitationButton, InvitationSignUpForm } from "@/features/tenancy/components/invitation-accept";
 import { SignOutButton } from "@/features/tenancy/components/sign-out-button";
 import { acceptInvitationAction, inviteSignUpAction } from "./public-actions";
@@ -42,7 +42,7 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
       <div>
         <h1 className="text-xl font-semibold text-gray-900">Join {inv.orgName}</h1>
         <p className="mt-1 text-sm text-gray-600">
-          You were invited to <strong>{inv.orgName}</strong> as {ROLE_LABELS[inv.role].toLowerCase()}. The invitation is for <strong>{inv.email}</strong>.
+          You were invited to <strong>{inv.orgName}</strong> as {roleWithArticle(inv.role)}. The invitation is for <strong>{inv.email}</strong>.
         </p>
       </div>
       {signedInAs && signedInAs.toLowerCase() === inv.email.toLowerCase() ? (
