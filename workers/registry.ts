@@ -9,6 +9,10 @@ import { enforcementApply } from "./processors/enforcement-apply";
 import { enforcementSyncLimits } from "./processors/enforcement-sync-limits";
 import { usageRetention } from "./processors/usage-retention";
 import { pricingSync } from "./processors/pricing-sync";
+import { providersPollOpenRouter } from "./processors/providers-poll-openrouter";
+import { providersPollOpenAI } from "./processors/providers-poll-openai";
+import { providersSweep } from "./processors/providers-sweep";
+import { providersFillCosts } from "./processors/providers-fill-costs";
 
 export type Processor<N extends JobName> = (payload: JobPayload<N>, job: Job) => Promise<unknown>;
 export type ProcessorMap = { [N in JobName]?: Processor<N> };
@@ -29,4 +33,9 @@ export const PROCESSORS: ProcessorMap = {
   // ingest, pricing
   "usage.retention": usageRetention,
   "pricing.sync": pricingSync,
+  // providers (pollers)
+  "providers.poll-openrouter": providersPollOpenRouter,
+  "providers.poll-openai": providersPollOpenAI,
+  "providers.sweep": providersSweep,
+  "usage.fill-costs": providersFillCosts,
 };

@@ -1,0 +1,89 @@
+/**
+ * Generation look-ups: pushed OpenRouter events that carry a `generation_id` but no
+ * provider-reported cost (so Tollgate estimated it, or could not price it) get their real cost
+ * from `GET /generation?id=`. The event's cost and `costSource` change and the rollups move by
+ * the difference, in ONE statement (ingest's rollup SQL with the old row at −1 and the new at
+ * +1), so a concurrent or repeated fill can't apply a delta twice: the row is locked and only
+ * rows still not `provider`-costed are touched.
+ * OpenRouter makes stats queryable "a few seconds after the request finishes" and answers 404
+ * before that, so events younger than MIN_AGE_MS are left for the next run, and a 404 is skipped.
+ */
+import { pool, prisma } from "@/server/db";
+import { env } from "@/env";
+import { decryptSecret } from "@/server/crypto";
+import { usdToMicros } from "@/lib/money";
+import { onUsageLanded } from "@/features/budgets/server/triggers";
+import { rollupContributionSql, rollupUpsertSql } from "@/features/ingest/server/rollup-sql";
+import { ProviderError } from "@/providers/errors";
+import { OpenRouterClient } from "@/providers/openrouter/client";
+import type { PollOptions } from "./poll-run";
+
+const MIN_AGE_MS = 10_000;
+const MAX_AGE_MS = 7 * 86_400_000;
+
+/** Sets provider-reported costs on events (by id) and applies the rollup deltas atomically. */
+export async function applyProviderCosts(updates: { id: bigint; costMicros: bigint }[]): Promise<number> {
+  if (updates.length === 0) return 0;
+  const { rows } = await pool.query<{ n: number }>(
+    `WITH v AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS v(id, cost)),
+     old AS (SELECT e.* FROM usage_events e JOIN v ON v.id = e.id WHERE e."costSource" <> 'provider' ORDER BY e.id FOR UPDATE OF e),
+     upd AS (UPDATE usage_events e SET "costMicros" = v.cost, "costSource" = 'provider'
+               FROM old JOIN v ON v.id = old.id WHERE e.id = old.id RETURNING e.*),
+     contrib AS (${rollupContributionSql("old", "-1")} UNION ALL ${rollupContributionSql("upd")}),
+     roll AS (${rollupUpsertSql("contrib")})
+     SELECT count(*)::int AS n FROM upd`,
+    [updates.map((u) => u.id.toString()), updates.map((u) => u.costMicros.toString())],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+export async function fillGenerationCosts(orgId: string, opts: PollOptions & { limit?: number } = {}) {
+  const now = opts.now?.() ?? new Date();
+  const conns = await prisma.providerConnection.findMany({ where: { orgId, provider: "openrouter", status: "active" }, orderBy: { createdAt: "asc" } });
+  if (conns.length === 0) return { checked: 0, filled: 0, notFound: 0 };
+  const events = await prisma.usageEvent.findMany({
+    where: {
+      orgId,
+      provider: "openrouter",
+      source: { not: "poll" },
+      generationId: { not: null },
+      costSource: { not: "provider" },
+      occurredAt: { gte: new Date(now.getTime() - MAX_AGE_MS), lte: new Date(now.getTime() - MIN_AGE_MS) },
+    },
+    orderBy: { occurredAt: "desc" },
+    take: opts.limit ?? 200,
+    select: { id: true, generationId: true, workspaceId: true, projectTagId: true, providerKeyId: true, memberId: true },
+  });
+  const clients = conns.map((c) => new OpenRouterClient({ apiKey: decryptSecret(c.secretCiphertext), baseUrl: c.baseUrl ?? env.OPENROUTER_BASE_URL, fetch: opts.fetch, sleep: opts.sleep, maxRetries: opts.maxRetries ?? 2 }));
+  const updates: { id: bigint; costMicros: bigint }[] = [];
+  let notFound = 0;
+  for (const e of events) {
+    let found = false;
+    for (const client of clients) {
+      try {
+        const g = await client.getGeneration(e.generationId!);
+        updates.push({ id: e.id, costMicros: usdToMicros(g.total_cost) });
+        found = true;
+        break;
+      } catch (err) {
+        // Not (yet) known to this account: try the next connection; anything else ends the run.
+        if (err instanceof ProviderError && (err.kind === "not_found" || err.status === 403)) continue;
+        throw err;
+      }
+    }
+    if (!found) notFound++;
+  }
+  const filled = await applyProviderCosts(updates);
+  if (filled > 0) {
+    const touched = events.filter((e) => updates.some((u) => u.id === e.id));
+    const uniq = (xs: (string | null)[]) => [...new Set(xs.filter((x): x is string => !!x))];
+    await onUsageLanded({
+      orgId,
+      workspaceIds: uniq(touched.map((e) => e.workspaceId)),
+      projectTagIds: uniq(touched.map((e) => e.projectTagId)),
+      providerKeyIds: uniq(touched.map((e) => e.providerKeyId)),
+      memberIds: uniq(touched.map((e) => e.memberId)),
+    }).catch(() => {});
+  }
+  return { checked: events.length, filled, notFound };
+}

@@ -1,0 +1,119 @@
+/**
+ * Polls one OpenRouter connection with its management key:
+ * 1. GET /keys (all pages, disabled included) → tracked provider keys (keys.ts);
+ * 2. GET /credits → a credit snapshot (credits.ts);
+ * 3. GET /activity per key (+ once unfiltered, for spend of keys it no longer lists) → daily
+ *    rows per key and model → PolledUsage and reconciled `poll` events (reconcile.ts).
+ *    /activity covers only the last 30 *completed* UTC days and changes at most daily, so it
+ *    is read on the first poll after a UTC day ends or every ACTIVITY_EVERY_MS.
+ * Cost of pushed events that came without one is filled separately (fill-costs.ts).
+ */
+import { usdToMicros } from "@/lib/money";
+import { OpenRouterClient, type OpenRouterActivityItem, type OpenRouterKey } from "@/providers/openrouter/client";
+import { recordCreditSnapshot } from "./credits";
+import { syncOpenRouterKeys } from "./keys";
+import { DAY_MS, due, floorTo, runPoll, type PollOptions, type PollResult } from "./poll-run";
+import { reconcilePolled, storePolledUsage, type PolledRow } from "./reconcile";
+
+const ACTIVITY_EVERY_MS = 6 * 3_600_000;
+/** Days re-reconciled after the first backfill (a completed day can still be revised briefly). */
+const ACTIVITY_TRAILING_DAYS = 3;
+/**
+ * Raw pushed events are deleted after the workspace retention (≥ 30 days). A day whose pushed
+ * events may already be gone can't be compared, so reconciliation stops one day short of it.
+ */
+const RECONCILE_MAX_AGE_DAYS = 29;
+const ENDPOINT = "openrouter.activity";
+
+function toRow(item: OpenRouterActivityItem, keyRef: string): PolledRow {
+  return {
+    bucketStart: new Date(`${item.date.slice(0, 10)}T00:00:00.000Z`),
+    bucketSeconds: 86_400,
+    keyRef,
+    projectRef: "",
+    userRef: "",
+    model: item.model,
+    metrics: {
+      requests: BigInt(item.requests),
+      inputTokens: BigInt(item.prompt_tokens),
+      // Reasoning tokens are part of completion tokens at OpenRouter (reference §4).
+      outputTokens: BigInt(item.completion_tokens),
+      cachedTokens: 0n,
+      cacheWriteTokens: 0n,
+      reasoningTokens: BigInt(item.reasoning_tokens),
+      costMicros: usdToMicros(item.usage),
+    },
+  };
+}
+
+/** Per-key activity, plus what the unfiltered total has beyond the listed keys (keyRef ''). */
+async function readActivity(client: OpenRouterClient, keys: OpenRouterKey[]): Promise<PolledRow[]> {
+  const rows: PolledRow[] = [];
+  const keyed = new Map<string, PolledRow>();
+  for (const k of keys) {
+    if (!(k.usage > 0)) continue; // never used: nothing to read
+    for (const item of await client.getActivity({ apiKeyHash: k.hash })) {
+      const r = toRow(item, k.hash);
+      rows.push(r);
+      const id = `${r.bucketStart.toISOString()}|${r.model}`;
+      const sum = keyed.get(id);
+      keyed.set(id, sum ? { ...sum, metrics: addMetrics(sum.metrics, r.metrics) } : { ...r, keyRef: "" });
+    }
+  }
+  const totals = new Map<string, PolledRow>();
+  for (const item of await client.getActivity()) {
+    const r = toRow(item, "");
+    const id = `${r.bucketStart.toISOString()}|${r.model}`;
+    const prev = totals.get(id);
+    totals.set(id, prev ? { ...prev, metrics: addMetrics(prev.metrics, r.metrics) } : r);
+  }
+  for (const [id, total] of totals) {
+    const residual = subtractFloor(total.metrics, keyed.get(id)?.metrics);
+    if (residual) rows.push({ ...total, metrics: residual });
+  }
+  return rows;
+}
+
+type M = PolledRow["metrics"];
+const FIELDS = ["requests", "inputTokens", "outputTokens", "cachedTokens", "cacheWriteTokens", "reasoningTokens"] as const;
+function addMetrics(a: M, b: M): M {
+  const out = { ...a, costMicros: (a.costMicros ?? 0n) + (b.costMicros ?? 0n) };
+  for (const f of FIELDS) out[f] = a[f] + b[f];
+  return out;
+}
+function subtractFloor(total: M, part: M | undefined): M | null {
+  const out = { ...total };
+  let any = false;
+  for (const f of [...FIELDS, "costMicros"] as const) {
+    const v = (total[f] ?? 0n) - (part?.[f] ?? 0n);
+    out[f] = v > 0n ? v : 0n;
+    if (v > 0n) any = true;
+  }
+  return any ? out : null;
+}
+
+export async function pollOpenRouter(connectionId: string, opts: PollOptions = {}): Promise<PollResult> {
+  return runPoll(connectionId, "openrouter", opts, async (p) => {
+    const client = new OpenRouterClient({ apiKey: p.conn.secret, baseUrl: p.baseUrl, fetch: opts.fetch, sleep: opts.sleep, maxRetries: opts.maxRetries ?? 3 });
+    const keys = await client.listKeys({ includeDisabled: true });
+    const attribution = await syncOpenRouterKeys(p.conn, keys, p.now);
+    p.stats.keys = keys.length;
+
+    await recordCreditSnapshot(p.conn, await client.getCredits(), p.now);
+    p.stats.creditSnapshots = 1;
+
+    const lastRead = p.cursors[ENDPOINT] ? Date.parse(p.cursors[ENDPOINT]) : NaN;
+    const newDay = !Number.isNaN(lastRead) && floorTo(lastRead, DAY_MS) < floorTo(p.now.getTime(), DAY_MS);
+    if (p.backfill || newDay || due(p.cursors, ENDPOINT, p.now, ACTIVITY_EVERY_MS)) {
+      const rows = await readActivity(client, keys);
+      await storePolledUsage(p.conn, ENDPOINT, rows);
+      const today = floorTo(p.now.getTime(), DAY_MS);
+      const oldest = today - RECONCILE_MAX_AGE_DAYS * DAY_MS;
+      const from = p.backfill || Number.isNaN(lastRead) ? oldest : Math.max(oldest, floorTo(lastRead, DAY_MS) - ACTIVITY_TRAILING_DAYS * DAY_MS);
+      const res = await reconcilePolled(p.conn, ENDPOINT, rows.filter((r) => r.bucketStart.getTime() >= from), attribution);
+      p.cursors[ENDPOINT] = p.now.toISOString();
+      p.stats.activityRows = rows.length;
+      p.stats.pollEvents = res.written;
+    }
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * The arithmetic of push/pull reconciliation for ONE time bucket, kept pure so it can be
+ * property-tested. See reconcile.ts for the rule this implements.
+ */
+
+export const METRICS = ["requests", "inputTokens", "outputTokens", "cachedTokens", "cacheWriteTokens", "reasoningTokens", "costMicros"] as const;
+export type Metric = (typeof METRICS)[number];
+export type Metrics = Record<Metric, bigint>;
+/** Polled cost may be unknown (OpenAI usage buckets carry tokens only). */
+export type PolledMetrics = Omit<Metrics, "costMicros"> & { costMicros: bigint | null };
+
+export const zeroMetrics = (): Metrics => ({ requests: 0n, inputTokens: 0n, outputTokens: 0n, cachedTokens: 0n, cacheWriteTokens: 0n, reasoningTokens: 0n, costMicros: 0n });
+
+/** `keyRef` '' = the provider reported no key for this part (e.g. spend of keys it no longer lists). */
+export type PolledCell = { keyRef: string; model: string; metrics: PolledMetrics };
+/** Pushed totals per (keyRef, model); keyRef '' = pushed without an api_key. */
+export type PushedCell = { keyRef: string; model: string; metrics: Metrics };
+export type Delta = { keyRef: string; model: string; metrics: PolledMetrics };
+
+const max0 = (v: bigint) => (v > 0n ? v : 0n);
+const cellId = (c: { keyRef: string; model: string }) => `${c.keyRef}\u0000${c.model}`;
+
+/**
+ * What the poll adds on top of pushed events in one bucket, per metric:
+ *  1. per (key, model): polled − pushed, floored at 0;
+ *  2. per key: the sum over its models may not exceed polled(key) − pushed(key) over ALL
+ *     models (pushed model names may be spelled differently, e.g. a dated snapshot);
+ *  3. per bucket: the sum may not exceed polled(total) − pushed(total), where pushed counts
+ *     events of this connection's keys plus events pushed without any key (they might be
+ *     any key's). Events pushed with a key this connection does not report are another
+ *     account's and are ignored.
+ * Caps are applied by allocating in a fixed order (keyless cells first, then by key and
+ * model), so the same inputs always give the same deltas. The result never goes negative,
+ * never exceeds what was polled, and polled + pushed is never counted twice.
+ */
+export function reconcileBucket(polled: PolledCell[], pushed: PushedCell[]): Delta[] {
+  const polledKeys = new Set(polled.map((p) => p.keyRef).filter((k) => k !== ""));
+  const pushedBy = new Map(pushed.map((p) => [cellId(p), p.metrics]));
+  const relevantPushed = pushed.filter((p) => p.keyRef === "" || polledKeys.has(p.keyRef));
+  const cells = [...polled].sort((a, b) => (a.keyRef === b.keyRef ? a.model.localeCompare(b.model) : a.keyRef === "" ? -1 : b.keyRef === "" ? 1 : a.keyRef.localeCompare(b.keyRef)));
+  const out: Delta[] = cells.map((c) => ({ keyRef: c.keyRef, model: c.model, metrics: { ...zeroMetrics(), costMicros: c.metrics.costMicros === null ? null : 0n } }));
+
+  for (const m of METRICS) {
+    if (m === "costMicros" && cells.every((c) => c.metrics.costMicros === null)) continue;
+    const P = (c: PolledCell) => (m === "costMicros" ? (c.metrics.costMicros ?? 0n) : c.metrics[m]);
+    // 1. cell level
+    const want = cells.map((c) => max0(P(c) - (pushedBy.get(cellId(c))?.[m] ?? 0n)));
+    // 2. key level (keyless cells are only capped at the bucket level)
+    const keyRemaining = new Map<string, bigint>();
+    for (const k of polledKeys) {
+      const polledK = cells.filter((c) => c.keyRef === k).reduce((s, c) => s + P(c), 0n);
+      const pushedK = pushed.filter((p) => p.keyRef === k).reduce((s, p) => s + p.metrics[m], 0n);
+      keyRemaining.set(k, max0(polledK - pushedK));
+    }
+    // 3. bucket level
+    let bucketRemaining = max0(cells.reduce((s, c) => s + P(c), 0n) - relevantPushed.reduce((s, p) => s + p.metrics[m], 0n));
+    cells.forEach((c, i) => {
+      let v = want[i]!;
+      if (c.keyRef !== "") {
+        const kr = keyRemaining.get(c.keyRef) ?? 0n;
+        if (v > kr) v = kr;
+        keyRemaining.set(c.keyRef, kr - v);
+      }
+      if (v > bucketRemaining) v = bucketRemaining;
+      bucketRemaining -= v;
+      const d = out[i]!.metrics;
+      if (m === "costMicros") d.costMicros = c.metrics.costMicros === null ? null : v;
+      else d[m] = v;
+    });
+  }
+  return out;
+}
+
+export function isZero(m: PolledMetrics): boolean {
+  return METRICS.every((k) => (m[k] ?? 0n) === 0n);
+}
