@@ -1,0 +1,50 @@
+import { describe, expect, it, vi } from "vitest";
+import { addMember, createOrg } from "../../../../test/helpers/factory";
+import { actAs, sessionMock } from "../../../../test/helpers/session";
+
+vi.mock("@/server/next/session", () => sessionMock);
+
+const collection = await import("@/app/api/v1/orgs/[org]/budgets/route");
+const item = await import("@/app/api/v1/orgs/[org]/budgets/[budgetId]/route");
+
+const req = (method: string, body?: unknown) =>
+  new Request("http://localhost/api/v1/orgs/x/budgets", { method, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body), headers: { "content-type": "application/json" } });
+const p = <T extends Record<string, string>>(v: T) => ({ params: Promise.resolve(v) });
+
+describe("REST /api/v1/orgs/:org/budgets", () => {
+  it("admins create, patch and delete; viewers read; field errors are named; other orgs get 404", async () => {
+    const a = await createOrg();
+    const b = await createOrg();
+    const viewer = await addMember(a.org.id, "viewer");
+    actAs(a.owner.id);
+    const created = await collection.POST(req("POST", { name: "API", scope: "workspace", workspaceId: a.workspace.id, period: "weekly", amountUsd: 120.5, mode: "hard" }), p({ org: a.org.slug }));
+    expect(created.status).toBe(201);
+    const { data } = (await created.json()) as { data: { id: string; amountMicros: string; thresholds: number[] } };
+    expect(data).toMatchObject({ amountMicros: "120500000", thresholds: [80, 100] });
+
+    const invalid = await collection.POST(req("POST", { name: "", scope: "project", period: "hourly", amountUsd: "-1" }), p({ org: a.org.slug }));
+    expect(invalid.status).toBe(400);
+    const paths = ((await invalid.json()) as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(["name", "period", "amountUsd"]));
+    expect((await collection.POST(req("POST", "{not json"), p({ org: a.org.slug }))).status).toBe(400);
+
+    const patched = await item.PATCH(req("PATCH", { amountUsd: "200", thresholds: [50, 90, 100] }), p({ org: a.org.slug, budgetId: data.id }));
+    expect(patched.status).toBe(200);
+    expect(((await patched.json()) as { data: { amountMicros: string; thresholds: number[]; period: string } }).data).toMatchObject({ amountMicros: "200000000", thresholds: [50, 90, 100], period: "weekly" });
+
+    actAs(viewer.user.id);
+    const list = await collection.GET(req("GET"), p({ org: a.org.slug }));
+    expect(((await list.json()) as { data: { id: string; status: { percent: number } }[] }).data).toEqual([expect.objectContaining({ id: data.id, status: expect.objectContaining({ percent: 0 }) })]);
+    expect((await item.DELETE(req("DELETE"), p({ org: a.org.slug, budgetId: data.id }))).status).toBe(403);
+
+    actAs(b.owner.id);
+    expect((await item.GET(req("GET"), p({ org: a.org.slug, budgetId: data.id }))).status).toBe(404);
+    expect((await item.GET(req("GET"), p({ org: b.org.slug, budgetId: data.id }))).status).toBe(404);
+    expect((await item.PATCH(req("PATCH", { amountUsd: "1" }), p({ org: b.org.slug, budgetId: data.id }))).status).toBe(404);
+    expect((await item.DELETE(req("DELETE"), p({ org: b.org.slug, budgetId: data.id }))).status).toBe(404);
+
+    actAs(a.owner.id);
+    expect((await item.DELETE(req("DELETE"), p({ org: a.org.slug, budgetId: data.id }))).status).toBe(200);
+    expect((await item.GET(req("GET"), p({ org: a.org.slug, budgetId: data.id }))).status).toBe(404);
+  });
+});
