@@ -8,14 +8,48 @@
  * order, so two batches can wait on each other but never in a cycle.
  */
 
-/** Columns of the recordset every writer passes as one JSON parameter (nulls omitted). */
-export const EVENT_RECORD_COLUMNS = `
-  "orgId" text, "workspaceId" text, "externalId" text, source "UsageSource", provider "Provider",
-  model text, "projectTagId" text, "memberId" text, "endUser" text, "providerKeyId" text,
-  "apiKeyRef" text, service text, language text, "occurredAt" timestamptz, "inputTokens" int,
-  "outputTokens" int, "cachedTokens" int, "cacheWriteTokens" int, "reasoningTokens" int,
-  requests int, "costMicros" bigint, "costSource" "CostSource", "latencyMs" int, status int,
-  "errorType" text, "errorMessage" text, "generationId" text, metadata jsonb`;
+/**
+ * The batch travels as one typed array per column (unnest), the cheapest bulk input for
+ * Postgres short of COPY: no per-row JSON object parsing. `occurredAt` is sent as epoch
+ * milliseconds (bigint) because parsing timestamp text is the costliest cast per row.
+ */
+export const EVENT_ARRAY_COLUMNS: [name: string, arrayType: string][] = [
+  ["orgId", "text[]"],
+  ["workspaceId", "text[]"],
+  ["externalId", "text[]"],
+  ["source", '"UsageSource"[]'],
+  ["provider", '"Provider"[]'],
+  ["model", "text[]"],
+  ["projectTagId", "text[]"],
+  ["memberId", "text[]"],
+  ["endUser", "text[]"],
+  ["providerKeyId", "text[]"],
+  ["apiKeyRef", "text[]"],
+  ["service", "text[]"],
+  ["language", "text[]"],
+  ["occurredAtMs", "bigint[]"],
+  ["inputTokens", "int[]"],
+  ["outputTokens", "int[]"],
+  ["cachedTokens", "int[]"],
+  ["cacheWriteTokens", "int[]"],
+  ["reasoningTokens", "int[]"],
+  ["requests", "int[]"],
+  ["costMicros", "bigint[]"],
+  ["costSource", '"CostSource"[]'],
+  ["latencyMs", "int[]"],
+  ["status", "int[]"],
+  ["errorType", "text[]"],
+  ["errorMessage", "text[]"],
+  ["generationId", "text[]"],
+  ["metadata", "jsonb[]"],
+];
+
+/** A relation with the usage_events insert columns, from the array parameters $1…$28. */
+export const EVENT_INPUT_SQL = `SELECT ${EVENT_ARRAY_COLUMNS.map(([n]) =>
+  n === "occurredAtMs" ? `to_timestamp(x."occurredAtMs" / 1000.0) AS "occurredAt"` : `x."${n}"`,
+).join(", ")}
+  FROM unnest(${EVENT_ARRAY_COLUMNS.map(([, t], i) => `$${i + 1}::${t}`).join(", ")})
+    AS x(${EVENT_ARRAY_COLUMNS.map(([n]) => `"${n}"`).join(", ")})`;
 
 export const EVENT_INSERT_COLUMNS = `"orgId", "workspaceId", "externalId", source, provider, model,
   "projectTagId", "memberId", "endUser", "providerKeyId", "apiKeyRef", service, language,
@@ -43,18 +77,29 @@ export function rollupContributionSql(from: string, sign = "1"): string {
  * (columns as produced by rollupContributionSql) to all three granularities.
  */
 export function rollupUpsertSql(src: string): string {
+  // Events are first summed per minute bucket (hash aggregate over the batch), then the
+  // few minute groups are fanned out to minute/hour/day and sorted: far fewer rows to sort
+  // than fanning out every event.
   return `INSERT INTO usage_rollups AS r (granularity, "bucketStart", "orgId", "workspaceId",
       "projectTagId", "memberId", "providerKeyId", provider, model, "statusClass", requests, errors,
       "inputTokens", "outputTokens", "cachedTokens", "cacheWriteTokens", "reasoningTokens",
       "costMicros", "latencySumMs", "latencyCount", "latencyMaxMs")
-    SELECT g.gran, date_trunc(g.unit, c."occurredAt", 'UTC'), c."orgId", c."workspaceId",
-      coalesce(c."projectTagId", ''), coalesce(c."memberId", ''), coalesce(c."providerKeyId", ''),
-      c.provider, c.model,
-      CASE WHEN c.status BETWEEN 200 AND 299 THEN '2xx' WHEN c.status BETWEEN 400 AND 499 THEN '4xx'
-           WHEN c.status BETWEEN 500 AND 599 THEN '5xx' ELSE 'other' END,
+    SELECT g.gran, date_trunc(g.unit, c.minute, 'UTC'), c."orgId", c."workspaceId", c.tag, c.member,
+      c.key, c.provider, c.model, c.sc,
       sum(c.req), sum(c.err), sum(c.it), sum(c.ot), sum(c.ct), sum(c.cw), sum(c.rt), sum(c.cost),
       sum(c.lsum), sum(c.lcnt), max(c.lmax)
-    FROM ${src} c
+    FROM (
+      SELECT date_trunc('minute', e."occurredAt", 'UTC') AS minute, e."orgId", e."workspaceId",
+        coalesce(e."projectTagId", '') AS tag, coalesce(e."memberId", '') AS member,
+        coalesce(e."providerKeyId", '') AS key, e.provider, e.model,
+        CASE WHEN e.status BETWEEN 200 AND 299 THEN '2xx' WHEN e.status BETWEEN 400 AND 499 THEN '4xx'
+             WHEN e.status BETWEEN 500 AND 599 THEN '5xx' ELSE 'other' END AS sc,
+        sum(e.req) AS req, sum(e.err) AS err, sum(e.it) AS it, sum(e.ot) AS ot, sum(e.ct) AS ct,
+        sum(e.cw) AS cw, sum(e.rt) AS rt, sum(e.cost) AS cost, sum(e.lsum) AS lsum,
+        sum(e.lcnt) AS lcnt, max(e.lmax) AS lmax
+      FROM ${src} e
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+    ) c
     CROSS JOIN (VALUES ('minute'::"Granularity", 'minute'), ('hour'::"Granularity", 'hour'),
                        ('day'::"Granularity", 'day')) AS g(gran, unit)
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
@@ -80,7 +125,7 @@ export function rollupUpsertSql(src: string): string {
  */
 export const INSERT_EVENTS_WITH_ROLLUPS_SQL = `
 WITH input AS (
-  SELECT * FROM json_to_recordset($1::json) AS x(${EVENT_RECORD_COLUMNS})
+  ${EVENT_INPUT_SQL}
 ), ins AS (
   INSERT INTO usage_events (${EVENT_INSERT_COLUMNS})
   SELECT ${EVENT_INSERT_COLUMNS} FROM input ORDER BY "workspaceId", "externalId"

@@ -42,6 +42,25 @@ describe("writeUsageEvents", () => {
   });
 });
 
+describe("writeUsageEvents input encoding", () => {
+  it("stores awkward strings exactly (quotes, backslashes, braces, commas, NULL-looking text, unicode)", async () => {
+    const { org, workspace } = await createOrg();
+    const weird = ['a"b', "c\\d", "{x,y}", "NULL", " spaced ", "emoji 🚀 ünï", "tab\tnew\nline"];
+    const events = weird.map((w, i) =>
+      event(org.id, workspace.id, { externalId: w, model: `m ${w}`, endUser: w, errorMessage: w, metadata: { [`k${i}"`]: w }, occurredAt: new Date(Date.UTC(2030, 0, 2, 3, 4, 5, 678)) }),
+    );
+    events.push(event(org.id, workspace.id, { externalId: "nul\u0000id", endUser: "x\u0000y", metadata: { k: "v\u0000" } }));
+    expect(await writeUsageEvents(events)).toEqual({ inserted: 8, duplicates: 0 });
+    const rows = await prisma.usageEvent.findMany({ where: { workspaceId: workspace.id } });
+    for (const [i, w] of weird.entries()) {
+      const r = rows.find((x) => x.externalId === w)!;
+      expect(r).toMatchObject({ model: `m ${w}`, endUser: w, errorMessage: w, metadata: { [`k${i}"`]: w } });
+      expect(r.occurredAt.toISOString()).toBe("2030-01-02T03:04:05.678Z");
+    }
+    expect(rows.find((x) => x.externalId === "nul\ufffdid")).toMatchObject({ endUser: "x\ufffdy", metadata: { k: "v\ufffd" } });
+  });
+});
+
 describe("upsertPollEvents", () => {
   it("replaces a poll row and moves its contribution in the rollups (delta new − old)", async () => {
     const { org, workspace } = await createOrg();

@@ -5,8 +5,9 @@ import { getPriceLookup } from "@/features/pricing/server/catalog";
 import { resolveCost } from "@/features/pricing/price";
 import type { NormalizedEvent, WriteResult } from "../types";
 import {
+  EVENT_ARRAY_COLUMNS,
+  EVENT_INPUT_SQL,
   EVENT_INSERT_COLUMNS,
-  EVENT_RECORD_COLUMNS,
   INSERT_EVENTS_WITH_ROLLUPS_SQL,
   rollupContributionSql,
   rollupUpsertSql,
@@ -27,8 +28,8 @@ import {
 export async function writeUsageEvents(events: NormalizedEvent[]): Promise<WriteResult> {
   if (events.length === 0) return { inserted: 0, duplicates: 0 };
   const unique = dedupe(events);
-  const payload = await toRecordJson(unique);
-  const { rows } = await withRetry(() => pool.query<{ inserted: number }>(INSERT_EVENTS_WITH_ROLLUPS_SQL, [payload]));
+  const params = await toArrayParams(unique);
+  const { rows } = await withRetry(() => pool.query<{ inserted: number }>(INSERT_EVENTS_WITH_ROLLUPS_SQL, params));
   const inserted = rows[0]?.inserted ?? 0;
   if (inserted > 0) notifyLanded(unique);
   return { inserted, duplicates: events.length - inserted };
@@ -48,24 +49,21 @@ export async function upsertPollEvents(events: NormalizedEvent[]): Promise<PollW
   for (const e of events) if (e.source !== "poll") throw new Error(`upsertPollEvents only takes source 'poll' events (got '${e.source}')`);
   // Last occurrence wins: a later bucket read in the same batch is the fresher one.
   const unique = dedupe([...events].reverse()).reverse();
-  const payload = await toRecordJson(unique);
-  const result = await withRetry(() => inTransaction((client) => upsertPollTx(client, payload)));
+  const params = await toArrayParams(unique);
+  const result = await withRetry(() => inTransaction((client) => upsertPollTx(client, params)));
   if (result.inserted + result.updated > 0) notifyLanded(unique);
   return { ...result, duplicates: events.length - result.inserted - result.updated };
 }
 
-async function upsertPollTx(client: PoolClient, payload: string) {
+async function upsertPollTx(client: PoolClient, params: string[]) {
   // Serialise poll upserts per workspace so two pollers can't both read the same "old" row.
+  const wsIndex = EVENT_ARRAY_COLUMNS.findIndex(([n]) => n === "workspaceId");
   await client.query(
     `SELECT pg_advisory_xact_lock(hashtextextended('tollgate:poll:' || w, 0))
-       FROM (SELECT DISTINCT "workspaceId" AS w FROM json_to_recordset($1::json) AS x("workspaceId" text) ORDER BY 1) s`,
-    [payload],
+       FROM (SELECT DISTINCT w FROM unnest($1::text[]) AS w ORDER BY 1) s`,
+    [params[wsIndex]],
   );
-  await client.query(
-    `CREATE TEMP TABLE poll_in ON COMMIT DROP AS
-       SELECT * FROM json_to_recordset($1::json) AS x(${EVENT_RECORD_COLUMNS})`,
-    [payload],
-  );
+  await client.query(`CREATE TEMP TABLE poll_in ON COMMIT DROP AS ${EVENT_INPUT_SQL}`, params);
   // Old versions of the poll rows whose values are about to change. No row locks needed:
   // poll rows are only ever modified here, under the advisory lock above.
   const cols = EVENT_INSERT_COLUMNS.split(",").map((c) => c.trim());
@@ -115,43 +113,92 @@ function dedupe(events: NormalizedEvent[]): NormalizedEvent[] {
   return out;
 }
 
-/** Prices the batch and serialises it for json_to_recordset (nulls omitted → SQL NULL). */
-async function toRecordJson(events: NormalizedEvent[]): Promise<string> {
+/**
+ * Prices the batch and serialises it as one Postgres array literal per column (see
+ * EVENT_ARRAY_COLUMNS). Built by hand: it is the only per-event work on the hot path
+ * besides validation, and plain string joins are several times cheaper than generic
+ * value serialisation.
+ */
+async function toArrayParams(events: NormalizedEvent[]): Promise<string[]> {
   const lookup = await getPriceLookup(events.map((e) => e.orgId));
-  const records = events.map((e) => {
-    const { costMicros, costSource } = resolveCost(e, e.costMicros === null ? lookup(e.orgId, e.provider, e.model) : null);
-    return {
-      orgId: e.orgId,
-      workspaceId: e.workspaceId,
-      externalId: e.externalId,
-      source: e.source,
-      provider: e.provider,
-      model: e.model,
-      projectTagId: e.projectTagId ?? undefined,
-      memberId: e.memberId ?? undefined,
-      endUser: e.endUser ?? undefined,
-      providerKeyId: e.providerKeyId ?? undefined,
-      apiKeyRef: e.apiKeyRef ?? undefined,
-      service: e.service ?? undefined,
-      language: e.language ?? undefined,
-      occurredAt: e.occurredAt.toISOString(),
-      inputTokens: e.inputTokens,
-      outputTokens: e.outputTokens,
-      cachedTokens: e.cachedTokens,
-      cacheWriteTokens: e.cacheWriteTokens,
-      reasoningTokens: e.reasoningTokens,
-      requests: e.requests,
-      costMicros: costMicros.toString(),
-      costSource,
-      latencyMs: e.latencyMs ?? undefined,
-      status: e.status,
-      errorType: e.errorType ?? undefined,
-      errorMessage: e.errorMessage ?? undefined,
-      generationId: e.generationId ?? undefined,
-      metadata: e.metadata ?? undefined,
-    };
-  });
-  return JSON.stringify(records);
+  const n = events.length;
+  const cost = new Array<string>(n);
+  const costSource = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const e = events[i]!;
+    const priced = resolveCost(e, e.costMicros === null ? lookup(e.orgId, e.provider, e.model) : null);
+    cost[i] = priced.costMicros.toString();
+    costSource[i] = priced.costSource;
+  }
+  const text = (get: (e: NormalizedEvent) => string | null) => textArray(events, get);
+  const num = (get: (e: NormalizedEvent) => number | null) => numArray(events, get);
+  const columns: Record<string, string> = {
+    orgId: text((e) => e.orgId),
+    workspaceId: text((e) => e.workspaceId),
+    externalId: text((e) => e.externalId),
+    source: text((e) => e.source),
+    provider: text((e) => e.provider),
+    model: text((e) => e.model),
+    projectTagId: text((e) => e.projectTagId),
+    memberId: text((e) => e.memberId),
+    endUser: text((e) => e.endUser),
+    providerKeyId: text((e) => e.providerKeyId),
+    apiKeyRef: text((e) => e.apiKeyRef),
+    service: text((e) => e.service),
+    language: text((e) => e.language),
+    occurredAtMs: num((e) => e.occurredAt.getTime()),
+    inputTokens: num((e) => e.inputTokens),
+    outputTokens: num((e) => e.outputTokens),
+    cachedTokens: num((e) => e.cachedTokens),
+    cacheWriteTokens: num((e) => e.cacheWriteTokens),
+    reasoningTokens: num((e) => e.reasoningTokens),
+    requests: num((e) => e.requests),
+    costMicros: `{${cost.join(",")}}`,
+    costSource: `{${costSource.join(",")}}`,
+    latencyMs: num((e) => e.latencyMs),
+    status: num((e) => e.status),
+    errorType: text((e) => e.errorType),
+    errorMessage: text((e) => e.errorMessage),
+    generationId: text((e) => e.generationId),
+    metadata: text((e) => (e.metadata ? metadataJson(e.metadata) : null)),
+  };
+  return EVENT_ARRAY_COLUMNS.map(([name]) => columns[name]!);
+}
+
+/** jsonb rejects \u0000 as well: replace NUL in keys and values before serialising. */
+function metadataJson(m: Record<string, string>): string {
+  const json = JSON.stringify(m);
+  if (!json.includes("\\u0000")) return json;
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m)) clean[k.replaceAll("\u0000", "\ufffd")] = v.replaceAll("\u0000", "\ufffd");
+  return JSON.stringify(clean);
+}
+
+// Quotes and backslashes are escaped; NUL (which Postgres text cannot hold) becomes U+FFFD.
+const NEEDS_ESCAPE = /["\\\u0000]/;
+const ESCAPE = /["\\\u0000]/g;
+const escapeChar = (c: string) => (c === "\u0000" ? "\ufffd" : "\\" + c);
+
+/** `{"a","b\"c",NULL}`: every element quoted, so commas, braces and spaces are safe. */
+export function textArray<T>(items: T[], get: (item: T) => string | null): string {
+  let out = "{";
+  for (let i = 0; i < items.length; i++) {
+    const v = get(items[i]!);
+    if (i > 0) out += ",";
+    if (v === null) out += "NULL";
+    else out += '"' + (NEEDS_ESCAPE.test(v) ? v.replace(ESCAPE, escapeChar) : v) + '"';
+  }
+  return out + "}";
+}
+
+function numArray<T>(items: T[], get: (item: T) => number | null): string {
+  let out = "{";
+  for (let i = 0; i < items.length; i++) {
+    const v = get(items[i]!);
+    if (i > 0) out += ",";
+    out += v === null || !Number.isFinite(v) ? "NULL" : String(Math.trunc(v));
+  }
+  return out + "}";
 }
 
 async function inTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
