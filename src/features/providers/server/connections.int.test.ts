@@ -81,7 +81,7 @@ describe("provider connections", () => {
     expect(JSON.stringify(del)).not.toContain(s2);
   });
 
-  it("answers inline errors for bad provider, short key, bad URL and a foreign workspace", async () => {
+  it("answers inline errors for bad provider, short key, bad URL, and 404 for a foreign workspace", async () => {
     const a = await createOrg();
     const b = await createOrg();
     actAs(a.owner.id);
@@ -89,9 +89,10 @@ describe("provider connections", () => {
     expect(bad).toMatchObject({ ok: false, status: 400 });
     if (bad.ok) throw new Error("unreachable");
     expect(Object.keys(bad.fieldErrors ?? {}).sort()).toEqual(["baseUrl", "name", "provider", "secret"]);
+    // Another org's workspace is "not found", shown under the field.
     expect(await createConnectionAction(a.org.slug, input(secret(), { workspaceId: b.workspace.id }))).toMatchObject({
       ok: false,
-      status: 400,
+      status: 404,
       fieldErrors: { workspaceId: "Choose a workspace of this organization" },
     });
     expect(await prisma.providerConnection.count({ where: { orgId: { in: [a.org.id, b.org.id] } } })).toBe(0);

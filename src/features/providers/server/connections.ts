@@ -1,5 +1,6 @@
 import { prisma } from "@/server/db";
-import { AppError, conflict, notFound } from "@/server/errors";
+import { conflict, notFound } from "@/server/errors";
+import { fieldNotFound } from "@/features/workspaces/server/errors";
 import { decryptSecret, encryptSecret, last4 } from "@/server/crypto";
 import { enqueue } from "@/server/jobs/queue";
 import { requirePermission, type TenantContext } from "@/server/tenant";
@@ -52,7 +53,7 @@ const POLL_JOB = { openrouter: "providers.poll-openrouter", openai: "providers.p
 async function assertWorkspace(ctx: TenantContext, workspaceId: string | null) {
   if (!workspaceId) return;
   const ws = await prisma.workspace.findFirst({ where: { id: workspaceId, orgId: ctx.orgId }, select: { id: true } });
-  if (!ws) throw new AppError(400, "bad_request", "Choose a workspace of this organization", [{ path: "workspaceId", message: "Choose a workspace of this organization" }]);
+  if (!ws) throw fieldNotFound("workspaceId", "Choose a workspace of this organization");
 }
 
 export async function listConnections(ctx: TenantContext) {

@@ -65,6 +65,9 @@ describe("tracked keys", () => {
       status: 400,
       fieldErrors: { projectTagId: expect.any(String) },
     });
+    // A tag of another org is not found.
+    const b = await createOrg();
+    expect(await setKeyAttributionAction(a.org.slug, { keyId: k.id, workspaceId: ws2.id, projectTagId: b.defaultTag.id })).toMatchObject({ ok: false, status: 404 });
     expect(await setKeyAttributionAction(a.org.slug, { keyId: k.id, workspaceId: "", projectTagId: "" })).toMatchObject({ ok: true, data: { workspaceId: null, projectTagId: null } });
 
     const logs = await prisma.auditLog.findMany({ where: { orgId: a.org.id, action: "key.attribution_changed" }, orderBy: { createdAt: "asc" } });
@@ -86,7 +89,7 @@ describe("tracked keys", () => {
     expect(await setKeyAttributionAction(b.org.slug, { keyId: k.id, workspaceId: b.workspace.id, projectTagId: "" })).toMatchObject({ ok: false, status: 404 });
     expect(await setKeyAttributionAction(b.org.slug, { keyId: bk.id, workspaceId: a.workspace.id, projectTagId: "" })).toMatchObject({
       ok: false,
-      status: 400,
+      status: 404,
       fieldErrors: { workspaceId: expect.any(String) },
     });
     expect(await prisma.providerKey.findUniqueOrThrow({ where: { id: k.id } })).toMatchObject({ workspaceId: null, projectTagId: null });

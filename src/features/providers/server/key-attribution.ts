@@ -1,10 +1,10 @@
 import { prisma } from "@/server/db";
-import { AppError, notFound } from "@/server/errors";
+import { notFound } from "@/server/errors";
+import { fieldError, fieldNotFound } from "@/features/workspaces/server/errors";
 import { requirePermission, type TenantContext } from "@/server/tenant";
 import { writeAudit } from "@/features/audit/server/audit";
 import type { KeyAttributionInput } from "../schemas";
 
-const invalid = (path: string, message: string) => new AppError(400, "bad_request", message, [{ path, message }]);
 
 /**
  * Assigns a tracked key's spend to a workspace and project tag (an admin decision; the
@@ -23,15 +23,16 @@ export async function setKeyAttribution(ctx: TenantContext, input: KeyAttributio
   let projectTagId: string | null = null;
   if (input.workspaceId) {
     const ws = await prisma.workspace.findFirst({ where: { id: input.workspaceId, orgId: ctx.orgId }, select: { id: true } });
-    if (!ws) throw invalid("workspaceId", "Choose a workspace of this organization");
+    if (!ws) throw fieldNotFound("workspaceId", "Choose a workspace of this organization");
     workspaceId = ws.id;
     const tag = input.projectTagId
-      ? await prisma.projectTag.findFirst({ where: { id: input.projectTagId, orgId: ctx.orgId, workspaceId: ws.id }, select: { id: true } })
-      : await prisma.projectTag.findFirst({ where: { orgId: ctx.orgId, workspaceId: ws.id, isDefault: true }, select: { id: true } });
-    if (input.projectTagId && !tag) throw invalid("projectTagId", "Choose a project tag of the selected workspace");
+      ? await prisma.projectTag.findFirst({ where: { id: input.projectTagId, orgId: ctx.orgId }, select: { id: true, workspaceId: true } })
+      : await prisma.projectTag.findFirst({ where: { orgId: ctx.orgId, workspaceId: ws.id, isDefault: true }, select: { id: true, workspaceId: true } });
+    if (input.projectTagId && !tag) throw fieldNotFound("projectTagId", "Project tag not found");
+    if (tag && tag.workspaceId !== ws.id) throw fieldError("projectTagId", "Choose a project tag of the selected workspace");
     projectTagId = tag?.id ?? null;
   } else if (input.projectTagId) {
-    throw invalid("workspaceId", "Choose the workspace of this project tag");
+    throw fieldError("workspaceId", "Choose the workspace of this project tag");
   }
 
   return prisma.$transaction(async (tx) => {

@@ -15,3 +15,11 @@ export function fieldConflict(field: string, message: string): AppError {
 export function fieldError(field: string, message: string): AppError {
   return new AppError(400, "bad_request", message, [{ path: field, message }]);
 }
+
+/**
+ * A 404 that the form also shows under `field`: an id pointing outside the org is "not
+ * found" (never "forbidden"), like every other lookup scoped by orgId.
+ */
+export function fieldNotFound(field: string, message: string): AppError {
+  return new AppError(404, "not_found", message, [{ path: field, message }]);
+}

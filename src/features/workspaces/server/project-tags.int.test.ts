@@ -57,7 +57,7 @@ describe("project tags", () => {
     });
     expect(await createProjectTagAction(a.org.slug, { workspaceId: a.workspace.id, name: "X", slug: "x-tag", ownerId: b.owner.id })).toMatchObject({
       ok: false,
-      status: 400,
+      status: 404,
       fieldErrors: { ownerId: "Choose a member of this organization" },
     });
     expect(await createProjectTagAction(a.org.slug, { workspaceId: a.workspace.id, name: "" })).toMatchObject({ ok: false, fieldErrors: { name: "Enter a name" } });

@@ -4,7 +4,7 @@ import { requirePermission, type TenantContext } from "@/server/tenant";
 import { writeAudit } from "@/features/audit/server/audit";
 import type { ProjectTagCreateInput, ProjectTagDeleteInput, ProjectTagUpdateInput } from "../schemas";
 import { slugFromName } from "../schemas";
-import { fieldConflict, fieldError, isUniqueViolation } from "./errors";
+import { fieldConflict, fieldError, fieldNotFound, isUniqueViolation } from "./errors";
 import { getWorkspace } from "./workspaces";
 
 const tagSelect = {
@@ -54,7 +54,7 @@ export async function listOwnerCandidates(ctx: TenantContext) {
 async function assertOwnerIsMember(ctx: TenantContext, ownerId: string | null) {
   if (!ownerId) return;
   const m = await prisma.membership.findFirst({ where: { orgId: ctx.orgId, userId: ownerId }, select: { id: true } });
-  if (!m) throw fieldError("ownerId", "Choose a member of this organization");
+  if (!m) throw fieldNotFound("ownerId", "Choose a member of this organization");
 }
 
 async function getTag(ctx: TenantContext, projectTagId: string) {
