@@ -37,7 +37,8 @@ export async function writeAudit(
 export async function listAudit(ctx: TenantContext, opts: { take?: number; cursor?: string } = {}) {
   return prisma.auditLog.findMany({
     where: { orgId: ctx.orgId },
-    orderBy: { createdAt: "desc" },
+    // id breaks ties between entries written in the same millisecond, so pages never skip or repeat.
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: Math.min(opts.take ?? 50, 200),
     ...(opts.cursor ? { cursor: { id: opts.cursor }, skip: 1 } : {}),
   });
