@@ -1,0 +1,152 @@
+/**
+ * Bench plumbing for `npm run bench:ingest`: a fresh database, a production build when the
+ * current one is missing or stale, `next start` on a free loopback port, and the org,
+ * workspace, tags, members, keys and ingest token the workload needs.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, openSync, readdirSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { dropDatabase, migrate } from "../scripts/migrate-lib";
+
+export const ROOT = join(import.meta.dirname, "..");
+
+export const secrets = {
+  NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+  ENCRYPTION_KEY: randomBytes(32).toString("hex"),
+};
+
+export function log(msg: string) {
+  process.stderr.write(`\x1b[1;34m[bench]\x1b[0m ${msg}\n`);
+}
+
+export async function resetDatabase(url: string) {
+  const host = new URL(url).hostname;
+  if (!["127.0.0.1", "localhost", "::1"].includes(host)) throw new Error(`The benchmark refuses a non-local database (${host})`);
+  await dropDatabase(url);
+  await migrate(url, join(ROOT, "prisma", "migrations"));
+}
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return /\.(test|int\.test|spec)\.tsx?$/.test(path) ? 0 : st.mtimeMs;
+  let newest = 0;
+  for (const e of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, e)));
+  return newest;
+}
+
+/** Builds when there is no build, no compiled ingest route, or a source changed since. */
+export function ensureBuild() {
+  const buildId = join(ROOT, ".next", "BUILD_ID");
+  const route = join(ROOT, ".next", "server", "app", "api", "v1", "usage", "route.js");
+  const builtAt = existsSync(buildId) ? statSync(buildId).mtimeMs : 0;
+  const sources = ["src", "next.config.ts", "tailwind.config.ts", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
+  const stale = builtAt === 0 || !existsSync(route) || sources.some((s) => newestMtime(join(ROOT, s)) > builtAt);
+  if (!stale) return log("using the existing production build (.next)");
+  log("building the app (next build) — this takes a while");
+  const res = spawnSync(join(ROOT, "node_modules", ".bin", "next"), ["build"], {
+    cwd: ROOT,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...secrets },
+  });
+  if (res.status !== 0) throw new Error("next build failed");
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export type App = { url: string; stop(): Promise<void> };
+
+/** `next start` in its own process group (stopped with everything it spawned). */
+export async function startApp(env: Record<string, string>): Promise<App> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  mkdirSync(join(ROOT, ".data", "bench"), { recursive: true });
+  const logFd = openSync(join(ROOT, ".data", "bench", "next.log"), "w");
+  const child: ChildProcess = spawn(join(ROOT, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", logFd, logFd],
+    env: { ...process.env, ...env, ...secrets, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", APP_URL: url, NEXTAUTH_URL: url },
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || !child.pid) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }, 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error("next start exited; see .data/bench/next.log");
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error("next start did not become healthy within 90 s; see .data/bench/next.log");
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { url, stop };
+}
+
+export type Tenant = {
+  orgId: string;
+  workspaceId: string;
+  token: string;
+  projects: string[];
+  memberEmails: string[];
+  keyRefs: string[];
+};
+
+/** An org with 4 project tags, 3 more members and 3 tracked OpenRouter keys, and a token. */
+export async function createTenant(): Promise<Tenant> {
+  // Imported here: these modules read DATABASE_URL when first loaded.
+  const { signUp } = await import("@/features/tenancy/server/orgs");
+  const { resolveTenant } = await import("@/server/tenant");
+  const { createIngestToken } = await import("@/features/ingest/server/tokens");
+  const { prisma } = await import("@/server/db");
+  const tag = randomBytes(3).toString("hex");
+  const { user, org } = await signUp({ name: "Bench", email: `bench-${tag}@example.test`, password: "bench password 123", orgName: `Bench ${tag}` });
+  const ws = await prisma.workspace.findFirstOrThrow({ where: { orgId: org.id } });
+  // The limiter runs on every request but never throttles the benchmark.
+  await prisma.workspace.update({ where: { id: ws.id }, data: { ingestRateLimit: 100_000_000 } });
+  const projects = ["search", "checkout", "support-bot", "analytics"];
+  await prisma.projectTag.createMany({ data: projects.map((slug) => ({ orgId: org.id, workspaceId: ws.id, slug, name: slug })) });
+  const memberEmails = [1, 2, 3].map((i) => `dev${i}-${tag}@example.test`);
+  for (const email of memberEmails) {
+    const u = await prisma.user.create({ data: { email, name: email } });
+    await prisma.membership.create({ data: { orgId: org.id, userId: u.id, role: "member" } });
+  }
+  const keyRefs = ["sk-or-hash-a", "sk-or-hash-b", "sk-or-hash-c"];
+  await prisma.providerKey.createMany({ data: keyRefs.map((k) => ({ orgId: org.id, provider: "openrouter" as const, providerKeyId: k, label: k })) });
+  const ctx = await resolveTenant(user.id, org.slug);
+  const { token } = await createIngestToken(ctx, { workspaceId: ws.id, name: "bench" });
+  await prisma.$disconnect();
+  return { orgId: org.id, workspaceId: ws.id, token, projects, memberEmails, keyRefs };
+}

@@ -1,0 +1,261 @@
+/**
+ * npm run bench:ingest — the push API end to end over real HTTP on loopback:
+ * `next start` against a freshly reset `tollgate_bench` database, CONCURRENCY clients each
+ * posting BATCH-event batches for SECONDS (or until MAX_EVENTS), then a raw COPY of the
+ * same rows into a plain table of the same PostgreSQL as the ceiling.
+ *
+ * Measured:
+ * - events/s: acknowledged (202) events / time from the first request to the last ack.
+ *   A 202 is only sent after the events AND their rollups are committed, so every
+ *   acknowledged event is durable with rollups current; the run ends by checking that
+ *   usage_events and the minute/hour/day rollups hold exactly the acknowledged count.
+ * - p50/p99 ack latency: request start → full 202 response, per batch.
+ * - freshness p95: 202 received → the batch visible in the minute rollups, polled by a
+ *   separate connection for probe batches (a unique model name marks each probe).
+ *
+ * Workload shape (realistic attribution, not a best case): each client is one service
+ * with its own project tag; events spread over 4 models on 2 providers, 3 members plus
+ * end users, 3 tracked keys plus untracked ones, ~3% 4xx/5xx, half with provider cost
+ * (the rest priced from the catalog), ~250 bytes of JSON per event.
+ *
+ * Env: BENCH_CONCURRENCY (8), BENCH_BATCH (1000), BENCH_SECONDS (20), BENCH_MAX_EVENTS (2,000,000).
+ */
+import http from "node:http";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { Redis } from "ioredis";
+import { createTenant, ensureBuild, log, resetDatabase, startApp, type Tenant } from "./ingest-app";
+
+const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
+const CONCURRENCY = num("BENCH_CONCURRENCY", 8);
+const BATCH = num("BENCH_BATCH", 1000);
+const SECONDS = num("BENCH_SECONDS", 20);
+const MAX_EVENTS = num("BENCH_MAX_EVENTS", 2_000_000);
+const PROBE_EVERY = 4; // every 4th batch of client 0 carries a freshness probe
+const DB_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/tollgate_bench";
+const REDIS_PREFIX = `tg-bench-${process.pid}`;
+
+const MODELS: [string, string][] = [
+  ["openai", "gpt-4o-mini"],
+  ["openai", "gpt-4.1"],
+  ["openrouter", "anthropic/claude-sonnet-4"],
+  ["openrouter", "openai/gpt-4o-mini"],
+];
+
+/** Everything but id and timestamp, pre-serialised per client (the client must stay cheap). */
+function eventTails(t: Tenant, client: number): string[] {
+  const project = t.projects[client % t.projects.length]!;
+  return Array.from({ length: BATCH }, (_, i) => {
+    const [provider, model] = MODELS[(i * 7 + client) % MODELS.length]!;
+    const user = i % 5 === 0 ? t.memberEmails[i % t.memberEmails.length]! : `customer-${(i * 13) % 200}`;
+    const key = provider === "openrouter" ? (i % 4 === 0 ? "sk-or-untracked" : t.keyRefs[i % t.keyRefs.length]!) : null;
+    const status = i % 67 === 0 ? 500 : i % 41 === 0 ? 429 : 200;
+    const fields: Record<string, unknown> = {
+      provider,
+      model,
+      project,
+      user,
+      ...(key ? { api_key: key } : {}),
+      service: `svc-${client}`,
+      input_tokens: 800 + ((i * 37) % 1500),
+      output_tokens: 50 + ((i * 11) % 400),
+      cached_tokens: i % 3 === 0 ? 512 : 0,
+      reasoning_tokens: model === "gpt-4.1" ? 0 : (i * 5) % 40,
+      latency_ms: 200 + ((i * 17) % 1800),
+      status,
+      ...(i % 2 === 0 ? { cost_usd: `0.000${(100 + ((i * 29) % 900)).toString()}` } : {}),
+      ...(status !== 200 ? { error: { type: status === 429 ? "rate_limit" : "upstream", message: "bench" } } : {}),
+    };
+    return JSON.stringify(fields).slice(1, -1);
+  });
+}
+
+type Result = { status: number; ms: number; body: string };
+
+function post(agent: http.Agent, url: URL, token: string, body: string): Promise<Result> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { agent, hostname: url.hostname, port: url.port, path: "/api/v1/usage", method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, body: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+
+async function drive(appUrl: string, t: Tenant, db: pg.Client, phase: { seconds: number; maxEvents: number; probes: boolean }) {
+  const url = new URL(appUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const tails = Array.from({ length: CONCURRENCY }, (_, c) => eventTails(t, c));
+  const latencies: number[] = [];
+  const freshness: number[] = [];
+  const probes: { model: string; ackedAt: number }[] = [];
+  let accepted = 0;
+  let duplicates = 0;
+  let sent = 0;
+  let lastAck = 0;
+  const run = `${Date.now().toString(36)}`;
+  const start = performance.now();
+  const until = start + phase.seconds * 1000;
+  let driving = true;
+
+  const prober = (async () => {
+    while (driving || probes.length > 0) {
+      const p = probes.shift();
+      if (!p) {
+        await new Promise((r) => setTimeout(r, 2));
+        continue;
+      }
+      for (;;) {
+        const { rowCount } = await db.query(`SELECT 1 FROM usage_rollups WHERE granularity = 'minute' AND "workspaceId" = $1 AND model = $2`, [t.workspaceId, p.model]);
+        if (rowCount) break;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      freshness.push(performance.now() - p.ackedAt);
+    }
+  })();
+
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, c) => {
+      for (let b = 0; performance.now() < until && sent + BATCH <= phase.maxEvents; b++) {
+        sent += BATCH;
+        const ts = new Date().toISOString();
+        const probe = phase.probes && c === 0 && b % PROBE_EVERY === 0 ? `probe-${run}-${b}` : null;
+        const parts = tails[c]!.map((tail, i) => `{"id":"${run}-${c}-${b}-${i}","timestamp":"${ts}",${i === 0 && probe ? tail.replace(/"model":"[^"]*"/, `"model":"${probe}"`) : tail}}`);
+        const res = await post(agent, url, t.token, `{"events":[${parts.join(",")}]}`);
+        if (res.status !== 202) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 300)}`);
+        const ackedAt = performance.now();
+        const counts = JSON.parse(res.body) as { accepted: number; duplicates: number };
+        accepted += counts.accepted;
+        duplicates += counts.duplicates;
+        latencies.push(res.ms);
+        lastAck = ackedAt;
+        if (probe) probes.push({ model: probe, ackedAt });
+      }
+    }),
+  );
+  driving = false;
+  await prober;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  freshness.sort((a, b) => a - b);
+  const seconds = (lastAck - start) / 1000;
+  return { accepted, duplicates, batches: latencies.length, seconds, eventsPerS: accepted / seconds, latencies, freshness };
+}
+
+/** Raw COPY of the ingested rows into a plain (index-free) table of the same server. */
+function copyCeiling(rows: number): { rowsPerS: number; seconds: number } {
+  const dir = mkdtempSync(join(tmpdir(), "tollgate-bench-"));
+  const file = join(dir, "usage_events.copy");
+  const psql = (sql: string) => {
+    const t0 = performance.now();
+    const res = spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB_URL, "-c", sql], { encoding: "utf8" });
+    if (res.status !== 0) throw new Error(`psql failed: ${res.stderr}`);
+    return (performance.now() - t0) / 1000;
+  };
+  try {
+    psql(`\\copy (SELECT * FROM usage_events) TO '${file}'`);
+    psql(`DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE usage_events)`);
+    const startup = Math.min(psql("SELECT 1"), psql("SELECT 1"));
+    const seconds = psql(`\\copy bench_copy FROM '${file}'`) - startup;
+    psql("DROP TABLE bench_copy");
+    return { rowsPerS: rows / seconds, seconds };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function clearRedisPrefix() {
+  const r = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await r.connect();
+    let cursor = "0";
+    do {
+      const [next, keys] = await r.scan(cursor, "MATCH", `${REDIS_PREFIX}:*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length) await r.del(...keys);
+    } while (cursor !== "0");
+  } catch {
+    /* best effort */
+  } finally {
+    r.disconnect();
+  }
+}
+
+async function main() {
+  process.env.DATABASE_URL = DB_URL;
+  process.env.REDIS_PREFIX = REDIS_PREFIX;
+  log(`resetting ${new URL(DB_URL).pathname.slice(1)}`);
+  await resetDatabase(DB_URL);
+  ensureBuild();
+  const tenant = await createTenant();
+  log("starting next start");
+  const app = await startApp({ DATABASE_URL: DB_URL, REDIS_PREFIX, REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" });
+  const db = new pg.Client({ connectionString: DB_URL });
+  await db.connect();
+  try {
+    log("warming up");
+    const warm = await drive(app.url, tenant, db, { seconds: 3, maxEvents: 30 * BATCH, probes: false });
+    log(`measuring: ${CONCURRENCY} clients × ${BATCH}-event batches for ${SECONDS} s (≤ ${MAX_EVENTS.toLocaleString("en-US")} events)`);
+    const r = await drive(app.url, tenant, db, { seconds: SECONDS, maxEvents: MAX_EVENTS, probes: true });
+
+    const expected = warm.accepted + r.accepted;
+    const { rows } = await db.query(
+      `SELECT (SELECT count(*) FROM usage_events WHERE "workspaceId" = $1)::bigint AS events,
+              (SELECT coalesce(sum(requests), 0) FROM usage_rollups WHERE "workspaceId" = $1 AND granularity = 'minute')::bigint AS minute,
+              (SELECT coalesce(sum(requests), 0) FROM usage_rollups WHERE "workspaceId" = $1 AND granularity = 'hour')::bigint AS hour,
+              (SELECT coalesce(sum(requests), 0) FROM usage_rollups WHERE "workspaceId" = $1 AND granularity = 'day')::bigint AS day`,
+      [tenant.workspaceId],
+    );
+    const check = rows[0] as Record<string, string>;
+    const consistent = ["events", "minute", "hour", "day"].every((k) => Number(check[k]) === expected);
+    if (!consistent) throw new Error(`durable state does not match acknowledgements: expected ${expected}, got ${JSON.stringify(check)}`);
+
+    log(`COPY ceiling: ${expected.toLocaleString("en-US")} rows`);
+    const copy = copyCeiling(expected);
+
+    const out = {
+      bench: "ingest",
+      events_per_s: Math.round(r.eventsPerS),
+      copy_rows_per_s: Math.round(copy.rowsPerS),
+      p50_ack_ms: Number(pct(r.latencies, 0.5).toFixed(1)),
+      p99_ack_ms: Number(pct(r.latencies, 0.99).toFixed(1)),
+      freshness_p95_ms: Number(pct(r.freshness, 0.95).toFixed(1)),
+    };
+    const table: [string, string, string][] = [
+      ["events/s (HTTP → durable rows + rollups)", out.events_per_s.toLocaleString("en-US"), "≥ 50,000 and ≥ ⅓ COPY"],
+      ["raw COPY rows/s (plain table, same PG)", out.copy_rows_per_s.toLocaleString("en-US"), "ceiling"],
+      ["ratio to COPY", (r.eventsPerS / copy.rowsPerS).toFixed(2), "≥ 0.33"],
+      ["ack latency p50 (ms)", String(out.p50_ack_ms), ""],
+      ["ack latency p99 (ms)", String(out.p99_ack_ms), "≤ 100"],
+      ["freshness p95, 202 → in rollups (ms)", String(out.freshness_p95_ms), "≤ 2,000"],
+      ["batches / events acknowledged", `${r.batches} / ${r.accepted.toLocaleString("en-US")}`, ""],
+      ["duration (s) / clients / batch", `${r.seconds.toFixed(1)} / ${CONCURRENCY} / ${BATCH}`, ""],
+      ["freshness probes", String(r.freshness.length), ""],
+      ["rows = minute = hour = day rollup requests", `${check.events} ✓`, ""],
+    ];
+    const w = Math.max(...table.map((t) => t[0].length));
+    console.log(`\n${"metric".padEnd(w)}  ${"value".padStart(14)}  target`);
+    for (const [k, v, target] of table) console.log(`${k.padEnd(w)}  ${v.padStart(14)}  ${target}`);
+    console.log(JSON.stringify(out));
+  } finally {
+    await db.end().catch(() => {});
+    await app.stop();
+    await clearRedisPrefix();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
