@@ -21,6 +21,7 @@ export function slugify(s: string): string {
     s
       .toLowerCase()
       .normalize("NFKD")
+      .replace(/\p{M}+/gu, "") // accents split off by NFKD: "ü" → "u"
       .replace(/[^a-z0-9]+/g, "-")
       .replace(/^-+|-+$/g, "")
       .slice(0, 40) || "org"
