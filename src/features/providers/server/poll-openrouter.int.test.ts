@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createOrg } from "../../../../test/helpers/factory";
+import { prisma } from "@/server/db";
+import { closeQueues, getQueue } from "@/server/jobs/queue";
+import { startFakeOpenRouter, type FakeOpenRouter } from "@/providers/openrouter/fake";
+import { pollOpenRouter } from "./poll-openrouter";
+import { requeueAfterRateLimit } from "./sweep";
+import { eventTotals, makeConnection, noSleep, rollupTotals } from "./pollers.test-helpers";
+
+const DAY = 86_400_000;
+const today = () => Math.floor(Date.now() / DAY) * DAY;
+
+let fake: FakeOpenRouter;
+beforeAll(async () => {
+  fake = await startFakeOpenRouter({ seed: 21 });
+});
+afterAll(async () => {
+  await fake.close();
+  await closeQueues();
+});
+
+/** What the fake charged, per key, for the days the poller reconciles (last 29 completed days). */
+function chargedMicros(keyHash?: string) {
+  const from = today() - 29 * DAY;
+  let sum = 0n;
+  for (const g of fake.state.generations.values()) if (g.createdAt >= from && g.createdAt < today() && (!keyHash || g.keyHash === keyHash)) sum += g.costMicros;
+  return sum;
+}
+
+describe("OpenRouter poller against the fake", () => {
+  it("discovers keys, snapshots credits, backfills 30 days of activity into reconciled poll events", async () => {
+    const { org, workspace } = await createOrg();
+    const conn = await makeConnection(org, { provider: "openrouter", secret: fake.state.managementKey, baseUrl: fake.url, workspaceId: workspace.id });
+    const t = fake.generateTraffic({ days: 31, requestsPerDay: 25, keys: 4 });
+    fake.state.updateKey(t.keys[1]!.hash, { disabled: true, limit: 250 });
+    const before = chargedMicros();
+
+    const res = await pollOpenRouter(conn.id, { sleep: noSleep });
+    expect(res).toMatchObject({ status: "ok", stats: { keys: 4, creditSnapshots: 1 } });
+
+    const keys = await prisma.providerKey.findMany({ where: { orgId: org.id }, orderBy: { label: "asc" } });
+    expect(keys.map((k) => k.label).sort()).toEqual(t.keys.map((k) => k.name).sort());
+    for (const k of keys) {
+      expect(k).toMatchObject({ provider: "openrouter", connectionId: conn.id, workspaceId: workspace.id, status: "active" });
+      expect(k.providerUsageMicros).toBe(fake.state.usageMicros(k.providerKeyId));
+      expect(k.lastSeenAt).not.toBeNull();
+    }
+    const disabled = keys.find((k) => k.providerKeyId === t.keys[1]!.hash)!;
+    expect(disabled).toMatchObject({ disabledAtProvider: true, providerLimitMicros: 250_000_000n });
+
+    const snap = await prisma.creditSnapshot.findFirstOrThrow({ where: { connectionId: conn.id } });
+    expect(snap.totalUsageMicros).toBe(fake.state.totalUsageMicros());
+    expect(snap.totalCreditsMicros).toBe(fake.state.totalCreditsMicros);
+
+    // Raw activity rows are stored; poll events carry exactly what the fake charged (nothing pushed).
+    expect(await prisma.polledUsage.count({ where: { connectionId: conn.id, endpoint: "openrouter.activity" } })).toBeGreaterThan(29);
+    const polled = await eventTotals(org.id, { source: "poll" });
+    expect(polled.costMicros).toBe(before);
+    expect((await rollupTotals(org.id)).costMicros).toBe(before);
+    // Each poll event is attributed to its key and the connection's workspace.
+    const ev = await prisma.usageEvent.findFirstOrThrow({ where: { orgId: org.id, source: "poll", apiKeyRef: t.keys[0]!.hash } });
+    expect(ev).toMatchObject({ workspaceId: workspace.id, providerKeyId: keys.find((k) => k.providerKeyId === t.keys[0]!.hash)!.id, costSource: "provider" });
+    expect(ev.externalId).toMatch(new RegExp(`^poll:${conn.id}:openrouter\\.activity:\\d{4}-\\d{2}-\\d{2}T00:00:00\\.000Z:${t.keys[0]!.hash}:`));
+
+    const row = await prisma.providerConnection.findUniqueOrThrow({ where: { id: conn.id } });
+    expect(row.backfillDoneAt).not.toBeNull();
+    expect(row.lastPolledAt).not.toBeNull();
+    expect(Object.keys(row.cursors as object)).toContain("openrouter.activity");
+  });
+
+  it("re-reading a revised day replaces its poll event instead of adding one; deleted keys are marked", async () => {
+    const { org, workspace } = await createOrg();
+    const conn = await makeConnection(org, { provider: "openrouter", secret: fake.state.managementKey, baseUrl: fake.url, workspaceId: workspace.id });
+    const key = fake.state.createKey({ name: "revised" });
+    const gone = fake.state.createKey({ name: "to delete" });
+    const yesterdayNoon = today() - DAY / 2;
+    fake.state.record({ keyHash: key.hash, model: "openai/gpt-4.1", createdAt: yesterdayNoon, promptTokens: 1000, completionTokens: 1000 }); // $0.01
+    await pollOpenRouter(conn.id, { sleep: noSleep });
+    const where = { orgId: org.id, source: "poll" as const, apiKeyRef: key.hash, model: "openai/gpt-4.1" };
+    expect((await prisma.usageEvent.findMany({ where })).map((e) => [e.requests, e.costMicros])).toEqual([[1, 10_000n]]);
+
+    // Activity is only re-read after a day ends or every few hours: a second poll now skips it.
+    fake.state.record({ keyHash: key.hash, model: "openai/gpt-4.1", createdAt: yesterdayNoon + 60_000, promptTokens: 1000, completionTokens: 1000 });
+    expect((await pollOpenRouter(conn.id, { sleep: noSleep })).stats.activityRows).toBeUndefined();
+    // Six hours later the day is read again and the same event now holds both requests.
+    const sixHours = new Date(Date.now() + 6 * 3_600_000 + 1000);
+    fake.state.deleteKey(gone.hash);
+    await pollOpenRouter(conn.id, { sleep: noSleep, now: () => sixHours });
+    const events = await prisma.usageEvent.findMany({ where });
+    expect(events.map((e) => [e.requests, e.costMicros])).toEqual([[2, 20_000n]]);
+    expect((await rollupTotals(org.id)).costMicros).toBe((await eventTotals(org.id)).costMicros);
+    expect((await prisma.providerKey.findFirstOrThrow({ where: { orgId: org.id, providerKeyId: gone.hash } })).status).toBe("deleted");
+    expect(await prisma.creditSnapshot.count({ where: { connectionId: conn.id } })).toBe(3);
+  });
+
+  it("honours 429 + Retry-After in the client; a long Retry-After ends the poll as rate_limited and re-queues it", async () => {
+    const { org } = await createOrg();
+    const conn = await makeConnection(org, { provider: "openrouter", secret: fake.state.managementKey, baseUrl: fake.url });
+    const sleep = vi.fn(noSleep);
+    fake.controls.failNext(2, 429, { retryAfterSeconds: 3, pathPrefix: "/keys" });
+    expect((await pollOpenRouter(conn.id, { sleep })).status).toBe("ok");
+    expect(sleep.mock.calls.map((c) => c[0])).toEqual([3000, 3000]);
+
+    fake.controls.failNext(1, 429, { retryAfterSeconds: 120, pathPrefix: "/credits" });
+    const limited = await pollOpenRouter(conn.id, { sleep });
+    expect(limited).toMatchObject({ status: "rate_limited", retryAfterMs: 120_000 });
+    expect((await prisma.providerConnection.findUniqueOrThrow({ where: { id: conn.id } })).status).toBe("active");
+    const delay = await requeueAfterRateLimit("openrouter", conn.id, limited.retryAfterMs!);
+    expect(delay).toBe(120_000);
+    const delayed = await getQueue("providers").getDelayed();
+    expect(delayed.some((j) => j.name === "providers.poll-openrouter" && j.data.connectionId === conn.id && j.opts.delay === 120_000)).toBe(true);
+    for (const j of delayed) if (j.data.connectionId === conn.id) await j.remove();
+  });
+});
