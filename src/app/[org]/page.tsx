@@ -1,7 +1,10 @@
 import Link from "next/link";
 import { getPageContext } from "@/server/next/page-context";
 import { orgOverview } from "@/features/tenancy/server/orgs";
-import { Card, EmptyState, PageHeader } from "@/components/ui/card";
+import { EmptyState, PageHeader } from "@/components/ui/card";
+import { spendOverview } from "@/features/reports/server/overview";
+import { OverviewReport } from "@/features/reports/components/overview";
+import { ReportRange } from "@/features/reports/schemas";
 
 function Stat({ label, value, href }: { label: string; value: number; href: string }) {
   return (
@@ -12,10 +15,20 @@ function Stat({ label, value, href }: { label: string; value: number; href: stri
   );
 }
 
-export default async function OverviewPage({ params }: { params: Promise<{ org: string }> }) {
+const RANGES = [7, 30, 90];
+
+export default async function OverviewPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ org: string }>;
+  searchParams: Promise<{ days?: string }>;
+}) {
   const { org } = await params;
   const ctx = await getPageContext(org);
-  const counts = await orgOverview(ctx);
+  const parsed = ReportRange.safeParse({ days: (await searchParams).days ?? 30 });
+  const days = parsed.success ? parsed.data.days : 30;
+  const [counts, spend] = await Promise.all([orgOverview(ctx), spendOverview(ctx, { days })]);
   const base = `/${ctx.orgSlug}`;
   const noUsageSource = counts.connections === 0 && counts.ingestTokens === 0;
   return (
@@ -45,9 +58,21 @@ export default async function OverviewPage({ params }: { params: Promise<{ org: 
             Connect a provider account in Connections, or send usage from your gateway with a workspace&apos;s ingest token. Spend shows up here once usage arrives.
           </EmptyState>
         ) : (
-          <Card title="Spend">
-            <p className="text-sm text-gray-600">Spend reports appear here once usage has been collected.</p>
-          </Card>
+          <>
+            <div className="mb-4 flex gap-2 text-sm" aria-label="Range">
+              {RANGES.map((d) => (
+                <Link
+                  key={d}
+                  href={`${base}?days=${d}`}
+                  aria-current={d === days ? "page" : undefined}
+                  className={`rounded-md px-3 py-1 ${d === days ? "bg-blue-700 text-white" : "border border-gray-300 bg-white text-gray-700 hover:bg-gray-50"}`}
+                >
+                  Last {d} days
+                </Link>
+              ))}
+            </div>
+            <OverviewReport data={spend} days={days} />
+          </>
         )}
       </div>
     </>
