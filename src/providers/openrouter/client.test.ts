@@ -103,6 +103,28 @@ describe("OpenRouterClient against the fake OpenRouter", () => {
     expect(noSleep.mock.calls.map((c) => c[0])).toEqual([4000, 4000]);
   });
 
+  it("the fake's own rate limit (per credential, fixed window) answers 429 + Retry-After, and waiting it out succeeds", async () => {
+    let clock = Date.parse("2026-03-02T10:00:00Z");
+    const limited = await startFakeOpenRouter({ seed: 5, now: () => clock });
+    try {
+      limited.controls.rateLimit = { limit: 2, windowMs: 10_000 };
+      const waits: number[] = [];
+      // The injected sleep advances the fake's clock instead of waiting.
+      const c = new OpenRouterClient({ apiKey: limited.state.managementKey, baseUrl: limited.url, maxRetries: 2, sleep: async (ms) => {
+        waits.push(ms);
+        clock += ms;
+      } });
+      await c.getCredits();
+      clock += 1_000;
+      await c.getCredits();
+      await expect(c.getCredits()).resolves.toBeTruthy();
+      expect(waits).toEqual([9_000]);
+      expect(limited.controls.log.filter((r) => r.status === 429)).toHaveLength(1);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("gives up after maxRetries on persistent 5xx, with the status kept", async () => {
     fake.controls.failNext(5, 503, { pathPrefix: "/credits" });
     const e = (await client.getCredits().catch((x: unknown) => x)) as ProviderError;
