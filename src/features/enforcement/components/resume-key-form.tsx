@@ -1,0 +1,41 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { Button } from "@/components/ui/button";
+import { Field, FormError } from "@/components/ui/field";
+import { useTenantAction } from "@/components/use-tenant-action";
+import type { ActionResult } from "@/server/next/gate";
+import { ResumeKeyInput } from "@/features/budgets/schemas";
+
+/** "Resume" with a mandatory reason (audited); the budget won't re-pause the key this period. */
+export function ResumeKeyForm({ org, keyId, action }: { org: string; keyId: string; action: (org: string, input: ResumeKeyInput) => Promise<ActionResult<unknown>> }) {
+  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
+  const [reason, setReason] = useState("");
+  const [local, setLocal] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    const parsed = ResumeKeyInput.safeParse({ keyId, reason });
+    if (!parsed.success) return setLocal(parsed.error.issues[0]?.message ?? "Give a reason");
+    setLocal(null);
+    void run(parsed.data, () => setDone(true));
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="Resume key">
+      <FormError message={error} />
+      <Field label="Reason" name="reason" value={reason} error={local ?? fieldErrors.reason} onChange={(e) => setReason(e.target.value)} placeholder="Approved by finance for the launch" />
+      <div className="flex items-center gap-3">
+        <Button type="submit" pending={pending}>
+          Resume key
+        </Button>
+        {done ? (
+          <p role="status" className="text-sm text-green-700">
+            Resume requested; it shows as confirmed once the provider reports the key enabled.
+          </p>
+        ) : null}
+      </div>
+    </form>
+  );
+}
