@@ -1,6 +1,7 @@
 import { AppError, badRequest, zodIssues, type Issue } from "@/server/errors";
 import { usdToMicros } from "@/lib/money";
 import { MAX_EVENTS_PER_BATCH, PushBatch, type PushEvent, type PushResult } from "../schemas";
+import { fastParsePushBatch } from "../fast-validate";
 import type { NormalizedEvent } from "../types";
 import { authenticateIngestToken, type IngestPrincipal } from "./tokens";
 import { getWorkspaceInfo, prepareAttribution, type WorkspaceInfo } from "./attribution";
@@ -40,9 +41,14 @@ export async function ingestPushRequest(req: IngestHttpRequest): Promise<PushRes
     throw new AppError(413, "too_many_events", `A request holds at most ${MAX_EVENTS_PER_BATCH.toLocaleString("en-US")} events; this one has ${n}. Split it into smaller batches.`);
   }
   await enforceRate(ws, Math.max(1, n));
-  const parsed = PushBatch.safeParse(json);
-  if (!parsed.success) throw rejected(zodIssues(parsed.error));
-  const events = await normalizePushEvents(ws, principal, parsed.data.events);
+  // Well-formed batches take the zod-equivalent fast path; anything else gets zod's verdict.
+  let batch = fastParsePushBatch(json);
+  if (!batch) {
+    const parsed = PushBatch.safeParse(json);
+    if (!parsed.success) throw rejected(zodIssues(parsed.error));
+    batch = parsed.data;
+  }
+  const events = await normalizePushEvents(ws, principal, batch.events);
   const result = await writeUsageEvents(events);
   return { accepted: result.inserted, duplicates: result.duplicates };
 }

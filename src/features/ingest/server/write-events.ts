@@ -29,7 +29,10 @@ export async function writeUsageEvents(events: NormalizedEvent[]): Promise<Write
   if (events.length === 0) return { inserted: 0, duplicates: 0 };
   const unique = dedupe(events);
   const params = await toArrayParams(unique);
-  const { rows } = await withRetry(() => pool.query<{ inserted: number }>(INSERT_EVENTS_WITH_ROLLUPS_SQL, params));
+  // Named: each pooled connection parses and plans the statement once, then only executes it.
+  const { rows } = await withRetry(() =>
+    pool.query<{ inserted: number }>({ name: "tollgate-usage-insert-v1", text: INSERT_EVENTS_WITH_ROLLUPS_SQL, values: params }),
+  );
   const inserted = rows[0]?.inserted ?? 0;
   if (inserted > 0) notifyLanded(unique);
   return { inserted, duplicates: events.length - inserted };
