@@ -8,6 +8,7 @@ import { prisma, pool } from "../src/server/db";
 import { hashPassword } from "../src/server/auth/password";
 import { encryptSecret, generateToken, last4, sha256Hex } from "../src/server/crypto";
 import { seedDemoExtras } from "./seed-extras";
+import { closeQueues } from "../src/server/jobs/queue";
 
 export const DEMO = {
   adminEmail: "admin@demo.tollgate.dev",
@@ -121,8 +122,11 @@ async function main() {
 
 main()
   .then(async () => {
+    await closeQueues();
     await prisma.$disconnect();
     await pool.end();
+    // Shared Redis connections (rate limits, budget triggers) would keep the process alive.
+    process.exit(0);
   })
   .catch(async (e) => {
     console.error(e);

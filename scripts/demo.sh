@@ -20,6 +20,8 @@ export SMTP_HOST=127.0.0.1 SMTP_PORT MAIL_CATCHER_HTTP_PORT="$MAIL_HTTP_PORT"
 export APP_URL="http://localhost:$WEB_PORT" NEXTAUTH_URL="http://localhost:$WEB_PORT"
 export FAKE_OPENROUTER_PORT="$FAKE_OR_PORT" FAKE_OPENAI_PORT="$FAKE_OAI_PORT"
 export DEMO_OPENROUTER_URL="http://127.0.0.1:$FAKE_OR_PORT/api/v1" DEMO_OPENAI_URL="http://127.0.0.1:$FAKE_OAI_PORT/v1"
+# The demo never reaches the real providers: public endpoints (e.g. /models for pricing) go to the fakes too.
+export OPENROUTER_BASE_URL="$DEMO_OPENROUTER_URL" OPENAI_BASE_URL="$DEMO_OPENAI_URL"
 
 ensure_deps
 ensure_postgres
