@@ -48,7 +48,7 @@ export function OverviewReport({ data, days }: { data: Overview; days: number })
   ];
   return (
     <div className="space-y-6">
-      <div className="grid grid-cols-2 gap-4 md:grid-cols-4 xl:grid-cols-7">
+      <div className="grid grid-cols-2 gap-4 md:grid-cols-4">
         {stats.map((s) => (
           <div key={s.label} className="rounded-lg border border-gray-200 bg-white p-4 shadow-sm">
             <p className="text-xs text-gray-500">{s.label}</p>

@@ -54,7 +54,7 @@ export async function spendOverview(ctx: TenantContext, range: ReportRange) {
     breakdown(where, args.slice(0, -1), `r.provider::text || ' · ' || r.model`, `r.provider::text || ' · ' || r.model`),
     breakdown(where, args.slice(0, -1), `r."memberId"`, `COALESCE(u.email, 'unattributed')`, `LEFT JOIN users u ON u.id = r."memberId"`),
     breakdown(where, args.slice(0, -1), `r."projectTagId"`, `COALESCE(w.name || ' / ' || p.slug, 'untagged')`, `LEFT JOIN project_tags p ON p.id = r."projectTagId" LEFT JOIN workspaces w ON w.id = p."workspaceId"`),
-    breakdown(where, args.slice(0, -1), `r."providerKeyId"`, `COALESCE(k.label, 'unknown key')`, `LEFT JOIN provider_keys k ON k.id = r."providerKeyId"`),
+    breakdown(where, args.slice(0, -1), `r."providerKeyId"`, `COALESCE(k.label, 'no key reported')`, `LEFT JOIN provider_keys k ON k.id = r."providerKeyId"`),
   ]);
   const t = totals.rows[0]!;
   const totalsOut: Totals = {
