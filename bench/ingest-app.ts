@@ -4,7 +4,7 @@
  * workspace, tags, members, keys and ingest token the workload needs.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -65,7 +65,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-export type App = { url: string; stop(): Promise<void> };
+export type App = { url: string; pid: number; stop(): Promise<void> };
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return 0;
+  }
+}
 
 /** `next start` in its own process group (stopped with everything it spawned). */
 export async function startApp(env: Record<string, string>): Promise<App> {
@@ -73,11 +84,21 @@ export async function startApp(env: Record<string, string>): Promise<App> {
   const url = `http://127.0.0.1:${port}`;
   mkdirSync(join(ROOT, ".data", "bench"), { recursive: true });
   const logFd = openSync(join(ROOT, ".data", "bench", "next.log"), "w");
-  const child: ChildProcess = spawn(join(ROOT, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", logFd, logFd],
-    env: { ...process.env, ...env, ...secrets, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", APP_URL: url, NEXTAUTH_URL: url },
+    env: {
+      ...process.env,
+      ...env,
+      ...secrets,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      APP_URL: url,
+      NEXTAUTH_URL: url,
+    },
   });
   const stop = async () => {
     if (child.exitCode !== null || !child.pid) return;
@@ -112,7 +133,7 @@ export async function startApp(env: Record<string, string>): Promise<App> {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, stop };
+  return { url, pid: child.pid!, stop };
 }
 
 export type Tenant = {

@@ -27,7 +27,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { Redis } from "ioredis";
-import { createTenant, ensureBuild, log, resetDatabase, startApp, type Tenant } from "./ingest-app";
+import { cpuSeconds, createTenant, ensureBuild, log, resetDatabase, startApp, type App, type Tenant } from "./ingest-app";
 
 const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
 const CONCURRENCY = num("BENCH_CONCURRENCY", 8);
@@ -93,8 +93,15 @@ function post(agent: http.Agent, url: URL, token: string, body: string): Promise
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 
-async function drive(appUrl: string, t: Tenant, db: pg.Client, phase: { seconds: number; maxEvents: number; probes: boolean }) {
-  const url = new URL(appUrl);
+/** CPU used by the app server and by this database's Postgres backends (where the time goes). */
+async function cpuSnapshot(app: App, db: pg.Client) {
+  const { rows } = await db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+  return { app: cpuSeconds(app.pid), pg: rows.reduce((s, r) => s + cpuSeconds(r.pid), 0), bench: process.cpuUsage() };
+}
+
+async function drive(app: App, t: Tenant, db: pg.Client, phase: { seconds: number; maxEvents: number; probes: boolean }) {
+  const url = new URL(app.url);
+  const cpu0 = await cpuSnapshot(app, db);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const tails = Array.from({ length: CONCURRENCY }, (_, c) => eventTails(t, c));
   const latencies: number[] = [];
@@ -147,10 +154,13 @@ async function drive(appUrl: string, t: Tenant, db: pg.Client, phase: { seconds:
   driving = false;
   await prober;
   agent.destroy();
+  const cpu1 = await cpuSnapshot(app, db);
+  const benchCpu = process.cpuUsage(cpu0.bench);
+  const cpu = { appS: cpu1.app - cpu0.app, pgS: cpu1.pg - cpu0.pg, clientS: (benchCpu.user + benchCpu.system) / 1e6 };
   latencies.sort((a, b) => a - b);
   freshness.sort((a, b) => a - b);
   const seconds = (lastAck - start) / 1000;
-  return { accepted, duplicates, batches: latencies.length, seconds, eventsPerS: accepted / seconds, latencies, freshness };
+  return { accepted, duplicates, batches: latencies.length, seconds, eventsPerS: accepted / seconds, latencies, freshness, cpu };
 }
 
 /** Raw COPY of the ingested rows into a plain (index-free) table of the same server. */
@@ -205,9 +215,9 @@ async function main() {
   await db.connect();
   try {
     log("warming up");
-    const warm = await drive(app.url, tenant, db, { seconds: 3, maxEvents: 30 * BATCH, probes: false });
+    const warm = await drive(app, tenant, db, { seconds: 3, maxEvents: 30 * BATCH, probes: false });
     log(`measuring: ${CONCURRENCY} clients × ${BATCH}-event batches for ${SECONDS} s (≤ ${MAX_EVENTS.toLocaleString("en-US")} events)`);
-    const r = await drive(app.url, tenant, db, { seconds: SECONDS, maxEvents: MAX_EVENTS, probes: true });
+    const r = await drive(app, tenant, db, { seconds: SECONDS, maxEvents: MAX_EVENTS, probes: true });
 
     const expected = warm.accepted + r.accepted;
     const { rows } = await db.query(
@@ -242,6 +252,7 @@ async function main() {
       ["batches / events acknowledged", `${r.batches} / ${r.accepted.toLocaleString("en-US")}`, ""],
       ["duration (s) / clients / batch", `${r.seconds.toFixed(1)} / ${CONCURRENCY} / ${BATCH}`, ""],
       ["freshness probes", String(r.freshness.length), ""],
+      ["CPU µs/event: app server / Postgres / client", [r.cpu.appS, r.cpu.pgS, r.cpu.clientS].map((c) => ((c * 1e6) / r.accepted).toFixed(1)).join(" / "), "2 cores"],
       ["rows = minute = hour = day rollup requests", `${check.events} ✓`, ""],
     ];
     const w = Math.max(...table.map((t) => t[0].length));

@@ -5,13 +5,22 @@
  *
  * Deadlock avoidance: concurrent writers lock rollup rows in one global order (the primary
  * key order, via ORDER BY on the insert), and raw events in (workspaceId, externalId)
- * order, so two batches can wait on each other but never in a cycle.
+ * order (the writer sorts the batch; rows are inserted in array order), so two batches can
+ * wait on each other but never in a cycle.
+ * Buckets use date_bin from a UTC-midnight origin: UTC minute/hour/day starts without the
+ * per-row time-zone conversion date_trunc(…, 'UTC') does.
  */
 
 /**
  * The batch travels as one typed array per column (unnest), the cheapest bulk input for
  * Postgres short of COPY: no per-row JSON object parsing. `occurredAt` is sent as epoch
  * milliseconds (bigint) because parsing timestamp text is the costliest cast per row.
+ *
+ * Columns are compacted: a column whose values are all NULL is sent as '{}', one whose
+ * values are all equal as a one-element array that every row reads (batches from one
+ * workspace repeat org, workspace, source, often project, service…). unnest pads short
+ * arrays with NULL, so the row count comes from the longest array — `externalId`, which is
+ * never compacted.
  */
 export const EVENT_ARRAY_COLUMNS: [name: string, arrayType: string][] = [
   ["orgId", "text[]"],
@@ -44,10 +53,19 @@ export const EVENT_ARRAY_COLUMNS: [name: string, arrayType: string][] = [
   ["metadata", "jsonb[]"],
 ];
 
+/** Columns that must never be compacted (they drive the row count). */
+export const UNCOMPACTED_COLUMNS = new Set(["externalId"]);
+
+function columnExpr(name: string, param: string): string {
+  if (UNCOMPACTED_COLUMNS.has(name)) return `x."${name}"`;
+  return `(CASE WHEN cardinality(${param}) = 1 THEN (${param})[1] ELSE x."${name}" END)`;
+}
+
 /** A relation with the usage_events insert columns, from the array parameters $1…$28. */
-export const EVENT_INPUT_SQL = `SELECT ${EVENT_ARRAY_COLUMNS.map(([n]) =>
-  n === "occurredAtMs" ? `to_timestamp(x."occurredAtMs" / 1000.0) AS "occurredAt"` : `x."${n}"`,
-).join(", ")}
+export const EVENT_INPUT_SQL = `SELECT ${EVENT_ARRAY_COLUMNS.map(([n, t], i) => {
+  const expr = columnExpr(n, `$${i + 1}::${t}`);
+  return n === "occurredAtMs" ? `to_timestamp(${expr} / 1000.0) AS "occurredAt"` : `${expr} AS "${n}"`;
+}).join(",\n    ")}
   FROM unnest(${EVENT_ARRAY_COLUMNS.map(([, t], i) => `$${i + 1}::${t}`).join(", ")})
     AS x(${EVENT_ARRAY_COLUMNS.map(([n]) => `"${n}"`).join(", ")})`;
 
@@ -84,12 +102,12 @@ export function rollupUpsertSql(src: string): string {
       "projectTagId", "memberId", "providerKeyId", provider, model, "statusClass", requests, errors,
       "inputTokens", "outputTokens", "cachedTokens", "cacheWriteTokens", "reasoningTokens",
       "costMicros", "latencySumMs", "latencyCount", "latencyMaxMs")
-    SELECT g.gran, date_trunc(g.unit, c.minute, 'UTC'), c."orgId", c."workspaceId", c.tag, c.member,
+    SELECT g.gran, date_bin(g.step, c.minute, TIMESTAMPTZ '2000-01-01 00:00:00+00'), c."orgId", c."workspaceId", c.tag, c.member,
       c.key, c.provider, c.model, c.sc,
       sum(c.req), sum(c.err), sum(c.it), sum(c.ot), sum(c.ct), sum(c.cw), sum(c.rt), sum(c.cost),
       sum(c.lsum), sum(c.lcnt), max(c.lmax)
     FROM (
-      SELECT date_trunc('minute', e."occurredAt", 'UTC') AS minute, e."orgId", e."workspaceId",
+      SELECT date_bin('1 minute', e."occurredAt", TIMESTAMPTZ '2000-01-01 00:00:00+00') AS minute, e."orgId", e."workspaceId",
         coalesce(e."projectTagId", '') AS tag, coalesce(e."memberId", '') AS member,
         coalesce(e."providerKeyId", '') AS key, e.provider, e.model,
         CASE WHEN e.status BETWEEN 200 AND 299 THEN '2xx' WHEN e.status BETWEEN 400 AND 499 THEN '4xx'
@@ -100,8 +118,8 @@ export function rollupUpsertSql(src: string): string {
       FROM ${src} e
       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
     ) c
-    CROSS JOIN (VALUES ('minute'::"Granularity", 'minute'), ('hour'::"Granularity", 'hour'),
-                       ('day'::"Granularity", 'day')) AS g(gran, unit)
+    CROSS JOIN (VALUES ('minute'::"Granularity", INTERVAL '1 minute'), ('hour'::"Granularity", INTERVAL '1 hour'),
+                       ('day'::"Granularity", INTERVAL '1 day')) AS g(gran, step)
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
     ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
     ON CONFLICT (granularity, "bucketStart", "orgId", "workspaceId", "projectTagId", "memberId",
@@ -128,7 +146,7 @@ WITH input AS (
   ${EVENT_INPUT_SQL}
 ), ins AS (
   INSERT INTO usage_events (${EVENT_INSERT_COLUMNS})
-  SELECT ${EVENT_INSERT_COLUMNS} FROM input ORDER BY "workspaceId", "externalId"
+  SELECT ${EVENT_INSERT_COLUMNS} FROM input
   ON CONFLICT ("workspaceId", "externalId") DO NOTHING
   RETURNING "orgId", "workspaceId", "projectTagId", "memberId", "providerKeyId", provider, model,
     status, "occurredAt", requests, "inputTokens", "outputTokens", "cachedTokens",

@@ -43,6 +43,29 @@ describe("writeUsageEvents", () => {
 });
 
 describe("writeUsageEvents input encoding", () => {
+  it("handles batches where every column but the id is constant, and ids shared across workspaces", async () => {
+    const a = await createOrg();
+    const b = await createOrg();
+    const at = new Date(Date.UTC(2030, 5, 30, 23, 59, 59, 999));
+    const same = Array.from({ length: 5 }, (_, i) => event(a.org.id, a.workspace.id, { externalId: `same-${i}`, occurredAt: at, memberId: null, latencyMs: 7 }));
+    const shared = [event(a.org.id, a.workspace.id, { externalId: "shared" }), event(b.org.id, b.workspace.id, { externalId: "shared" })];
+    expect(await writeUsageEvents([...same, ...shared])).toEqual({ inserted: 7, duplicates: 0 });
+    expect(await prisma.usageEvent.count({ where: { externalId: "shared", workspaceId: { in: [a.workspace.id, b.workspace.id] } } })).toBe(2);
+    const rows = await prisma.usageEvent.findMany({ where: { workspaceId: a.workspace.id, externalId: { startsWith: "same-" } } });
+    expect(rows.map((r) => [r.occurredAt.toISOString(), r.latencyMs, r.memberId, r.inputTokens])).toEqual(Array(5).fill(["2030-06-30T23:59:59.999Z", 7, null, 10]));
+    // UTC bucket starts for an event at 23:59:59.999.
+    const buckets = await pool.query(
+      `SELECT granularity, "bucketStart", requests::int FROM usage_rollups WHERE "workspaceId" = $1 AND "bucketStart" >= '2030-01-01' ORDER BY granularity`,
+      [a.workspace.id],
+    );
+    expect(buckets.rows.map((r) => [r.granularity, r.bucketStart.toISOString(), r.requests])).toEqual([
+      ["minute", "2030-06-30T23:59:00.000Z", 5],
+      ["hour", "2030-06-30T23:00:00.000Z", 5],
+      ["day", "2030-06-30T00:00:00.000Z", 5],
+    ]);
+  });
+
+
   it("stores awkward strings exactly (quotes, backslashes, braces, commas, NULL-looking text, unicode)", async () => {
     const { org, workspace } = await createOrg();
     const weird = ['a"b', "c\\d", "{x,y}", "NULL", " spaced ", "emoji 🚀 ünï", "tab\tnew\nline"];

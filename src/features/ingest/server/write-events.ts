@@ -9,6 +9,7 @@ import {
   EVENT_INPUT_SQL,
   EVENT_INSERT_COLUMNS,
   INSERT_EVENTS_WITH_ROLLUPS_SQL,
+  UNCOMPACTED_COLUMNS,
   rollupContributionSql,
   rollupUpsertSql,
 } from "./rollup-sql";
@@ -27,7 +28,7 @@ import {
  */
 export async function writeUsageEvents(events: NormalizedEvent[]): Promise<WriteResult> {
   if (events.length === 0) return { inserted: 0, duplicates: 0 };
-  const unique = dedupe(events);
+  const unique = dedupe(events).sort(byKey);
   const params = await toArrayParams(unique);
   // Named: each pooled connection parses and plans the statement once, then only executes it.
   const { rows } = await withRetry(() =>
@@ -51,7 +52,7 @@ export async function upsertPollEvents(events: NormalizedEvent[]): Promise<PollW
   if (events.length === 0) return { inserted: 0, updated: 0, duplicates: 0 };
   for (const e of events) if (e.source !== "poll") throw new Error(`upsertPollEvents only takes source 'poll' events (got '${e.source}')`);
   // Last occurrence wins: a later bucket read in the same batch is the fresher one.
-  const unique = dedupe([...events].reverse()).reverse();
+  const unique = dedupe([...events].reverse()).sort(byKey);
   const params = await toArrayParams(unique);
   const result = await withRetry(() => inTransaction((client) => upsertPollTx(client, params)));
   if (result.inserted + result.updated > 0) notifyLanded(unique);
@@ -104,6 +105,12 @@ async function upsertPollTx(client: PoolClient, params: string[]) {
   return { inserted: inserted.rowCount ?? 0, updated: updated.rowCount ?? 0 };
 }
 
+/** The global lock order for raw events (see rollup-sql.ts): workspace, then external id. */
+function byKey(a: NormalizedEvent, b: NormalizedEvent): number {
+  if (a.workspaceId !== b.workspaceId) return a.workspaceId < b.workspaceId ? -1 : 1;
+  return a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0;
+}
+
 function dedupe(events: NormalizedEvent[]): NormalizedEvent[] {
   const seen = new Set<string>();
   const out: NormalizedEvent[] = [];
@@ -133,9 +140,9 @@ async function toArrayParams(events: NormalizedEvent[]): Promise<string[]> {
     cost[i] = priced.costMicros.toString();
     costSource[i] = priced.costSource;
   }
-  const text = (get: (e: NormalizedEvent) => string | null) => textArray(events, get);
-  const num = (get: (e: NormalizedEvent) => number | null) => numArray(events, get);
-  const columns: Record<string, string> = {
+  const text = (get: (e: NormalizedEvent) => string | null) => events.map(get);
+  const num = (get: (e: NormalizedEvent) => number | null) => events.map(get);
+  const columns: Record<string, (string | number | null)[]> = {
     orgId: text((e) => e.orgId),
     workspaceId: text((e) => e.workspaceId),
     externalId: text((e) => e.externalId),
@@ -156,8 +163,8 @@ async function toArrayParams(events: NormalizedEvent[]): Promise<string[]> {
     cacheWriteTokens: num((e) => e.cacheWriteTokens),
     reasoningTokens: num((e) => e.reasoningTokens),
     requests: num((e) => e.requests),
-    costMicros: `{${cost.join(",")}}`,
-    costSource: `{${costSource.join(",")}}`,
+    costMicros: cost,
+    costSource,
     latencyMs: num((e) => e.latencyMs),
     status: num((e) => e.status),
     errorType: text((e) => e.errorType),
@@ -165,7 +172,18 @@ async function toArrayParams(events: NormalizedEvent[]): Promise<string[]> {
     generationId: text((e) => e.generationId),
     metadata: text((e) => (e.metadata ? metadataJson(e.metadata) : null)),
   };
-  return EVENT_ARRAY_COLUMNS.map(([name]) => columns[name]!);
+  return EVENT_ARRAY_COLUMNS.map(([name, type]) => {
+    const values = compact(name, columns[name]!);
+    return type.startsWith("text") || type.startsWith('"') || type.startsWith("jsonb") ? textArray(values) : numArray(values);
+  });
+}
+
+/** [] when every value is NULL, [v] when all are equal, else the values (see rollup-sql.ts). */
+function compact<T>(name: string, values: T[]): T[] {
+  if (UNCOMPACTED_COLUMNS.has(name) || values.length < 2) return values;
+  const first = values[0] as T;
+  for (let i = 1; i < values.length; i++) if (values[i] !== first) return values;
+  return first === null ? [] : [first];
 }
 
 /** jsonb rejects \u0000 as well: replace NUL in keys and values before serialising. */
@@ -183,23 +201,26 @@ const ESCAPE = /["\\\u0000]/g;
 const escapeChar = (c: string) => (c === "\u0000" ? "\ufffd" : "\\" + c);
 
 /** `{"a","b\"c",NULL}`: every element quoted, so commas, braces and spaces are safe. */
-export function textArray<T>(items: T[], get: (item: T) => string | null): string {
+export function textArray(values: (string | number | null)[]): string {
   let out = "{";
-  for (let i = 0; i < items.length; i++) {
-    const v = get(items[i]!);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     if (i > 0) out += ",";
-    if (v === null) out += "NULL";
-    else out += '"' + (NEEDS_ESCAPE.test(v) ? v.replace(ESCAPE, escapeChar) : v) + '"';
+    if (v === null || v === undefined) out += "NULL";
+    else {
+      const str = String(v);
+      out += '"' + (NEEDS_ESCAPE.test(str) ? str.replace(ESCAPE, escapeChar) : str) + '"';
+    }
   }
   return out + "}";
 }
 
-function numArray<T>(items: T[], get: (item: T) => number | null): string {
+function numArray(values: (string | number | null)[]): string {
   let out = "{";
-  for (let i = 0; i < items.length; i++) {
-    const v = get(items[i]!);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     if (i > 0) out += ",";
-    out += v === null || !Number.isFinite(v) ? "NULL" : String(Math.trunc(v));
+    out += v === null || v === undefined ? "NULL" : typeof v === "string" ? v : Number.isFinite(v) ? String(Math.trunc(v)) : "NULL";
   }
   return out + "}";
 }
