@@ -122,10 +122,24 @@ function nextStartDate(period: Exclude<Period, "lifetime">, [y, m, d]: [number, 
   return [n.getUTCFullYear(), n.getUTCMonth() + 1, n.getUTCDate()];
 }
 
+// The last bounds computed per (period, zone): evaluations ask for the same period many times
+// a second, and the Intl calls behind a boundary are the expensive part.
+const lastBounds = new Map<string, { start: number; end: number }>();
+
 /** The period of kind `period` in zone `tz` that contains instant `at`: start ≤ at < end. */
 export function periodBounds(period: Period, tz: string, at: Date | number): Bounds {
   if (period === "lifetime") return { start: LIFETIME_START, end: LIFETIME_END };
   const t = typeof at === "number" ? at : at.getTime();
+  const cacheKey = `${period}|${tz}`;
+  const hit = lastBounds.get(cacheKey);
+  if (hit && hit.start <= t && t < hit.end) return { start: new Date(hit.start), end: new Date(hit.end) };
+  const b = computeBounds(period, tz, t);
+  if (lastBounds.size > 5_000) lastBounds.clear();
+  lastBounds.set(cacheKey, { start: b.start.getTime(), end: b.end.getTime() });
+  return b;
+}
+
+function computeBounds(period: Exclude<Period, "lifetime">, tz: string, t: number): Bounds {
   const p = localParts(tz, t);
   let startDate = periodStartDate(period, p.year, p.month, p.day);
   let start = startOfLocalDay(tz, ...startDate).getTime();

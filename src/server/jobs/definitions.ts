@@ -11,7 +11,8 @@ export const JOBS = {
   "alerts.credits-sweep": { queue: "alerts", payload: z.object({}) },
   "alerts.anomaly-sweep": { queue: "alerts", payload: z.object({}) },
   "enforcement.apply": { queue: "enforcement", payload: z.object({ actionId: id }) },
-  "enforcement.sync-limits": { queue: "enforcement", payload: z.object({ orgId: id, budgetId: id }) },
+  // Own queue: frequent limit syncs must never make a pause wait for a free worker slot.
+  "enforcement.sync-limits": { queue: "limits", payload: z.object({ orgId: id, budgetId: id }) },
   "providers.poll-openrouter": { queue: "providers", payload: z.object({ connectionId: id }) },
   "providers.poll-openai": { queue: "providers", payload: z.object({ connectionId: id }) },
   "providers.sweep": { queue: "providers", payload: z.object({}) },

@@ -1,7 +1,7 @@
 import { prisma } from "@/server/db";
 import { sendMail } from "@/server/email/transport";
 import { buildMessage } from "./messages";
-import { recipientsFor, webhookFor } from "./recipients";
+import { recipientsFor } from "./recipients";
 import { renderEmail, renderWebhook, type AlertMessage } from "./templates";
 
 /**
@@ -43,38 +43,47 @@ async function finish(alertId: string, ch: Channel, status: "sent" | "pending" |
 
 export type DeliveryResult = { email: string; webhook: string };
 
+const DUE = new Set(["pending", "sending"]);
+
 export async function deliverAlert(alertId: string, opts: { finalAttempt?: boolean } = {}): Promise<DeliveryResult | null> {
-  const alert = await prisma.alert.findUnique({ where: { id: alertId } });
+  const alert = await prisma.alert.findUnique({ where: { id: alertId }, include: { org: { select: { slug: true } } } });
   if (!alert) return null;
-  const org = await prisma.org.findUnique({ where: { id: alert.orgId }, select: { slug: true } });
-  if (!org) return null;
+  const result: DeliveryResult = { email: alert.emailStatus, webhook: alert.webhookStatus };
+  const emailDue = DUE.has(alert.emailStatus);
+  const webhookDue = DUE.has(alert.webhookStatus);
+  if (!emailDue && !webhookDue) return result;
+  const budget = alert.budgetId ? await prisma.budget.findFirst({ where: { id: alert.budgetId, orgId: alert.orgId } }) : null;
   let message: AlertMessage | null = null;
-  const getMessage = async () => (message ??= await buildMessage(alert, org.slug));
+  const getMessage = async () => (message ??= await buildMessage(alert, alert.org.slug, budget));
   const failures: string[] = [];
+  const done = async (ch: Channel, status: "sent" | "pending" | "failed" | "none", error: string | null) => {
+    await finish(alert.id, ch, status, error);
+    result[ch] = status;
+  };
   const onError = async (ch: Channel, e: unknown) => {
     const msg = (e as Error).message?.slice(0, 500) ?? String(e);
     failures.push(`${ch}: ${msg}`);
-    await finish(alert.id, ch, opts.finalAttempt ? "failed" : "pending", msg);
+    await done(ch, opts.finalAttempt ? "failed" : "pending", msg);
   };
 
-  if (await lease(alert.id, "email", new Date())) {
+  if (emailDue && (await lease(alert.id, "email", new Date()))) {
     try {
-      const to = await recipientsFor(alert);
-      if (to.length === 0) await finish(alert.id, "email", "none", "No recipients");
+      const to = await recipientsFor(alert, budget);
+      if (to.length === 0) await done("email", "none", "No recipients");
       else {
         const mail = renderEmail(await getMessage());
         await sendMail({ to, ...mail, headers: { "X-Tollgate-Alert": alert.id } });
-        await finish(alert.id, "email", "sent", null);
+        await done("email", "sent", null);
       }
     } catch (e) {
       await onError("email", e);
     }
-  }
+  } else if (emailDue) result.email = "sending";
 
-  if (await lease(alert.id, "webhook", new Date())) {
+  if (webhookDue && (await lease(alert.id, "webhook", new Date()))) {
     try {
-      const url = await webhookFor(alert);
-      if (!url) await finish(alert.id, "webhook", "none", null);
+      const url = budget?.webhookUrl ?? null;
+      if (!url) await done("webhook", "none", null);
       else {
         const res = await fetch(url, {
           method: "POST",
@@ -83,14 +92,13 @@ export async function deliverAlert(alertId: string, opts: { finalAttempt?: boole
           signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
         });
         if (!res.ok) throw new Error(`Webhook answered HTTP ${res.status}`);
-        await finish(alert.id, "webhook", "sent", null);
+        await done("webhook", "sent", null);
       }
     } catch (e) {
       await onError("webhook", e);
     }
-  }
+  } else if (webhookDue) result.webhook = "sending";
 
   if (failures.length) throw new Error(`Alert ${alert.id} delivery failed (${failures.join("; ")}); will retry`);
-  const after = await prisma.alert.findUnique({ where: { id: alert.id }, select: { emailStatus: true, webhookStatus: true } });
-  return { email: after?.emailStatus ?? "?", webhook: after?.webhookStatus ?? "?" };
+  return result;
 }

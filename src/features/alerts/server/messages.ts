@@ -1,4 +1,4 @@
-import type { Alert, Prisma } from "@/generated/prisma/client";
+import type { Alert, Budget, Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/server/db";
 import { env } from "@/env";
 import { formatUsd } from "@/lib/money";
@@ -17,12 +17,10 @@ export type Drivers = { models: DriverRow[]; members: DriverRow[]; keys: DriverR
  * labels. Computed once, at the first delivery attempt, and stored in the alert's payload,
  * so a retry sends the same content and the feed shows it too.
  */
-export async function ensureDrivers(alert: Alert): Promise<Drivers | null> {
+export async function ensureDrivers(alert: Alert, budget: Budget | null): Promise<Drivers | null> {
   const payload = (alert.payload ?? {}) as Payload;
   if (payload.drivers) return payload.drivers as Drivers;
-  if (!alert.budgetId || !alert.periodStart) return null;
-  const budget = await prisma.budget.findFirst({ where: { id: alert.budgetId, orgId: alert.orgId } });
-  if (!budget) return null;
+  if (!alert.periodStart || !budget || budget.id !== alert.budgetId) return null;
   const end = payload.periodEnd ? new Date(str(payload.periodEnd)) : new Date(Date.UTC(9999, 11, 31));
   const d = await spendDrivers(budget, alert.periodStart, end, 5);
   const [users, keys] = await Promise.all([
@@ -56,14 +54,14 @@ const PROJECTION_NOTE =
   "Projection: spend so far divided by the fraction of the period elapsed (a straight line at this period's average rate).";
 
 /** Builds the message for any alert kind from the row (and, for budgets, its drivers). */
-export async function buildMessage(alert: Alert, orgSlug: string): Promise<AlertMessage> {
+export async function buildMessage(alert: Alert, orgSlug: string, budget: Budget | null): Promise<AlertMessage> {
   const p = (alert.payload ?? {}) as Payload;
   const base = `${env.APP_URL.replace(/\/$/, "")}/${orgSlug}`;
   const event = { id: alert.id, kind: alert.kind, title: alert.title, createdAt: alert.createdAt.toISOString(), ...p };
   switch (alert.kind) {
     case "budget_threshold":
     case "budget_pace": {
-      const drivers = await ensureDrivers(alert);
+      const drivers = await ensureDrivers(alert, budget);
       const pace = alert.kind === "budget_pace";
       const pct = typeof p.percent === "number" ? `${p.percent}%` : "—";
       return {

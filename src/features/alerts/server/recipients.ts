@@ -1,4 +1,4 @@
-import type { Alert } from "@/generated/prisma/client";
+import type { Alert, Budget } from "@/generated/prisma/client";
 import type { Role } from "@/generated/prisma/enums";
 import { prisma } from "@/server/db";
 
@@ -16,9 +16,10 @@ async function emailsOfRoles(orgId: string, roles: Role[]): Promise<string[]> {
  * asked; a budget with no recipients at all falls back to the org's owners and admins, so
  * a crossing is never silent. Other alerts go to owners and admins.
  */
-export async function recipientsFor(alert: Pick<Alert, "orgId" | "budgetId">): Promise<string[]> {
+export async function recipientsFor(alert: Pick<Alert, "orgId" | "budgetId">, preloaded?: Budget | null): Promise<string[]> {
   const out = new Set<string>();
-  const budget = alert.budgetId ? await prisma.budget.findFirst({ where: { id: alert.budgetId, orgId: alert.orgId } }) : null;
+  const budget =
+    preloaded !== undefined ? preloaded : alert.budgetId ? await prisma.budget.findFirst({ where: { id: alert.budgetId, orgId: alert.orgId } }) : null;
   if (budget) {
     for (const e of budget.recipientEmails) out.add(e.toLowerCase());
     for (const e of await emailsOfRoles(alert.orgId, budget.recipientRoles)) out.add(e.toLowerCase());
@@ -34,8 +35,3 @@ export async function recipientsFor(alert: Pick<Alert, "orgId" | "budgetId">): P
   return [...out].sort();
 }
 
-export async function webhookFor(alert: Pick<Alert, "orgId" | "budgetId">): Promise<string | null> {
-  if (!alert.budgetId) return null;
-  const b = await prisma.budget.findFirst({ where: { id: alert.budgetId, orgId: alert.orgId }, select: { webhookUrl: true } });
-  return b?.webhookUrl ?? null;
-}

@@ -153,6 +153,8 @@ describe("threshold alerts", () => {
 
   it("re-arms thresholds above spend when the amount is raised; a new period starts clean", async () => {
     const { org, workspace, ctx } = await createOrg();
+    // Pace alerts depend on the time of day; this test is about thresholds.
+    const baseInput = (over: Record<string, unknown> = {}) => ({ name: "Daily", scope: "org", period: "daily", amountUsd: "10", mode: "soft", paceAlerts: false, ...over });
     const created = await createBudget(ctx, baseInput({ period: "daily", amountUsd: "10", thresholds: [80, 100] }));
     const now = new Date();
     await landUsage([{ orgId: org.id, workspaceId: workspace.id, at: now, costMicros: 8_500_000n }]);

@@ -71,37 +71,76 @@ function alertPayload(budget: Budget, s: BudgetStatus, tz: string, now: Date) {
  * definition an edit has just replaced (see rearm.ts). Side effects (mail, provider calls)
  * happen in jobs keyed by the claimed rows, never here.
  */
-export async function evaluateBudget(orgId: string, budgetId: string, now: Date = new Date()): Promise<EvaluationResult | null> {
-  let ctx: TenantContext;
-  try {
-    ctx = await systemContext(orgId, "budget evaluation");
-  } catch {
-    return null;
-  }
+// The org's time zone, cached per process for a few seconds (evaluations run many times a
+// second under traffic; a time-zone change reaches them within ORG_TTL_MS).
+const ORG_TTL_MS = 10_000;
+const orgZones = new Map<string, { tz: string; at: number }>();
+async function orgTimeZone(orgId: string): Promise<string | null> {
+  const hit = orgZones.get(orgId);
+  if (hit && Date.now() - hit.at < ORG_TTL_MS) return hit.tz;
+  const org = await prisma.org.findUnique({ where: { id: orgId }, select: { timeZone: true } });
+  if (!org) return null;
+  orgZones.set(orgId, { tz: org.timeZone, at: Date.now() });
+  if (orgZones.size > 10_000) orgZones.delete(orgZones.keys().next().value!);
+  return org.timeZone;
+}
+
+/** No claim can be due: same period and definition as the last evaluation, no new line crossed. */
+function isQuiet(budget: Budget, s: BudgetStatus, d: Decision): boolean {
+  const last = budget.lastEvaluatedAt;
+  if (!last || budget.lastSpendMicros === null || d.overCap || d.pace) return false;
+  if (last < s.bounds.start || last >= s.bounds.end) return false;
+  if (budget.updatedAt.getTime() + 5_000 >= last.getTime()) return false;
+  const before = budget.lastSpendMicros;
+  return budget.thresholds.every((t) => s.spendMicros * 100n < budget.amountMicros * BigInt(t) || before * 100n >= budget.amountMicros * BigInt(t));
+}
+
+async function recordEvaluation(budget: Budget, spend: bigint, now: Date) {
+  // Raw UPDATE: bookkeeping must not bump `updatedAt` (the version the claims check).
+  await pool.query(
+    `UPDATE budgets SET "lastEvaluatedAt" = ($1::timestamptz AT TIME ZONE 'UTC'), "lastSpendMicros" = $2 WHERE id = $3 AND "orgId" = $4`,
+    [now.toISOString(), spend.toString(), budget.id, budget.orgId],
+  );
+}
+
+/**
+ * Evaluates one budget: spend from the rollups, then the exactly-once claims (threshold
+ * alerts, the pace alert, key pauses) inserted in one transaction that holds the budget row
+ * `FOR SHARE` and re-checks its version (`updatedAt`), so a claim is never made from a
+ * definition an edit has just replaced (see rearm.ts). Side effects (mail, provider calls)
+ * happen in jobs keyed by the claimed rows, never here.
+ *
+ * Fast path: when nothing can be due (isQuiet) only the spend is recorded. That is safe
+ * because `lastSpendMicros` is written only after the claims for it committed. The minute
+ * sweep passes `full` and always takes the whole path.
+ */
+export async function evaluateBudget(orgId: string, budgetId: string, now: Date = new Date(), opts: { full?: boolean } = {}): Promise<EvaluationResult | null> {
+  const tz = await orgTimeZone(orgId);
+  if (!tz) return null;
   for (let attempt = 0; attempt < 3; attempt++) {
     const budget = await prisma.budget.findFirst({ where: { id: budgetId, orgId } });
     if (!budget) return null;
-    const status = await budgetStatus(budget, ctx.timeZone, now);
+    const status = await budgetStatus(budget, tz, now);
     const decision = decide(budget, status);
+    const result = { budgetId, spendMicros: status.spendMicros, percent: status.percent, newAlerts: [] as string[], newPauses: [] as string[], resumed: 0 };
+    if (!opts.full && isQuiet(budget, status, decision)) {
+      await recordEvaluation(budget, status.spendMicros, now);
+      if (budget.mode === "hard" && budget.syncKeyLimits) await scheduleLimitSync(orgId, budget.id);
+      return result;
+    }
+    const ctx = await systemContext(orgId, "budget evaluation");
     const keys = decision.overCap ? await keysUnderBudget(budget, status.bounds) : [];
     const claimed = await claim(ctx, budget, status, decision, keys, now);
     if (claimed === "stale") continue;
-    // Raw UPDATE: bookkeeping must not bump `updatedAt` (the version the claims check).
-    await pool.query(`UPDATE budgets SET "lastEvaluatedAt" = $1, "lastSpendMicros" = $2 WHERE id = $3 AND "orgId" = $4`, [
-      now,
-      status.spendMicros.toString(),
-      budget.id,
-      orgId,
-    ]);
+    await recordEvaluation(budget, status.spendMicros, now);
     await Promise.all([...claimed.alerts.map((id) => scheduleDelivery(id)), ...claimed.pauses.map((id) => scheduleApply(id))]);
-    let resumed = 0;
     if (!decision.overCap) {
       // Below the cap (new period, raised amount, soft mode now): let go of the keys this
       // budget paused, unless another budget still holds them.
-      resumed = await releaseKeysOfBudget(ctx, budget.id, releaseReason(budget, status));
+      result.resumed = await releaseKeysOfBudget(ctx, budget.id, releaseReason(budget, status));
     }
     if (budget.mode === "hard" && budget.syncKeyLimits) await scheduleLimitSync(orgId, budget.id);
-    return { budgetId, spendMicros: status.spendMicros, percent: status.percent, newAlerts: claimed.alerts, newPauses: claimed.pauses, resumed };
+    return { ...result, newAlerts: claimed.alerts, newPauses: claimed.pauses };
   }
   throw new Error(`Budget ${budgetId} kept changing during evaluation; will retry`);
 }
@@ -120,10 +159,20 @@ async function claim(
   now: Date,
 ): Promise<"stale" | { alerts: string[]; pauses: string[] }> {
   if (d.thresholds.length === 0 && !d.pace && keyIds.length === 0) return { alerts: [], pauses: [] };
+  // Most evaluations find every claim already made: check with two cheap reads and skip
+  // the transaction then (the insert below stays the arbiter when a claim is new).
+  const wantAlerts = [...d.thresholds.map((t) => thresholdKey(budget.id, s.bounds.start, t)), ...(d.pace ? [paceKey(budget.id, s.bounds.start)] : [])];
+  const wantPauses = keyIds.map((k) => pauseKey(k, budget.id, s.bounds.start));
+  const [haveAlerts, havePauses] = await Promise.all([
+    wantAlerts.length ? prisma.alert.findMany({ where: { dedupeKey: { in: wantAlerts } }, select: { dedupeKey: true } }) : [],
+    wantPauses.length ? prisma.enforcementAction.findMany({ where: { dedupeKey: { in: wantPauses } }, select: { dedupeKey: true } }) : [],
+  ]);
+  const claimed = new Set([...haveAlerts, ...havePauses].map((r) => r.dedupeKey));
+  if (wantAlerts.every((k) => claimed.has(k)) && wantPauses.every((k) => claimed.has(k))) return { alerts: [], pauses: [] };
   const payload = alertPayload(budget, s, ctx.timeZone, now);
   const hasWebhook = Boolean(budget.webhookUrl);
   const alertRows = [
-    ...d.thresholds.map((t) => ({
+    ...d.thresholds.filter((t) => !claimed.has(thresholdKey(budget.id, s.bounds.start, t))).map((t) => ({
       orgId: budget.orgId,
       kind: "budget_threshold" as const,
       dedupeKey: thresholdKey(budget.id, s.bounds.start, t),
@@ -138,7 +187,7 @@ async function claim(
       payload: { ...payload, threshold: t },
       webhookStatus: hasWebhook ? "pending" : "none",
     })),
-    ...(d.pace
+    ...(d.pace && !claimed.has(paceKey(budget.id, s.bounds.start))
       ? [
           {
             orgId: budget.orgId,
@@ -157,7 +206,7 @@ async function claim(
         ]
       : []),
   ];
-  const pauseRows = keyIds.map((keyId) => ({
+  const pauseRows = keyIds.filter((k) => !claimed.has(pauseKey(k, budget.id, s.bounds.start))).map((keyId) => ({
     orgId: budget.orgId,
     providerKeyId: keyId,
     budgetId: budget.id,

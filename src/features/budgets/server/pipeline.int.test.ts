@@ -1,4 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+
+// This file runs real workers: give it its own queues, so it never picks up jobs other test
+// files (running in parallel with the same REDIS_PREFIX) enqueue for their own assertions.
+vi.hoisted(() => {
+  process.env.REDIS_PREFIX = `${process.env.REDIS_PREFIX ?? "tgtest"}-pipeline-${process.pid}`;
+});
+
 import { prisma } from "@/server/db";
 import { enqueue, getQueue } from "@/server/jobs/queue";
 import { createOrg } from "../../../../test/helpers/factory";

@@ -102,20 +102,24 @@ export async function spendInRange(b: BudgetScopeFields, start: Date, end: Date)
 export type Driver = { id: string; costMicros: bigint };
 export type SpendDrivers = { models: Driver[]; members: Driver[]; keys: Driver[] };
 
-/** The top models, members and keys behind the spend in [start, end) (ids, not labels). */
+/** The top models, members and keys behind the spend in [start, end) (ids, not labels). One query. */
 export async function spendDrivers(b: BudgetScopeFields, start: Date, end: Date, limit = 5): Promise<SpendDrivers> {
   const params: unknown[] = [];
   const where = `${scopeWhere(b, params)} AND ${segmentsWhere(rangeSegments(start, end), params)}`;
-  const top = async (col: string) => {
-    const { rows } = await pool.query<{ id: string; s: string }>(
-      `SELECT ${col} AS id, sum("costMicros")::text AS s FROM usage_rollups WHERE ${where} AND ${col} <> ''
-        GROUP BY 1 HAVING sum("costMicros") > 0 ORDER BY sum("costMicros") DESC LIMIT ${Math.max(1, Math.min(limit, 50))}`,
-      params,
-    );
-    return rows.map((r) => ({ id: r.id, costMicros: BigInt(r.s) }));
-  };
-  const [models, members, keys] = await Promise.all([top("model"), top(`"memberId"`), top(`"providerKeyId"`)]);
-  return { models, members, keys };
+  const { rows } = await pool.query<{ model: string | null; member: string | null; key: string | null; g: number; s: string }>(
+    `SELECT model, "memberId" AS member, "providerKeyId" AS key, GROUPING(model, "memberId", "providerKeyId")::int AS g, sum("costMicros")::text AS s
+       FROM usage_rollups WHERE ${where}
+      GROUP BY GROUPING SETS ((model), ("memberId"), ("providerKeyId"))`,
+    params,
+  );
+  // GROUPING bits: model = 4, memberId = 2, providerKeyId = 1 (set when NOT grouped by it).
+  const pick = (g: number, id: (r: (typeof rows)[number]) => string | null) =>
+    rows
+      .filter((r) => r.g === g && id(r) && BigInt(r.s) > 0n)
+      .map((r) => ({ id: id(r)!, costMicros: BigInt(r.s) }))
+      .sort((x, y) => (y.costMicros > x.costMicros ? 1 : y.costMicros < x.costMicros ? -1 : x.id.localeCompare(y.id)))
+      .slice(0, Math.max(1, Math.min(limit, 50)));
+  return { models: pick(0b011, (r) => r.model), members: pick(0b101, (r) => r.member), keys: pick(0b110, (r) => r.key) };
 }
 
 /** Provider keys that spent inside the scope during [start, end) (for member/project scopes). */

@@ -64,10 +64,15 @@ export function touchedBudgets(budgets: CachedBudget[], landed: UsageLanded): st
     .map((b) => b.id);
 }
 
-// Debounce: one `budgets.evaluate` per budget per wall-clock second. The job for second S
-// has jobId "<budget>-<S>" and runs at the end of S, so every landing during S is covered
-// by it, and repeated adds in S are no-ops in BullMQ (same jobId). The local Set saves the
-// Redis round trip for repeats within this process.
+// Debounce, leading and trailing, per budget per wall-clock second S:
+//  - "lead" (jobId <budget>-<S>-lead) runs at once, so an isolated crossing is seen without
+//    waiting for the window to close;
+//  - "trail" (jobId <budget>-<S>-trail) runs at the end of S and covers every landing in S,
+//    including ones from other processes whose lead add was a no-op (same jobId).
+// Each process adds both at its first landing in S for that budget (a trail can't have run
+// before S ends, so it covers later landings from any process). A busy budget is evaluated at
+// most twice a second and no landing waits past the end of its second. Repeated adds of one
+// jobId are no-ops in BullMQ; the local Set saves the Redis round trip within this process.
 const WINDOW_MS = 1_000;
 const recent = new Set<string>();
 let recentSecond = 0;
@@ -75,18 +80,23 @@ let recentSecond = 0;
 export async function scheduleEvaluation(orgId: string, budgetId: string, opts: { immediate?: boolean } = {}): Promise<void> {
   try {
     const now = Date.now();
+    if (opts.immediate) {
+      await enqueue("budgets.evaluate", { orgId, budgetId }, { jobId: `eval-${budgetId}-now-${now}`, attempts: 3 });
+      return;
+    }
     const second = Math.floor(now / WINDOW_MS);
     if (second !== recentSecond) {
       recent.clear();
       recentSecond = second;
     }
-    const jobId = opts.immediate ? `eval-${budgetId}-now-${now}` : `eval-${budgetId}-${second}`;
-    if (!opts.immediate) {
-      if (recent.has(jobId)) return;
-      recent.add(jobId);
-    }
-    const delay = opts.immediate ? 0 : (second + 1) * WINDOW_MS - now;
-    await enqueue("budgets.evaluate", { orgId, budgetId }, { jobId, delay, attempts: 3 });
+    const lead = `eval-${budgetId}-${second}-lead`;
+    const trail = `eval-${budgetId}-${second}-trail`;
+    if (recent.has(lead)) return; // this process already queued both for this second
+    recent.add(lead);
+    await Promise.all([
+      enqueue("budgets.evaluate", { orgId, budgetId }, { jobId: lead, attempts: 3 }),
+      enqueue("budgets.evaluate", { orgId, budgetId }, { jobId: trail, delay: (second + 1) * WINDOW_MS - now, attempts: 3 }),
+    ]);
   } catch (err) {
     // Redis down: the minute sweep evaluates every budget, so nothing is lost for long.
     console.warn("[budgets] could not schedule evaluation", (err as Error).message);

@@ -40,7 +40,7 @@ async function orSetup(opts: { keys?: number } = {}) {
   return { ...o, conn, keys };
 }
 
-const budgetBody = (over: Record<string, unknown>) => ({ name: "Hard", scope: "key", period: "daily", amountUsd: "1", thresholds: [100], mode: "hard", syncKeyLimits: false, ...over });
+const budgetBody = (over: Record<string, unknown>) => ({ name: "Hard", scope: "key", period: "daily", amountUsd: "1", thresholds: [100], mode: "hard", syncKeyLimits: false, paceAlerts: false, ...over });
 const actionsOf = (keyId: string, action: "pause" | "resume") => prisma.enforcementAction.findMany({ where: { providerKeyId: keyId, action }, orderBy: { requestedAt: "asc" } });
 
 describe("enforcement at OpenRouter", () => {
