@@ -37,12 +37,29 @@ function newestMtime(path: string): number {
   return newest;
 }
 
-/** Builds when there is no build, no compiled ingest route, or a source changed since. */
+/**
+ * Builds when there is no build, no compiled ingest route, or a source the ingest route
+ * depends on changed since (other pages changing doesn't make an ingest measurement stale,
+ * and a rebuild costs minutes of the machine's 2 cores).
+ */
 export function ensureBuild() {
   const buildId = join(ROOT, ".next", "BUILD_ID");
   const route = join(ROOT, ".next", "server", "app", "api", "v1", "usage", "route.js");
   const builtAt = existsSync(buildId) ? statSync(buildId).mtimeMs : 0;
-  const sources = ["src", "next.config.ts", "tailwind.config.ts", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
+  const sources = [
+    "src/features/ingest",
+    "src/features/pricing",
+    "src/features/budgets/server",
+    "src/server",
+    "src/lib",
+    "src/env.ts",
+    "src/app/api/v1/usage",
+    "src/app/api/otlp",
+    "src/generated",
+    "next.config.ts",
+    "tsconfig.json",
+    "package-lock.json",
+  ];
   const stale = builtAt === 0 || !existsSync(route) || sources.some((s) => newestMtime(join(ROOT, s)) > builtAt);
   if (!stale) return log("using the existing production build (.next)");
   log("building the app (next build) — this takes a while");

@@ -8,6 +8,12 @@ import { MAX_EVENTS_PER_BATCH, type PushBatch, type PushEvent } from "./schemas"
  * batch) it returns null and the caller runs zod, which stays the single source of the
  * rules and of the error messages. `fast-validate.test.ts` checks with generated inputs
  * that whenever this returns a value, zod accepts the input and returns an equal value.
+ *
+ * To avoid copying 1,000 objects per batch it works IN PLACE on the freshly parsed JSON:
+ * the events it returns are the input objects, with zod's transforms (trim, lower-case
+ * project) applied, and any unknown keys still present (nothing downstream reads them).
+ * Those transforms are idempotent under the schema, so an input this gives up on halfway
+ * still gets exactly zod's verdict.
  */
 
 const TIMESTAMP = regexes.datetime({ offset: true, local: false, precision: undefined });
@@ -53,79 +59,64 @@ function event(raw: unknown): PushEvent | null {
   if (typeof model !== "string") return null;
   const m = model.trim();
   if (m.length < 1 || m.length > 200) return null;
-  const out: Record<string, unknown> = { id, timestamp, provider, model: m };
+  raw.model = m;
 
   if ("project" in raw) {
     const p = raw.project;
-    if (p === null || p === undefined) out.project = p;
-    else {
+    if (p !== null && p !== undefined) {
       if (typeof p !== "string") return null;
       const slug = p.trim().toLowerCase();
       if (slug.length > 48 || !PROJECT.test(slug)) return null;
-      out.project = slug;
+      raw.project = slug;
     }
   }
   for (const [k, max] of TEXTS) {
     if (!(k in raw)) continue;
     const v = text(raw[k], max);
     if (v === FAIL) return null;
-    out[k] = v;
+    raw[k] = v;
   }
   for (const k of COUNTS) {
-    if (!(k in raw)) continue;
-    const v = count(raw[k]);
-    if (v === FAIL) return null;
-    out[k] = v;
+    if (k in raw && count(raw[k]) === FAIL) return null;
   }
   if ("status" in raw) {
     const s = raw.status;
     if (s !== null && s !== undefined && !(typeof s === "number" && Number.isSafeInteger(s) && s >= 100 && s <= 599)) return null;
-    out.status = s;
   }
   if ("cost_usd" in raw) {
     const c = raw.cost_usd;
-    if (c === null || c === undefined) out.cost_usd = c;
-    else if (typeof c === "number") {
+    if (typeof c === "number") {
       if (!Number.isFinite(c) || c < 0 || c > 1e9) return null;
-      out.cost_usd = c;
     } else if (typeof c === "string") {
       const t = c.trim();
       if (!DECIMAL.test(t)) return null;
-      out.cost_usd = t;
-    } else return null;
+      raw.cost_usd = t;
+    } else if (c !== null && c !== undefined) return null;
   }
   if ("error" in raw) {
     const e = raw.error;
-    if (e === null || e === undefined) out.error = e;
-    else {
+    if (e !== null && e !== undefined) {
       if (!isPlainObject(e)) return null;
-      const err: Record<string, unknown> = {};
       for (const [k, max] of [["type", 128], ["message", 2000]] as const) {
         if (!(k in e)) continue;
         const v = e[k];
         if (v !== null && v !== undefined && !(typeof v === "string" && v.length <= max)) return null;
-        err[k] = v;
       }
-      out.error = err;
     }
   }
   if ("metadata" in raw) {
     const md = raw.metadata;
-    if (md === null || md === undefined) out.metadata = md;
-    else {
+    if (md !== null && md !== undefined) {
       if (!isPlainObject(md)) return null;
       const keys = Object.keys(md);
       if (keys.length > 16) return null;
-      const copy: Record<string, string> = {};
       for (const k of keys) {
         const v = md[k];
         if (k === "__proto__" || k.length > 64 || typeof v !== "string" || v.length > 512) return null;
-        copy[k] = v;
       }
-      out.metadata = copy;
     }
   }
-  return out as PushEvent;
+  return raw as PushEvent;
 }
 
 /** The zod-equivalent parse of a well-formed batch, or null ("ask zod"). */
@@ -133,11 +124,6 @@ export function fastParsePushBatch(input: unknown): PushBatch | null {
   if (!isPlainObject(input)) return null;
   const events = input.events;
   if (!Array.isArray(events) || events.length < 1 || events.length > MAX_EVENTS_PER_BATCH) return null;
-  const out = new Array<PushEvent>(events.length);
-  for (let i = 0; i < events.length; i++) {
-    const e = event(events[i]);
-    if (!e) return null;
-    out[i] = e;
-  }
-  return { events: out };
+  for (let i = 0; i < events.length; i++) if (!event(events[i])) return null;
+  return { events: events as PushEvent[] };
 }

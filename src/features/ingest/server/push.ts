@@ -1,5 +1,5 @@
 import { AppError, badRequest, zodIssues, type Issue } from "@/server/errors";
-import { usdToMicros } from "@/lib/money";
+import { costToMicros } from "../cost";
 import { MAX_EVENTS_PER_BATCH, PushBatch, type PushEvent, type PushResult } from "../schemas";
 import { fastParsePushBatch } from "../fast-validate";
 import type { NormalizedEvent } from "../types";
@@ -129,7 +129,7 @@ export async function normalizePushEvents(ws: WorkspaceInfo, principal: IngestPr
       cacheWriteTokens: e.cache_write_tokens ?? 0,
       reasoningTokens: e.reasoning_tokens ?? 0,
       requests: 1,
-      costMicros: e.cost_usd === null || e.cost_usd === undefined ? null : usdToMicros(e.cost_usd),
+      costMicros: e.cost_usd === null || e.cost_usd === undefined ? null : costToMicros(e.cost_usd),
       latencyMs: e.latency_ms ?? null,
       status: e.status ?? 200,
       errorType: e.error?.type ?? null,

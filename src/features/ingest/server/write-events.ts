@@ -129,7 +129,7 @@ function dedupe(events: NormalizedEvent[]): NormalizedEvent[] {
  * besides validation, and plain string joins are several times cheaper than generic
  * value serialisation.
  */
-async function toArrayParams(events: NormalizedEvent[]): Promise<string[]> {
+export async function toArrayParams(events: NormalizedEvent[]): Promise<string[]> {
   const lookup = await getPriceLookup(events.map((e) => e.orgId));
   const n = events.length;
   const cost = new Array<string>(n);
