@@ -10,6 +10,7 @@ import { budgetStatus, statusFromSpend, type BudgetStatus } from "./status";
 import { spendInRange } from "./spend";
 import { supersedeClaims } from "./rearm";
 import { invalidateBudgetCache, scheduleEvaluation } from "./triggers";
+import { scheduleLimitSync } from "./evaluate";
 import { releaseKeysOfBudget } from "@/features/enforcement/server/release";
 
 /** A budget as the UI and the REST API see it (money as exact decimal strings + micros). */
@@ -190,13 +191,16 @@ export async function deleteBudget(ctx: TenantContext, input: BudgetIdInput) {
   // Keys this budget paused are resumed (unless another budget still holds them), and key
   // limits it was keeping low are recomputed.
   await releaseKeysOfBudget(ctx, before.id, `Budget "${before.name}" was deleted`);
+  await scheduleLimitSync(ctx.orgId, before.id, { afterEdit: true });
   return { id: before.id, deleted: true };
 }
 
 function afterChange(ctx: TenantContext, budgetId: string) {
   invalidateBudgetCache(ctx.orgId);
-  // Evaluate right away: a lowered amount may cross now, a raised one may resume keys.
+  // Evaluate right away: a lowered amount may cross now, a raised one may resume keys. The
+  // limit sync also gives keys their own limit back if the budget stopped being hard/synced.
   void scheduleEvaluation(ctx.orgId, budgetId, { immediate: true });
+  void scheduleLimitSync(ctx.orgId, budgetId, { afterEdit: true });
 }
 
 function parse<T>(schema: { safeParse: (v: unknown) => { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, raw: unknown): T {

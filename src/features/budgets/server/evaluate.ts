@@ -228,11 +228,12 @@ async function claim(
   });
 }
 
-/** Debounced per budget per second, like evaluations. */
-export async function scheduleLimitSync(orgId: string, budgetId: string): Promise<void> {
-  const second = Math.floor(Date.now() / 1000);
+/** Debounced per budget per second, like evaluations; `afterEdit` always queues a fresh one. */
+export async function scheduleLimitSync(orgId: string, budgetId: string, opts: { afterEdit?: boolean } = {}): Promise<void> {
+  const now = Date.now();
+  const jobId = opts.afterEdit ? `sync-${budgetId}-edit-${now}` : `sync-${budgetId}-${Math.floor(now / 1000)}`;
   try {
-    await enqueue("enforcement.sync-limits", { orgId, budgetId }, { jobId: `sync-${budgetId}-${second}`, attempts: 5 });
+    await enqueue("enforcement.sync-limits", { orgId, budgetId }, { jobId, attempts: 5 });
   } catch (err) {
     console.warn("[budgets] could not schedule limit sync", (err as Error).message);
   }
