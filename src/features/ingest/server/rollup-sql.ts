@@ -14,7 +14,8 @@
 /**
  * The batch travels as one typed array per column (unnest), the cheapest bulk input for
  * Postgres short of COPY: no per-row JSON object parsing. `occurredAt` is sent as epoch
- * milliseconds (bigint) because parsing timestamp text is the costliest cast per row.
+ * milliseconds (bigint) because parsing timestamp text is the costliest cast per row
+ * (as float8 seconds it is exact to the microsecond for any real date).
  *
  * Columns are compacted: a column whose values are all NULL is sent as '{}', one whose
  * values are all equal as a one-element array that every row reads (batches from one
@@ -64,7 +65,7 @@ function columnExpr(name: string, param: string): string {
 /** A relation with the usage_events insert columns, from the array parameters $1…$28. */
 export const EVENT_INPUT_SQL = `SELECT ${EVENT_ARRAY_COLUMNS.map(([n, t], i) => {
   const expr = columnExpr(n, `$${i + 1}::${t}`);
-  return n === "occurredAtMs" ? `to_timestamp(${expr} / 1000.0) AS "occurredAt"` : `${expr} AS "${n}"`;
+  return n === "occurredAtMs" ? `to_timestamp(${expr}::float8 / 1000) AS "occurredAt"` : `${expr} AS "${n}"`;
 }).join(",\n    ")}
   FROM unnest(${EVENT_ARRAY_COLUMNS.map(([, t], i) => `$${i + 1}::${t}`).join(", ")})
     AS x(${EVENT_ARRAY_COLUMNS.map(([n]) => `"${n}"`).join(", ")})`;
