@@ -13,6 +13,10 @@ function transport(): Transporter {
     auth: env.SMTP_USER ? { user: env.SMTP_USER, pass: env.SMTP_PASSWORD ?? "" } : undefined,
     // Local catchers speak plain SMTP; don't insist on STARTTLS.
     ignoreTLS: !env.SMTP_SECURE && ["127.0.0.1", "localhost"].includes(env.SMTP_HOST),
+    // Reuse a few SMTP connections: a new connection per message (connect, greeting, EHLO)
+    // costs ~3× the send itself, which is most of an alert's crossing → email latency.
+    pool: true,
+    maxConnections: 5,
   });
   return transporter;
 }
