@@ -116,11 +116,20 @@ async function drive(app: App, t: Tenant, db: pg.Client, phase: { seconds: numbe
   const until = start + phase.seconds * 1000;
   let driving = true;
 
+  // The prober wakes as soon as a probe batch is acknowledged (no polling delay of its own).
+  let wake: (() => void) | null = null;
+  const signal = () => {
+    wake?.();
+    wake = null;
+  };
   const prober = (async () => {
     while (driving || probes.length > 0) {
       const p = probes.shift();
       if (!p) {
-        await new Promise((r) => setTimeout(r, 2));
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 50);
+        });
         continue;
       }
       for (;;) {
@@ -147,11 +156,15 @@ async function drive(app: App, t: Tenant, db: pg.Client, phase: { seconds: numbe
         duplicates += counts.duplicates;
         latencies.push(res.ms);
         lastAck = ackedAt;
-        if (probe) probes.push({ model: probe, ackedAt });
+        if (probe) {
+          probes.push({ model: probe, ackedAt });
+          signal();
+        }
       }
     }),
   );
   driving = false;
+  signal();
   await prober;
   agent.destroy();
   const cpu1 = await cpuSnapshot(app, db);
