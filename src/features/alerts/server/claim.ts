@@ -56,7 +56,7 @@ export async function requeueStuckDeliveries(now = new Date()): Promise<number> 
   const cutoff = new Date(now.getTime() - 60_000);
   const stuck = await prisma.alert.findMany({
     where: {
-      createdAt: { lt: cutoff, gt: new Date(now.getTime() - 7 * 86_400_000) },
+      createdAt: { lt: cutoff, gt: new Date(now.getTime() - 2 * 86_400_000) },
       OR: [{ emailStatus: { in: ["pending", "sending"] } }, { webhookStatus: { in: ["pending", "sending"] } }],
     },
     select: { id: true },

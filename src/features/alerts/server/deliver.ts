@@ -17,6 +17,7 @@ import { renderEmail, renderWebhook, type AlertMessage } from "./templates";
  */
 const LEASE_MS = 120_000;
 const WEBHOOK_TIMEOUT_MS = 10_000;
+const GIVE_UP_MS = 24 * 3_600_000;
 
 type Channel = "email" | "webhook";
 const statusCol = { email: "emailStatus", webhook: "webhookStatus" } as const;
@@ -63,7 +64,10 @@ export async function deliverAlert(alertId: string, opts: { finalAttempt?: boole
   const onError = async (ch: Channel, e: unknown) => {
     const msg = (e as Error).message?.slice(0, 500) ?? String(e);
     failures.push(`${ch}: ${msg}`);
-    await done(ch, opts.finalAttempt ? "failed" : "pending", msg);
+    // A job's last attempt leaves the channel pending: the minute sweep queues it again, so an
+    // SMTP or webhook outage delays alerts instead of dropping them. After a day we give up.
+    const giveUp = opts.finalAttempt && Date.now() - alert.createdAt.getTime() > GIVE_UP_MS;
+    await done(ch, giveUp ? "failed" : "pending", msg);
   };
 
   if (emailDue && (await lease(alert.id, "email", new Date()))) {
