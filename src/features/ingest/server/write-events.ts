@@ -129,7 +129,7 @@ function dedupe(events: NormalizedEvent[]): NormalizedEvent[] {
  * besides validation, and plain string joins are several times cheaper than generic
  * value serialisation.
  */
-export async function toArrayParams(events: NormalizedEvent[]): Promise<string[]> {
+async function toArrayParams(events: NormalizedEvent[]): Promise<string[]> {
   const lookup = await getPriceLookup(events.map((e) => e.orgId));
   const n = events.length;
   const cost = new Array<string>(n);
@@ -201,7 +201,7 @@ const ESCAPE = /["\\\u0000]/g;
 const escapeChar = (c: string) => (c === "\u0000" ? "\ufffd" : "\\" + c);
 
 /** `{"a","b\"c",NULL}`: every element quoted, so commas, braces and spaces are safe. */
-export function textArray(values: (string | number | null)[]): string {
+function textArray(values: (string | number | null)[]): string {
   let out = "{";
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
