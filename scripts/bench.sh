@@ -11,9 +11,10 @@ name="${1:-}"
 shift
 
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
-# The database the benchmark resets and uses; never the demo's or the tests'.
-export BENCH_DATABASE_URL="${BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/tollgate_bench}"
-export DATABASE_URL="$BENCH_DATABASE_URL"
+# Only used here to find (or start) PostgreSQL. Each benchmark resets and uses a database
+# of its own (bench:ingest → tollgate_bench, bench:alerts → tollgate_bench_alerts) and sets
+# DATABASE_URL for itself before loading any app module; never the demo's or the tests'.
+export DATABASE_URL="${BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 
 ensure_deps
 ensure_postgres
