@@ -1,4 +1,10 @@
-import { describe, expect, it, beforeAll } from "vitest";
+import { describe, expect, it, beforeAll, vi } from "vitest";
+
+// This file's own Redis namespace (set before any module reads env): the "Redis flushed"
+// test deletes every key under it, which must never touch other test files' queues.
+vi.hoisted(() => {
+  process.env.REDIS_PREFIX = `${process.env.REDIS_PREFIX ?? "tgtest"}-ingestpush-${process.pid}`;
+});
 import { gzipSync } from "node:zlib";
 import { POST } from "@/app/api/v1/usage/route";
 import { pool, prisma } from "@/server/db";
@@ -181,7 +187,8 @@ describe("POST /api/v1/usage", () => {
     const { workspace, token } = await setup();
     const res = await post(token, { events: [ev(1), ev(2), ev(3)] });
     expect(res.status).toBe(202);
-    // Simulated flush: delete every key under this run's prefix (never FLUSHALL on a shared server).
+    // Simulated flush: delete every key under this file's prefix (never FLUSHALL on a shared server).
+    expect(env.REDIS_PREFIX).toMatch(/-ingestpush-\d+$/);
     const r = redis();
     let cursor = "0";
     do {

@@ -8,13 +8,18 @@ const DAY_MS = 86_400_000;
  * budgets are unaffected. Poll rows are kept: they are provider aggregates (few rows) that
  * pollers REPLACE by externalId, and deleting them would let a later re-read count again.
  * Pushed events older than retention are refused at ingest for the same reason.
- * At most `maxRows` per run; the next run continues where this one stopped.
+ * At most `maxRows` per run; the next run continues where this one stopped. `orgIds`
+ * limits a run to some orgs (tests must not touch other tests' data).
  */
-export async function deleteExpiredUsage(opts: { batchSize?: number; maxRows?: number; now?: Date } = {}) {
+export async function deleteExpiredUsage(opts: { batchSize?: number; maxRows?: number; now?: Date; orgIds?: string[] } = {}) {
   const batchSize = opts.batchSize ?? 5_000;
   const maxRows = opts.maxRows ?? 2_000_000;
   const now = (opts.now ?? new Date()).getTime();
-  const workspaces = await prisma.workspace.findMany({ select: { id: true, orgId: true, retentionDays: true }, orderBy: { id: "asc" } });
+  const workspaces = await prisma.workspace.findMany({
+    where: opts.orgIds ? { orgId: { in: opts.orgIds } } : {},
+    select: { id: true, orgId: true, retentionDays: true },
+    orderBy: { id: "asc" },
+  });
   let deleted = 0;
   for (const ws of workspaces) {
     const cutoff = new Date(now - ws.retentionDays * DAY_MS);

@@ -36,6 +36,7 @@ describe("pricing on the write path", () => {
     // 5,000 × $2/M = 10,000 µ$; 4,000 × $0.5/M = 2,000; 1,000 × $2.5/M = 2,500;
     // 2,000 × $8/M = 16,000; 1,000 reasoning × $12/M = 12,000; + $0.0001/request = 100  → 42,600 µ$
     expect(await costOf(workspace.id, ev.externalId)).toEqual({ costMicros: 42_600n, costSource: "estimate" });
+    await prisma.modelPrice.deleteMany({ where: { provider: "openrouter", model } });
   });
 
   it("lets the provider-reported cost win and marks unpriced models unknown", async () => {

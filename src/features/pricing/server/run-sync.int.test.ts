@@ -5,11 +5,18 @@ import { runPricingSync } from "./run-sync";
 
 describe("pricing.sync against the fake OpenRouter", () => {
   let fake: FakeOpenRouter;
+  let before: Set<string>;
+  const key = (r: { provider: string; model: string }) => `${r.provider}:${r.model}`;
   beforeAll(async () => {
     fake = await startFakeOpenRouter({ host: "127.0.0.1" });
+    before = new Set((await prisma.modelPrice.findMany({ select: { provider: true, model: true } })).map(key));
   });
   afterAll(async () => {
     await fake.close();
+    // The catalog is global: remove the fake's OpenRouter prices this test added, so other
+    // test files never price against them. (The OpenAI rows equal the shipped table.)
+    const added = (await prisma.modelPrice.findMany({ where: { source: "openrouter-models" } })).filter((r) => !before.has(key(r)));
+    await prisma.modelPrice.deleteMany({ where: { id: { in: added.map((r) => r.id) } } });
   });
 
   it("writes OpenRouter /models prices exactly (id and canonical slug) and the OpenAI table", async () => {
