@@ -1,6 +1,6 @@
 import type { NextAuthOptions } from "next-auth";
-import CredentialsProvider from "next-auth/providers/credentials";
-import EmailProvider from "next-auth/providers/email";
+import CredentialsImport from "next-auth/providers/credentials";
+import EmailImport from "next-auth/providers/email";
 import { z } from "zod";
 import { env, oidcEnabled } from "@/env";
 import { prisma } from "@/server/db";
@@ -9,6 +9,14 @@ import { verifyPassword } from "./password";
 import { hitRateLimit } from "./rate-limit";
 import { sendMail } from "@/server/email/transport";
 import { emailLayout, escapeHtml } from "@/server/email/layout";
+
+// next-auth ships CommonJS with `exports.default`: bundlers (Next, vitest) hand us the function,
+// Node's own ESM loader (tsx scripts, benchmarks) the module object. Accept both.
+function interopDefault<T>(m: T): T {
+  return typeof m === "function" ? m : (m as unknown as { default: T }).default;
+}
+const CredentialsProvider = interopDefault(CredentialsImport);
+const EmailProvider = interopDefault(EmailImport);
 
 const Credentials = z.object({ email: z.string().email(), password: z.string().min(1) });
 
