@@ -7,7 +7,7 @@ import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { ConnectionRotateInput, ConnectionUpdateInput, PROVIDER_LABELS, type ConnectionIdInput } from "../schemas";
-import { checkForm, formFields } from "@/features/workspaces/components/form-helpers";
+import { checkForm, formFields } from "@/components/form-helpers";
 import { workspaceOptions, type WorkspaceOption } from "./create-connection-form";
 
 export type ConnectionView = {

@@ -6,7 +6,7 @@ import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { ConnectionCreateInput, PROVIDERS, PROVIDER_LABELS } from "../schemas";
-import { checkForm, formFields } from "@/features/workspaces/components/form-helpers";
+import { checkForm, formFields } from "@/components/form-helpers";
 
 export type WorkspaceOption = { id: string; name: string };
 

@@ -5,7 +5,7 @@ import { Button } from "@/components/ui/button";
 import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
-import { checkForm, formFields } from "@/features/workspaces/components/form-helpers";
+import { checkForm, formFields } from "@/components/form-helpers";
 import { OrgSettingsInput } from "../schemas";
 
 export type OrgSettingsView = { name: string; timeZone: string; lowCreditRunwayHours: number; lowCreditBalanceUsd: string };

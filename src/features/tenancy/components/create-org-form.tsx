@@ -6,7 +6,7 @@ import { Button } from "@/components/ui/button";
 import { Field, FormError } from "@/components/ui/field";
 import type { PublicActionResult } from "../server/public-action";
 import { CreateOrgInput } from "../schemas";
-import { formValues, validate } from "./form-helpers";
+import { checkForm, formFields } from "@/components/form-helpers";
 
 export function CreateOrgForm({ action }: { action: (input: CreateOrgInput) => Promise<PublicActionResult<{ slug: string }>> }) {
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
@@ -16,7 +16,7 @@ export function CreateOrgForm({ action }: { action: (input: CreateOrgInput) => P
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const v = validate(CreateOrgInput, formValues(e.currentTarget));
+    const v = checkForm(CreateOrgInput, formFields(e.currentTarget));
     setFieldErrors(v.errors ?? {});
     if (!v.data) return;
     const input = v.data;

@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Field, FormError } from "@/components/ui/field";
 import type { PublicActionResult } from "../server/public-action";
 import { InviteSignUpInput, type InvitationTokenInput } from "../schemas";
-import { formValues, validate } from "./form-helpers";
+import { checkForm, formFields } from "@/components/form-helpers";
 import { signInErrorMessage } from "./sign-in-messages";
 
 type Joined = PublicActionResult<{ orgSlug: string }>;
@@ -46,7 +46,7 @@ export function InvitationSignUpForm({ token, email, action }: { token: string; 
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const v = validate(InviteSignUpInput, { ...formValues(e.currentTarget), token });
+    const v = checkForm(InviteSignUpInput, { ...formFields(e.currentTarget), token });
     setFieldErrors(v.errors ?? {});
     if (!v.data) return;
     const input = v.data;

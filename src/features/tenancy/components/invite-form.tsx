@@ -6,7 +6,7 @@ import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { InviteMemberInput, ROLE_LABELS, type RoleInput } from "../schemas";
-import { formValues, validate } from "./form-helpers";
+import { checkForm, formFields } from "@/components/form-helpers";
 
 export function InviteForm({
   org,
@@ -25,7 +25,7 @@ export function InviteForm({
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = e.currentTarget;
-    const v = validate(InviteMemberInput, formValues(form));
+    const v = checkForm(InviteMemberInput, formFields(form));
     setLocalErrors(v.errors ?? {});
     setSent(null);
     if (!v.data) return;

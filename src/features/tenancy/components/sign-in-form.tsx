@@ -7,7 +7,7 @@ import { signIn } from "next-auth/react";
 import { Button } from "@/components/ui/button";
 import { Field, FormError } from "@/components/ui/field";
 import { MagicLinkInput, SignInInput } from "../schemas";
-import { formValues, validate } from "./form-helpers";
+import { checkForm, formFields } from "@/components/form-helpers";
 import { signInErrorMessage } from "./sign-in-messages";
 
 type Props = {
@@ -30,7 +30,7 @@ export function SignInForm({ callbackUrl, defaultEmail, initialError, checkEmail
 
   function onPassword(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const v = validate(SignInInput, formValues(e.currentTarget));
+    const v = checkForm(SignInInput, formFields(e.currentTarget));
     setFieldErrors(v.errors ?? {});
     if (!v.data) return;
     const input = v.data;
@@ -47,7 +47,7 @@ export function SignInForm({ callbackUrl, defaultEmail, initialError, checkEmail
   }
 
   function onMagicLink() {
-    const v = validate(MagicLinkInput, { email });
+    const v = checkForm(MagicLinkInput, { email });
     setFieldErrors(v.errors ?? {});
     if (!v.data) return;
     const input = v.data;

@@ -8,7 +8,7 @@ import { Button } from "@/components/ui/button";
 import { Field, FormError } from "@/components/ui/field";
 import type { PublicActionResult } from "../server/public-action";
 import { SignUpInput } from "../schemas";
-import { formValues, validate } from "./form-helpers";
+import { checkForm, formFields } from "@/components/form-helpers";
 import { signInErrorMessage } from "./sign-in-messages";
 
 type Props = {
@@ -25,7 +25,7 @@ export function SignUpForm({ action, signInHref }: Props) {
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const v = validate(SignUpInput, formValues(e.currentTarget));
+    const v = checkForm(SignUpInput, formFields(e.currentTarget));
     setFieldErrors(v.errors ?? {});
     if (!v.data) return;
     const input = v.data;

@@ -6,7 +6,7 @@ import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { RETENTION_DAYS, WorkspaceCreateInput, slugFromName } from "../schemas";
-import { checkForm } from "./form-helpers";
+import { checkForm } from "@/components/form-helpers";
 
 export const RETENTION_OPTIONS = RETENTION_DAYS.map((d) => ({ value: String(d), label: `${d} days` }));
 

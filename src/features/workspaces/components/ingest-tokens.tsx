@@ -8,7 +8,7 @@ import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { IngestTokenCreateInput, type IngestTokenRevokeInput } from "../schemas";
 import { CopyBox } from "./copy-box";
-import { checkForm, formFields } from "./form-helpers";
+import { checkForm, formFields } from "@/components/form-helpers";
 
 export type IngestTokenView = { id: string; name: string; prefix: string; created: string; lastUsed: string | null; revoked: string | null; canRevoke: boolean };
 

@@ -7,7 +7,7 @@ import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { ProjectTagCreateInput, ProjectTagUpdateInput, slugFromName, type ProjectTagDeleteInput } from "../schemas";
-import { checkForm, formFields } from "./form-helpers";
+import { checkForm, formFields } from "@/components/form-helpers";
 
 export type OwnerOption = { id: string; label: string };
 export type ProjectTagView = { id: string; slug: string; name: string; ownerId: string | null; ownerLabel: string | null; isDefault: boolean };

@@ -8,7 +8,7 @@ import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { WorkspaceDeleteInput, WorkspaceUpdateInput } from "../schemas";
 import { RETENTION_OPTIONS } from "./create-workspace-form";
-import { checkForm, formFields } from "./form-helpers";
+import { checkForm, formFields } from "@/components/form-helpers";
 
 export type WorkspaceView = { id: string; name: string; slug: string; retentionDays: number };
 
