@@ -56,6 +56,35 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
+/**
+ * A screenshot function of its own with a file prefix (artifacts/e2e/<prefix><nn>-<name>.png), so
+ * specs don't overwrite each other's numbered shots (each spec file gets a fresh module).
+ */
+export function screenshotter(prefix: string): (page: Page, name: string) => Promise<string> {
+  let n = 0;
+  return async (page, name) => {
+    mkdirSync(SHOTS, { recursive: true });
+    n += 1;
+    const path = join(SHOTS, `${prefix}${String(n).padStart(2, "0")}-${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    return path;
+  };
+}
+
+export type NewAccount = { name: string; email: string; password: string; org: string };
+
+/** Signs up through the form and waits for the new org's overview; returns the org path ("/slug"). */
+export async function signUp(page: Page, a: NewAccount): Promise<string> {
+  await page.goto("/sign-up");
+  await page.getByLabel("Your name").fill(a.name);
+  await page.getByLabel("Work email").fill(a.email);
+  await page.getByLabel("Password").fill(a.password);
+  await page.getByLabel("Organization name").fill(a.org);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { level: 1, name: a.org }).waitFor();
+  return new URL(page.url()).pathname;
+}
+
 type CaughtMail = { to: string[]; subject: string; text: string; html: string };
 
 /** Polls the mail catcher's HTTP API until a message for `to` matching `subject` arrives. */
