@@ -23,11 +23,7 @@ export function Field({
         className={`block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:outline-none focus:ring-2 focus:ring-blue-500 ${error ? "border-red-500" : "border-gray-300"} ${props.className ?? ""}`}
       />
       {hint && !error ? <p className="text-xs text-gray-500">{hint}</p> : null}
-      {error ? (
-        <p id={`${id}-error`} role="alert" className="text-xs text-red-600">
-          {error}
-        </p>
-      ) : null}
+      <InlineError id={`${id}-error`} message={error} />
     </div>
   );
 }
@@ -58,12 +54,18 @@ export function SelectField({
           </option>
         ))}
       </select>
-      {error ? (
-        <p role="alert" className="text-xs text-red-600">
-          {error}
-        </p>
-      ) : null}
+      <InlineError message={error} />
     </div>
+  );
+}
+
+/** A small error under a field or next to a button; `as="span"` inside inline layouts. */
+export function InlineError({ message, id, as: Tag = "p", className }: { message?: string | null; id?: string; as?: "p" | "span"; className?: string }) {
+  if (!message) return null;
+  return (
+    <Tag id={id} role="alert" className={className ? `${className} text-xs text-red-600` : "text-xs text-red-600"}>
+      {message}
+    </Tag>
   );
 }
 

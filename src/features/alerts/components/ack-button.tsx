@@ -1,6 +1,7 @@
 "use client";
 
 import { Button } from "@/components/ui/button";
+import { InlineError } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 
@@ -11,11 +12,7 @@ export function AckButton({ org, alertId, action }: { org: string; alertId: stri
       <Button variant="secondary" pending={pending} onClick={() => void run({ alertId })}>
         Acknowledge
       </Button>
-      {error ? (
-        <span role="alert" className="text-xs text-red-600">
-          {error}
-        </span>
-      ) : null}
+      <InlineError as="span" message={error} />
     </span>
   );
 }

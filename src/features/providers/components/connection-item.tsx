@@ -3,7 +3,8 @@
 import { useState, type FormEvent } from "react";
 import { Badge } from "@/components/ui/card";
 import { Button } from "@/components/ui/button";
-import { Field, FormError, SelectField } from "@/components/ui/field";
+import { ConfirmButton } from "@/components/ui/confirm-button";
+import { Field, FormError, InlineError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { ConnectionRotateInput, ConnectionUpdateInput, PROVIDER_LABELS, type ConnectionIdInput } from "../schemas";
@@ -55,11 +56,7 @@ function PollButton({ org, c, action }: { org: string; c: ConnectionView; action
           Queued
         </span>
       ) : null}
-      {error ? (
-        <span role="alert" className="text-xs text-red-600">
-          {error}
-        </span>
-      ) : null}
+      <InlineError as="span" message={error} />
     </span>
   );
 }
@@ -129,30 +126,8 @@ function RotateForm({ org, c, action, onDone }: { org: string; c: ConnectionView
 
 function DeleteButton({ org, c, action }: { org: string; c: ConnectionView; action: ConnectionActions["remove"] }) {
   const { run, pending, error } = useTenantAction(action, org);
-  const [confirming, setConfirming] = useState(false);
-  return (
-    <span className="inline-flex flex-col items-start gap-1">
-      {confirming ? (
-        <span className="inline-flex gap-2">
-          <Button variant="danger" pending={pending} onClick={() => void run({ connectionId: c.id })}>
-            Delete {c.name}
-          </Button>
-          <Button variant="secondary" onClick={() => setConfirming(false)} disabled={pending}>
-            Cancel
-          </Button>
-        </span>
-      ) : (
-        <Button variant="ghost" onClick={() => setConfirming(true)}>
-          Delete
-        </Button>
-      )}
-      {error ? (
-        <span role="alert" className="text-xs text-red-600">
-          {error}
-        </span>
-      ) : null}
-    </span>
-  );
+  // No `close` on success: the connection's row goes away.
+  return <ConfirmButton align="start" label="Delete" confirmLabel={<>Delete {c.name}</>} pending={pending} error={error} onConfirm={() => void run({ connectionId: c.id })} />;
 }
 
 export function ConnectionItem({

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
+import { InlineError } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import type { KeyAttributionInput } from "../schemas";
@@ -92,11 +93,7 @@ export function KeyAttributionForm({
           </span>
         ) : null}
       </div>
-      {message ? (
-        <p role="alert" className="text-xs text-red-600">
-          {message}
-        </p>
-      ) : null}
+      <InlineError message={message} />
     </div>
   );
 }

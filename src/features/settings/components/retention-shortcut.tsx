@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
+import { InlineError } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { RETENTION_DAYS, type WorkspaceRetentionInput } from "@/features/workspaces/schemas";
@@ -54,11 +55,7 @@ export function RetentionRow({
           Saved
         </span>
       ) : null}
-      {(fieldErrors.retentionDays ?? error) ? (
-        <span role="alert" className="text-xs text-red-600">
-          {fieldErrors.retentionDays ?? error}
-        </span>
-      ) : null}
+      <InlineError as="span" message={fieldErrors.retentionDays ?? error} />
     </div>
   );
 }

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { Badge, EmptyState, Table } from "@/components/ui/card";
 import { Button } from "@/components/ui/button";
+import { InlineError } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { ROLE_LABELS, type InvitationIdInput, type RoleInput } from "../schemas";
@@ -26,11 +27,7 @@ function InvitationActions({ org, inv, resend, revoke }: { org: string; inv: Inv
           Revoke
         </Button>
       </div>
-      {error ? (
-        <p role="alert" className="text-xs text-red-600">
-          {error}
-        </p>
-      ) : null}
+      <InlineError message={error} />
     </div>
   );
 }

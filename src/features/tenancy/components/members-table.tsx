@@ -1,8 +1,8 @@
 "use client";
 
-import { useState } from "react";
 import { Badge, Table } from "@/components/ui/card";
-import { Button } from "@/components/ui/button";
+import { ConfirmButton } from "@/components/ui/confirm-button";
+import { InlineError } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { ROLE_LABELS, type ChangeRoleInput, type MembershipIdInput, type RoleInput } from "../schemas";
@@ -44,40 +44,26 @@ function RoleCell({ org, member, assignable, locked, action }: { org: string; me
           </option>
         ))}
       </select>
-      {error ? (
-        <p role="alert" className="mt-1 text-xs text-red-600">
-          {error}
-        </p>
-      ) : null}
+      <InlineError className="mt-1" message={error} />
     </div>
   );
 }
 
 function RemoveCell({ org, member, action }: { org: string; member: MemberView; action: Actions["remove"] }) {
   const { run, pending, error } = useTenantAction(action, org);
-  const [confirming, setConfirming] = useState(false);
+  const verb = member.isYou ? "Leave" : "Remove";
   return (
-    <div className="flex flex-col items-end gap-1">
-      {confirming ? (
-        <div className="flex gap-2">
-          <Button variant="danger" pending={pending} onClick={() => void run({ membershipId: member.id }, () => setConfirming(false))}>
-            {member.isYou ? "Leave" : "Remove"} {member.email}
-          </Button>
-          <Button variant="secondary" onClick={() => setConfirming(false)} disabled={pending}>
-            Cancel
-          </Button>
-        </div>
-      ) : (
-        <Button variant="ghost" onClick={() => setConfirming(true)}>
-          {member.isYou ? "Leave" : "Remove"}
-        </Button>
-      )}
-      {error ? (
-        <p role="alert" className="text-xs text-red-600">
-          {error}
-        </p>
-      ) : null}
-    </div>
+    <ConfirmButton
+      label={verb}
+      confirmLabel={
+        <>
+          {verb} {member.email}
+        </>
+      }
+      pending={pending}
+      error={error}
+      onConfirm={(close) => void run({ membershipId: member.id }, close)}
+    />
   );
 }
 

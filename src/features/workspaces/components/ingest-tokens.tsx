@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { Badge, EmptyState, Table } from "@/components/ui/card";
 import { Button } from "@/components/ui/button";
+import { ConfirmButton } from "@/components/ui/confirm-button";
 import { Field, FormError } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
@@ -87,30 +88,7 @@ export function CreateIngestTokenForm({
 
 function RevokeButton({ org, token, action }: { org: string; token: IngestTokenView; action: (org: string, input: IngestTokenRevokeInput) => Promise<ActionResult<unknown>> }) {
   const { run, pending, error } = useTenantAction(action, org);
-  const [confirming, setConfirming] = useState(false);
-  return (
-    <div className="flex flex-col items-end gap-1">
-      {confirming ? (
-        <div className="flex gap-2">
-          <Button variant="danger" pending={pending} onClick={() => void run({ tokenId: token.id }, () => setConfirming(false))}>
-            Revoke {token.name}
-          </Button>
-          <Button variant="secondary" onClick={() => setConfirming(false)} disabled={pending}>
-            Cancel
-          </Button>
-        </div>
-      ) : (
-        <Button variant="ghost" onClick={() => setConfirming(true)}>
-          Revoke
-        </Button>
-      )}
-      {error ? (
-        <p role="alert" className="text-xs text-red-600">
-          {error}
-        </p>
-      ) : null}
-    </div>
-  );
+  return <ConfirmButton label="Revoke" confirmLabel={<>Revoke {token.name}</>} pending={pending} error={error} onConfirm={(close) => void run({ tokenId: token.id }, close)} />;
 }
 
 export function IngestTokensTable({

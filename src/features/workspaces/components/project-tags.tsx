@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { Badge, EmptyState, Table } from "@/components/ui/card";
 import { Button } from "@/components/ui/button";
+import { ConfirmButton } from "@/components/ui/confirm-button";
 import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
@@ -132,31 +133,8 @@ function EditTagRow({ org, tag, owners, action, onDone }: { org: string; tag: Pr
 
 function DeleteTagButton({ org, tag, action }: { org: string; tag: ProjectTagView; action: RowActions["remove"] }) {
   const { run, pending, error } = useTenantAction(action, org);
-  const [confirming, setConfirming] = useState(false);
   if (tag.isDefault) return <span className="text-xs text-gray-500">Default tag (can&apos;t be deleted)</span>;
-  return (
-    <div className="flex flex-col items-end gap-1">
-      {confirming ? (
-        <div className="flex gap-2">
-          <Button variant="danger" pending={pending} onClick={() => void run({ projectTagId: tag.id }, () => setConfirming(false))}>
-            Delete {tag.slug}
-          </Button>
-          <Button variant="secondary" onClick={() => setConfirming(false)} disabled={pending}>
-            Cancel
-          </Button>
-        </div>
-      ) : (
-        <Button variant="ghost" onClick={() => setConfirming(true)}>
-          Delete
-        </Button>
-      )}
-      {error ? (
-        <p role="alert" className="text-xs text-red-600">
-          {error}
-        </p>
-      ) : null}
-    </div>
-  );
+  return <ConfirmButton label="Delete" confirmLabel={<>Delete {tag.slug}</>} pending={pending} error={error} onConfirm={(close) => void run({ projectTagId: tag.id }, close)} />;
 }
 
 export function ProjectTagsTable({
