@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { Button } from "@/components/ui/button";
+import { FormFooter } from "@/components/ui/form-footer";
 import { Field, FormError } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
@@ -47,16 +47,7 @@ export function AnomalySettingsForm({
         <input type="checkbox" checked={autoPause} onChange={(e) => setAutoPause(e.target.checked)} />
         Pause a key automatically when it spikes (an admin resumes it from the key&apos;s page)
       </label>
-      <div className="flex items-center gap-3">
-        <Button type="submit" pending={pending}>
-          Save
-        </Button>
-        {saved ? (
-          <p role="status" className="text-sm text-green-700">
-            Saved.
-          </p>
-        ) : null}
-      </div>
+      <FormFooter submitLabel="Save" pending={pending} status={saved ? "Saved." : null} />
     </form>
   );
 }

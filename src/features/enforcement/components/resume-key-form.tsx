@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { Button } from "@/components/ui/button";
+import { FormFooter } from "@/components/ui/form-footer";
 import { Field, FormError } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
@@ -26,16 +26,7 @@ export function ResumeKeyForm({ org, keyId, action }: { org: string; keyId: stri
     <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="Resume key">
       <FormError message={error} />
       <Field label="Reason" name="reason" value={reason} error={local ?? fieldErrors.reason} onChange={(e) => setReason(e.target.value)} placeholder="Approved by finance for the launch" />
-      <div className="flex items-center gap-3">
-        <Button type="submit" pending={pending}>
-          Resume key
-        </Button>
-        {done ? (
-          <p role="status" className="text-sm text-green-700">
-            Resume requested; it shows as confirmed once the provider reports the key enabled.
-          </p>
-        ) : null}
-      </div>
+      <FormFooter submitLabel="Resume key" pending={pending} status={done ? "Resume requested; it shows as confirmed once the provider reports the key enabled." : null} />
     </form>
   );
 }

@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { Badge } from "@/components/ui/card";
 import { Button } from "@/components/ui/button";
+import { FormFooter } from "@/components/ui/form-footer";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { Field, FormError, InlineError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
@@ -85,14 +86,7 @@ function EditForm({ org, c, workspaces, action, onDone }: { org: string; c: Conn
         <input type="checkbox" name="enabled" defaultChecked={c.status !== "disabled"} className="h-4 w-4 rounded border-gray-300" />
         Enabled (polled, and used to pause keys under hard budgets)
       </label>
-      <div className="flex gap-2">
-        <Button type="submit" pending={pending}>
-          Save changes
-        </Button>
-        <Button type="button" variant="secondary" onClick={onDone} disabled={pending}>
-          Cancel
-        </Button>
-      </div>
+      <FormFooter submitLabel="Save changes" pending={pending} onCancel={onDone} />
     </form>
   );
 }
@@ -112,14 +106,7 @@ function RotateForm({ org, c, action, onDone }: { org: string; c: ConnectionView
     <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label={`Rotate secret of ${c.name}`}>
       <FormError message={error} />
       <Field id={`conn-${c.id}-secret`} label={c.provider === "openrouter" ? "New management key" : "New admin key"} name="secret" type="password" autoComplete="off" error={errors.secret} />
-      <div className="flex gap-2">
-        <Button type="submit" pending={pending}>
-          Save new key
-        </Button>
-        <Button type="button" variant="secondary" onClick={onDone} disabled={pending}>
-          Cancel
-        </Button>
-      </div>
+      <FormFooter submitLabel="Save new key" pending={pending} onCancel={onDone} />
     </form>
   );
 }

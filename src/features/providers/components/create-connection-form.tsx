@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { Button } from "@/components/ui/button";
+import { FormFooter } from "@/components/ui/form-footer";
 import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
@@ -93,16 +93,7 @@ export function CreateConnectionForm({
           />
         </div>
       </details>
-      <div className="flex items-center gap-3">
-        <Button type="submit" pending={pending}>
-          Save connection
-        </Button>
-        {saved ? (
-          <p role="status" className="text-sm text-green-700">
-            {saved}
-          </p>
-        ) : null}
-      </div>
+      <FormFooter submitLabel="Save connection" pending={pending} status={saved} />
     </form>
   );
 }

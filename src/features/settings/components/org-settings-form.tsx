@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { Button } from "@/components/ui/button";
+import { FormFooter } from "@/components/ui/form-footer";
 import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
@@ -82,16 +82,7 @@ export function OrgSettingsForm({
         </div>
       </fieldset>
       {canWrite ? (
-        <div className="flex items-center gap-3">
-          <Button type="submit" pending={pending}>
-            Save settings
-          </Button>
-          {saved ? (
-            <p role="status" className="text-sm text-green-700">
-              Saved.
-            </p>
-          ) : null}
-        </div>
+        <FormFooter submitLabel="Save settings" pending={pending} status={saved ? "Saved." : null} />
       ) : (
         <p className="text-sm text-gray-500">Only admins and owners can change these settings.</p>
       )}

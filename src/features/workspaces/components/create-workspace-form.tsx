@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { Button } from "@/components/ui/button";
+import { FormFooter } from "@/components/ui/form-footer";
 import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
@@ -72,16 +72,7 @@ export function CreateWorkspaceForm({
         />
         <SelectField id="ws-create-retention" label="Raw-event retention" name="retentionDays" defaultValue="30" options={RETENTION_OPTIONS} error={errors.retentionDays} />
       </div>
-      <div className="flex items-center gap-3">
-        <Button type="submit" pending={pending}>
-          Create workspace
-        </Button>
-        {created ? (
-          <p role="status" className="text-sm text-green-700">
-            Workspace “{created}” created with its default project tag “untagged”.
-          </p>
-        ) : null}
-      </div>
+      <FormFooter submitLabel="Create workspace" pending={pending} status={created ? <>Workspace “{created}” created with its default project tag “untagged”.</> : null} />
     </form>
   );
 }

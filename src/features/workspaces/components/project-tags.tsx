@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { Badge, EmptyState, Table } from "@/components/ui/card";
 import { Button } from "@/components/ui/button";
+import { FormFooter } from "@/components/ui/form-footer";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
@@ -81,16 +82,7 @@ export function CreateProjectTagForm({
         />
         <SelectField id="tag-create-owner" label="Owner" name="ownerId" defaultValue="" options={ownerOptions(owners)} error={errors.ownerId} />
       </div>
-      <div className="flex items-center gap-3">
-        <Button type="submit" pending={pending}>
-          Add project tag
-        </Button>
-        {created ? (
-          <p role="status" className="text-sm text-green-700">
-            Project tag “{created}” added.
-          </p>
-        ) : null}
-      </div>
+      <FormFooter submitLabel="Add project tag" pending={pending} status={created ? <>Project tag “{created}” added.</> : null} />
     </form>
   );
 }
@@ -119,14 +111,7 @@ function EditTagRow({ org, tag, owners, action, onDone }: { org: string; tag: Pr
         <Field id={`tag-${tag.id}-slug`} label="Slug" name="slug" defaultValue={tag.slug} readOnly={tag.isDefault} error={errors.slug} />
         <SelectField id={`tag-${tag.id}-owner`} label="Owner" name="ownerId" defaultValue={tag.ownerId ?? ""} options={ownerOptions(owners)} error={errors.ownerId} />
       </div>
-      <div className="flex gap-2">
-        <Button type="submit" pending={pending}>
-          Save tag
-        </Button>
-        <Button type="button" variant="secondary" onClick={onDone} disabled={pending}>
-          Cancel
-        </Button>
-      </div>
+      <FormFooter submitLabel="Save tag" pending={pending} onCancel={onDone} />
     </form>
   );
 }

@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { Button } from "@/components/ui/button";
+import { FormFooter } from "@/components/ui/form-footer";
 import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
@@ -44,16 +45,7 @@ export function WorkspaceSettingsForm({
         <SelectField id="ws-edit-retention" label="Raw-event retention" name="retentionDays" defaultValue={String(workspace.retentionDays)} options={RETENTION_OPTIONS} error={errors.retentionDays} />
       </div>
       <p className="text-xs text-gray-500">Raw usage events older than the retention are deleted every night; hourly and daily rollups are kept.</p>
-      <div className="flex items-center gap-3">
-        <Button type="submit" pending={pending}>
-          Save workspace
-        </Button>
-        {saved ? (
-          <p role="status" className="text-sm text-green-700">
-            Saved.
-          </p>
-        ) : null}
-      </div>
+      <FormFooter submitLabel="Save workspace" pending={pending} status={saved ? "Saved." : null} />
     </form>
   );
 }
@@ -97,14 +89,7 @@ export function DeleteWorkspaceForm({
       </p>
       <FormError message={error} />
       <Field id="ws-delete-confirm" label="Workspace slug" name="confirmSlug" autoComplete="off" error={errors.confirmSlug} />
-      <div className="flex gap-2">
-        <Button type="submit" variant="danger" pending={pending}>
-          Delete workspace
-        </Button>
-        <Button type="button" variant="secondary" onClick={() => setOpen(false)} disabled={pending}>
-          Cancel
-        </Button>
-      </div>
+      <FormFooter submitLabel="Delete workspace" variant="danger" pending={pending} onCancel={() => setOpen(false)} />
     </form>
   );
 }
