@@ -5,12 +5,13 @@ import { FormFooter } from "@/components/ui/form-footer";
 import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
-import { RETENTION_DAYS, WorkspaceCreateInput, slugFromName } from "../schemas";
+import { RETENTION_DAYS, WorkspaceCreateInput } from "../schemas";
 import { checkForm } from "@/components/form-helpers";
+import { useSlugFromName } from "./use-slug-from-name";
 
 export const RETENTION_OPTIONS = RETENTION_DAYS.map((d) => ({ value: String(d), label: `${d} days` }));
 
-/** Name → slug is filled in as you type until you edit the slug yourself. */
+/** The slug follows the name until edited (useSlugFromName). */
 export function CreateWorkspaceForm({
   org,
   action,
@@ -20,9 +21,7 @@ export function CreateWorkspaceForm({
 }) {
   const { run, pending, fieldErrors, error } = useTenantAction(action, org);
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
-  const [name, setName] = useState("");
-  const [slug, setSlug] = useState("");
-  const [slugTouched, setSlugTouched] = useState(false);
+  const { name, slug, nameProps, slugProps, reset } = useSlugFromName();
   const [created, setCreated] = useState<string | null>(null);
   const errors = { ...fieldErrors, ...localErrors };
 
@@ -35,9 +34,7 @@ export function CreateWorkspaceForm({
     if (!v.data) return;
     void run(v.data, (ws) => {
       setCreated(ws.name);
-      setName("");
-      setSlug("");
-      setSlugTouched(false);
+      reset();
     });
   }
 
@@ -49,26 +46,18 @@ export function CreateWorkspaceForm({
           id="ws-create-name"
           label="Workspace name"
           name="name"
-          value={name}
+          {...nameProps}
           placeholder="Production"
           error={errors.name}
-          onChange={(e) => {
-            setName(e.target.value);
-            if (!slugTouched) setSlug(e.target.value.trim() ? slugFromName(e.target.value, "") : "");
-          }}
         />
         <Field
           id="ws-create-slug"
           label="Slug"
           name="slug"
-          value={slug}
+          {...slugProps}
           placeholder="production"
           hint="Lowercase letters, digits and dashes. Filled from the name."
           error={errors.slug}
-          onChange={(e) => {
-            setSlug(e.target.value);
-            setSlugTouched(true);
-          }}
         />
         <SelectField id="ws-create-retention" label="Raw-event retention" name="retentionDays" defaultValue="30" options={RETENTION_OPTIONS} error={errors.retentionDays} />
       </div>

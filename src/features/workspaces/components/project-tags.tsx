@@ -8,8 +8,9 @@ import { ConfirmButton } from "@/components/ui/confirm-button";
 import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
-import { ProjectTagCreateInput, ProjectTagUpdateInput, slugFromName, type ProjectTagDeleteInput } from "../schemas";
+import { ProjectTagCreateInput, ProjectTagUpdateInput, type ProjectTagDeleteInput } from "../schemas";
 import { checkForm, formFields } from "@/components/form-helpers";
+import { useSlugFromName } from "./use-slug-from-name";
 
 export type OwnerOption = { id: string; label: string };
 export type ProjectTagView = { id: string; slug: string; name: string; ownerId: string | null; ownerLabel: string | null; isDefault: boolean };
@@ -29,9 +30,7 @@ export function CreateProjectTagForm({
 }) {
   const { run, pending, fieldErrors, error } = useTenantAction(action, org);
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
-  const [name, setName] = useState("");
-  const [slug, setSlug] = useState("");
-  const [slugTouched, setSlugTouched] = useState(false);
+  const { name, slug, nameProps, slugProps, reset } = useSlugFromName();
   const [created, setCreated] = useState<string | null>(null);
   const errors = { ...fieldErrors, ...localErrors };
 
@@ -44,9 +43,7 @@ export function CreateProjectTagForm({
     if (!v.data) return;
     void run(v.data, (tag) => {
       setCreated(tag.slug);
-      setName("");
-      setSlug("");
-      setSlugTouched(false);
+      reset();
       form.reset();
     });
   }
@@ -59,26 +56,18 @@ export function CreateProjectTagForm({
           id="tag-create-name"
           label="Tag name"
           name="name"
-          value={name}
+          {...nameProps}
           placeholder="Support bot"
           error={errors.name}
-          onChange={(e) => {
-            setName(e.target.value);
-            if (!slugTouched) setSlug(e.target.value.trim() ? slugFromName(e.target.value, "") : "");
-          }}
         />
         <Field
           id="tag-create-slug"
           label="Tag slug"
           name="slug"
-          value={slug}
+          {...slugProps}
           placeholder="support-bot"
           hint={'Send it as "project" with usage events.'}
           error={errors.slug}
-          onChange={(e) => {
-            setSlug(e.target.value);
-            setSlugTouched(true);
-          }}
         />
         <SelectField id="tag-create-owner" label="Owner" name="ownerId" defaultValue="" options={ownerOptions(owners)} error={errors.ownerId} />
       </div>
