@@ -6,10 +6,10 @@ import { Button } from "@/components/ui/button";
 import { FormFooter } from "@/components/ui/form-footer";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { Field, FormError, InlineError, SelectField } from "@/components/ui/field";
-import { useTenantAction } from "@/components/use-tenant-action";
+import { useTenantAction, useTenantForm } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { ConnectionRotateInput, ConnectionUpdateInput, PROVIDER_LABELS, type ConnectionIdInput } from "../schemas";
-import { checkForm, formFields } from "@/components/form-helpers";
+import { formFields } from "@/components/form-helpers";
 import { workspaceOptions, type WorkspaceOption } from "./create-connection-form";
 
 export type ConnectionView = {
@@ -63,16 +63,11 @@ function PollButton({ org, c, action }: { org: string; c: ConnectionView; action
 }
 
 function EditForm({ org, c, workspaces, action, onDone }: { org: string; c: ConnectionView; workspaces: WorkspaceOption[]; action: ConnectionActions["update"]; onDone: () => void }) {
-  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
-  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
-  const errors = { ...fieldErrors, ...localErrors };
+  const { submit, pending, errors, error } = useTenantForm(action, org);
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = formFields(e.currentTarget);
-    const v = checkForm(ConnectionUpdateInput, { ...f, connectionId: c.id, enabled: f.enabled === "on" });
-    setLocalErrors(v.errors ?? {});
-    if (!v.data) return;
-    void run(v.data, onDone);
+    submit(ConnectionUpdateInput, { ...f, connectionId: c.id, enabled: f.enabled === "on" }, onDone);
   }
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label={`Edit connection ${c.name}`}>
@@ -92,15 +87,10 @@ function EditForm({ org, c, workspaces, action, onDone }: { org: string; c: Conn
 }
 
 function RotateForm({ org, c, action, onDone }: { org: string; c: ConnectionView; action: ConnectionActions["rotate"]; onDone: () => void }) {
-  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
-  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
-  const errors = { ...fieldErrors, ...localErrors };
+  const { submit, pending, errors, error } = useTenantForm(action, org);
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const v = checkForm(ConnectionRotateInput, { connectionId: c.id, secret: formFields(e.currentTarget).secret });
-    setLocalErrors(v.errors ?? {});
-    if (!v.data) return;
-    void run(v.data, onDone);
+    submit(ConnectionRotateInput, { connectionId: c.id, secret: formFields(e.currentTarget).secret }, onDone);
   }
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label={`Rotate secret of ${c.name}`}>

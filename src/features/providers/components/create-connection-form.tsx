@@ -3,10 +3,10 @@
 import { useState, type FormEvent } from "react";
 import { FormFooter } from "@/components/ui/form-footer";
 import { Field, FormError, SelectField } from "@/components/ui/field";
-import { useTenantAction } from "@/components/use-tenant-action";
+import { useTenantForm } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { ConnectionCreateInput, PROVIDERS, PROVIDER_LABELS } from "../schemas";
-import { checkForm, formFields } from "@/components/form-helpers";
+import { formFields } from "@/components/form-helpers";
 
 export type WorkspaceOption = { id: string; name: string };
 
@@ -28,20 +28,15 @@ export function CreateConnectionForm({
   workspaces: WorkspaceOption[];
   action: (org: string, input: ConnectionCreateInput) => Promise<ActionResult<{ name: string; secretLast4: string }>>;
 }) {
-  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
-  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const { submit, pending, errors, error } = useTenantForm(action, org);
   const [provider, setProvider] = useState<(typeof PROVIDERS)[number]>("openrouter");
   const [saved, setSaved] = useState<string | null>(null);
-  const errors = { ...fieldErrors, ...localErrors };
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = e.currentTarget;
-    const v = checkForm(ConnectionCreateInput, formFields(form));
-    setLocalErrors(v.errors ?? {});
     setSaved(null);
-    if (!v.data) return;
-    void run(v.data, (c) => {
+    submit(ConnectionCreateInput, formFields(form), (c) => {
       setSaved(`${c.name} saved (key ••••${c.secretLast4}).`);
       form.reset();
       setProvider("openrouter");

@@ -3,9 +3,9 @@
 import { useState, type FormEvent } from "react";
 import { FormFooter } from "@/components/ui/form-footer";
 import { Field, FormError, SelectField } from "@/components/ui/field";
-import { useTenantAction } from "@/components/use-tenant-action";
+import { useTenantForm } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
-import { checkForm, formFields } from "@/components/form-helpers";
+import { formFields } from "@/components/form-helpers";
 import { OrgSettingsInput } from "../schemas";
 
 export type OrgSettingsView = { name: string; timeZone: string; lowCreditRunwayHours: number; lowCreditBalanceUsd: string };
@@ -24,20 +24,15 @@ export function OrgSettingsForm({
   canWrite: boolean;
   action: (org: string, input: OrgSettingsInput) => Promise<ActionResult<unknown>>;
 }) {
-  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
-  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const { submit, pending, errors, error } = useTenantForm(action, org);
   const [saved, setSaved] = useState(false);
-  const errors = { ...fieldErrors, ...localErrors };
   // An org created with a zone this browser doesn't list still shows it.
   const zones = timeZones.includes(settings.timeZone) ? timeZones : [settings.timeZone, ...timeZones];
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const v = checkForm(OrgSettingsInput, formFields(e.currentTarget));
-    setLocalErrors(v.errors ?? {});
     setSaved(false);
-    if (!v.data) return;
-    void run(v.data, () => setSaved(true));
+    submit(OrgSettingsInput, formFields(e.currentTarget), () => setSaved(true));
   }
 
   return (

@@ -3,10 +3,10 @@
 import { useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
 import { Field, FormError, SelectField } from "@/components/ui/field";
-import { useTenantAction } from "@/components/use-tenant-action";
+import { useTenantForm } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { InviteMemberInput, ROLE_LABELS, type RoleInput } from "../schemas";
-import { checkForm, formFields } from "@/components/form-helpers";
+import { formFields } from "@/components/form-helpers";
 
 export function InviteForm({
   org,
@@ -17,19 +17,14 @@ export function InviteForm({
   assignable: RoleInput[];
   action: (org: string, input: InviteMemberInput) => Promise<ActionResult<{ email: string }>>;
 }) {
-  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
-  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const { submit, pending, errors, error } = useTenantForm(action, org);
   const [sent, setSent] = useState<string | null>(null);
-  const errors = { ...fieldErrors, ...localErrors };
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = e.currentTarget;
-    const v = checkForm(InviteMemberInput, formFields(form));
-    setLocalErrors(v.errors ?? {});
     setSent(null);
-    if (!v.data) return;
-    void run(v.data, (data) => {
+    submit(InviteMemberInput, formFields(form), (data) => {
       setSent(data.email);
       form.reset();
     });

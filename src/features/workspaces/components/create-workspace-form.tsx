@@ -3,10 +3,9 @@
 import { useState, type FormEvent } from "react";
 import { FormFooter } from "@/components/ui/form-footer";
 import { Field, FormError, SelectField } from "@/components/ui/field";
-import { useTenantAction } from "@/components/use-tenant-action";
+import { useTenantForm } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { RETENTION_DAYS, WorkspaceCreateInput } from "../schemas";
-import { checkForm } from "@/components/form-helpers";
 import { useSlugFromName } from "./use-slug-from-name";
 
 export const RETENTION_OPTIONS = RETENTION_DAYS.map((d) => ({ value: String(d), label: `${d} days` }));
@@ -19,20 +18,15 @@ export function CreateWorkspaceForm({
   org: string;
   action: (org: string, input: WorkspaceCreateInput) => Promise<ActionResult<{ id: string; name: string }>>;
 }) {
-  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
-  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const { submit, pending, errors, error } = useTenantForm(action, org);
   const { name, slug, nameProps, slugProps, reset } = useSlugFromName();
   const [created, setCreated] = useState<string | null>(null);
-  const errors = { ...fieldErrors, ...localErrors };
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const retentionDays = new FormData(e.currentTarget).get("retentionDays");
-    const v = checkForm(WorkspaceCreateInput, { name, slug, retentionDays });
-    setLocalErrors(v.errors ?? {});
     setCreated(null);
-    if (!v.data) return;
-    void run(v.data, (ws) => {
+    submit(WorkspaceCreateInput, { name, slug, retentionDays }, (ws) => {
       setCreated(ws.name);
       reset();
     });

@@ -5,11 +5,11 @@ import { Badge, EmptyState, Table } from "@/components/ui/card";
 import { Button } from "@/components/ui/button";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { Field, FormError } from "@/components/ui/field";
-import { useTenantAction } from "@/components/use-tenant-action";
+import { useTenantAction, useTenantForm } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { IngestTokenCreateInput, type IngestTokenRevokeInput } from "../schemas";
 import { CopyBox } from "./copy-box";
-import { checkForm, formFields } from "@/components/form-helpers";
+import { formFields } from "@/components/form-helpers";
 
 export type IngestTokenView = { id: string; name: string; prefix: string; created: string; lastUsed: string | null; revoked: string | null; canRevoke: boolean };
 
@@ -42,18 +42,13 @@ export function CreateIngestTokenForm({
   appUrl: string;
   action: (org: string, input: IngestTokenCreateInput) => Promise<ActionResult<{ id: string; token: string; prefix: string }>>;
 }) {
-  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
-  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const { submit, pending, errors, error } = useTenantForm(action, org);
   const [revealed, setRevealed] = useState<string | null>(null);
-  const errors = { ...fieldErrors, ...localErrors };
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = e.currentTarget;
-    const v = checkForm(IngestTokenCreateInput, { workspaceId, name: formFields(form).name });
-    setLocalErrors(v.errors ?? {});
-    if (!v.data) return;
-    void run(v.data, (data) => {
+    submit(IngestTokenCreateInput, { workspaceId, name: formFields(form).name }, (data) => {
       setRevealed(data.token);
       form.reset();
     });

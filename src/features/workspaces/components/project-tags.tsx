@@ -6,10 +6,10 @@ import { Button } from "@/components/ui/button";
 import { FormFooter } from "@/components/ui/form-footer";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { Field, FormError, SelectField } from "@/components/ui/field";
-import { useTenantAction } from "@/components/use-tenant-action";
+import { useTenantAction, useTenantForm } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { ProjectTagCreateInput, ProjectTagUpdateInput, type ProjectTagDeleteInput } from "../schemas";
-import { checkForm, formFields } from "@/components/form-helpers";
+import { formFields } from "@/components/form-helpers";
 import { useSlugFromName } from "./use-slug-from-name";
 
 export type OwnerOption = { id: string; label: string };
@@ -28,20 +28,15 @@ export function CreateProjectTagForm({
   owners: OwnerOption[];
   action: (org: string, input: ProjectTagCreateInput) => Promise<ActionResult<{ slug: string }>>;
 }) {
-  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
-  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const { submit, pending, errors, error } = useTenantForm(action, org);
   const { name, slug, nameProps, slugProps, reset } = useSlugFromName();
   const [created, setCreated] = useState<string | null>(null);
-  const errors = { ...fieldErrors, ...localErrors };
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = e.currentTarget;
-    const v = checkForm(ProjectTagCreateInput, { workspaceId, name, slug, ownerId: formFields(form).ownerId });
-    setLocalErrors(v.errors ?? {});
     setCreated(null);
-    if (!v.data) return;
-    void run(v.data, (tag) => {
+    submit(ProjectTagCreateInput, { workspaceId, name, slug, ownerId: formFields(form).ownerId }, (tag) => {
       setCreated(tag.slug);
       reset();
       form.reset();
@@ -82,15 +77,10 @@ type RowActions = {
 };
 
 function EditTagRow({ org, tag, owners, action, onDone }: { org: string; tag: ProjectTagView; owners: OwnerOption[]; action: RowActions["update"]; onDone: () => void }) {
-  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
-  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
-  const errors = { ...fieldErrors, ...localErrors };
+  const { submit, pending, errors, error } = useTenantForm(action, org);
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const v = checkForm(ProjectTagUpdateInput, { ...formFields(e.currentTarget), projectTagId: tag.id });
-    setLocalErrors(v.errors ?? {});
-    if (!v.data) return;
-    void run(v.data, onDone);
+    submit(ProjectTagUpdateInput, { ...formFields(e.currentTarget), projectTagId: tag.id }, onDone);
   }
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Edit project tag ${tag.slug}`}>

@@ -5,11 +5,11 @@ import { useRouter } from "next/navigation";
 import { Button } from "@/components/ui/button";
 import { FormFooter } from "@/components/ui/form-footer";
 import { Field, FormError, SelectField } from "@/components/ui/field";
-import { useTenantAction } from "@/components/use-tenant-action";
+import { useTenantForm } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { WorkspaceDeleteInput, WorkspaceUpdateInput } from "../schemas";
 import { RETENTION_OPTIONS } from "./create-workspace-form";
-import { checkForm, formFields } from "@/components/form-helpers";
+import { formFields } from "@/components/form-helpers";
 
 export type WorkspaceView = { id: string; name: string; slug: string; retentionDays: number };
 
@@ -22,18 +22,13 @@ export function WorkspaceSettingsForm({
   workspace: WorkspaceView;
   action: (org: string, input: WorkspaceUpdateInput) => Promise<ActionResult<unknown>>;
 }) {
-  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
-  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const { submit, pending, errors, error } = useTenantForm(action, org);
   const [saved, setSaved] = useState(false);
-  const errors = { ...fieldErrors, ...localErrors };
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const v = checkForm(WorkspaceUpdateInput, { ...formFields(e.currentTarget), workspaceId: workspace.id });
-    setLocalErrors(v.errors ?? {});
     setSaved(false);
-    if (!v.data) return;
-    void run(v.data, () => setSaved(true));
+    submit(WorkspaceUpdateInput, { ...formFields(e.currentTarget), workspaceId: workspace.id }, () => setSaved(true));
   }
 
   return (
@@ -61,17 +56,12 @@ export function DeleteWorkspaceForm({
   action: (org: string, input: WorkspaceDeleteInput) => Promise<ActionResult<unknown>>;
 }) {
   const router = useRouter();
-  const { run, pending, fieldErrors, error } = useTenantAction(action, org);
+  const { submit, pending, errors, error } = useTenantForm(action, org);
   const [open, setOpen] = useState(false);
-  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
-  const errors = { ...fieldErrors, ...localErrors };
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const v = checkForm(WorkspaceDeleteInput, { workspaceId: workspace.id, confirmSlug: formFields(e.currentTarget).confirmSlug });
-    setLocalErrors(v.errors ?? {});
-    if (!v.data) return;
-    void run(v.data, () => router.push(`/${org}/workspaces`));
+    submit(WorkspaceDeleteInput, { workspaceId: workspace.id, confirmSlug: formFields(e.currentTarget).confirmSlug }, () => router.push(`/${org}/workspaces`));
   }
 
   if (!open) {
