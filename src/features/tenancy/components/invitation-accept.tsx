@@ -2,13 +2,12 @@
 
 import { useState, useTransition, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
-import { signIn } from "next-auth/react";
 import { Button } from "@/components/ui/button";
 import { Field, FormError } from "@/components/ui/field";
 import type { PublicActionResult } from "../server/public-action";
 import { InviteSignUpInput, type InvitationTokenInput } from "../schemas";
-import { checkForm, formFields } from "@/components/form-helpers";
-import { signInErrorMessage } from "./sign-in-messages";
+import { formFields } from "@/components/form-helpers";
+import { usePublicForm } from "./use-public-form";
 
 type Joined = PublicActionResult<{ orgSlug: string }>;
 
@@ -39,33 +38,11 @@ export function AcceptInvitationButton({ token, orgName, action }: { token: stri
 
 /** A new person: name + password, the email is the invitation's. No org of their own. */
 export function InvitationSignUpForm({ token, email, action }: { token: string; email: string; action: (input: InviteSignUpInput) => Promise<Joined> }) {
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [pending, startTransition] = useTransition();
-  const router = useRouter();
+  const { submit, signInAndGo, fieldErrors, error, pending } = usePublicForm();
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const v = checkForm(InviteSignUpInput, { ...formFields(e.currentTarget), token });
-    setFieldErrors(v.errors ?? {});
-    if (!v.data) return;
-    const input = v.data;
-    setError(null);
-    startTransition(async () => {
-      const res = await action(input);
-      if (!res.ok) {
-        setFieldErrors(res.fieldErrors ?? {});
-        setError(res.fieldErrors ? null : res.error);
-        return;
-      }
-      const target = `/${res.data.orgSlug}`;
-      const signedIn = await signIn("credentials", { email, password: input.password, redirect: false, callbackUrl: target });
-      if (!signedIn || signedIn.error) {
-        setError(`You joined, but signing in failed: ${signInErrorMessage(signedIn?.error ?? "Callback")}`);
-        return;
-      }
-      router.push(target);
-    });
+    submit(InviteSignUpInput, { ...formFields(e.currentTarget), token }, action, (data, input) => signInAndGo(email, input.password, `/${data.orgSlug}`, "You joined"));
   }
 
   return (

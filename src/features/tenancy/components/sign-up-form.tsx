@@ -1,15 +1,13 @@
 "use client";
 
-import { useState, useTransition, type FormEvent } from "react";
-import { useRouter } from "next/navigation";
+import type { FormEvent } from "react";
 import Link from "next/link";
-import { signIn } from "next-auth/react";
 import { Button } from "@/components/ui/button";
 import { Field, FormError } from "@/components/ui/field";
 import type { PublicActionResult } from "../server/public-action";
 import { SignUpInput } from "../schemas";
-import { checkForm, formFields } from "@/components/form-helpers";
-import { signInErrorMessage } from "./sign-in-messages";
+import { formFields } from "@/components/form-helpers";
+import { usePublicForm } from "./use-public-form";
 
 type Props = {
   action: (input: SignUpInput) => Promise<PublicActionResult<{ orgSlug: string }>>;
@@ -18,33 +16,11 @@ type Props = {
 
 /** Creates the account and org on the server, then signs in with the same credentials. */
 export function SignUpForm({ action, signInHref }: Props) {
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [pending, startTransition] = useTransition();
-  const router = useRouter();
+  const { submit, signInAndGo, fieldErrors, error, pending } = usePublicForm();
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const v = checkForm(SignUpInput, formFields(e.currentTarget));
-    setFieldErrors(v.errors ?? {});
-    if (!v.data) return;
-    const input = v.data;
-    setError(null);
-    startTransition(async () => {
-      const res = await action(input);
-      if (!res.ok) {
-        setFieldErrors(res.fieldErrors ?? {});
-        setError(res.fieldErrors ? null : res.error);
-        return;
-      }
-      const target = `/${res.data.orgSlug}`;
-      const signedIn = await signIn("credentials", { email: input.email, password: input.password, redirect: false, callbackUrl: target });
-      if (!signedIn || signedIn.error) {
-        setError(`Your account was created, but signing in failed: ${signInErrorMessage(signedIn?.error ?? "Callback")}`);
-        return;
-      }
-      router.push(target);
-    });
+    submit(SignUpInput, formFields(e.currentTarget), action, (data, input) => signInAndGo(input.email, input.password, `/${data.orgSlug}`, "Your account was created"));
   }
 
   return (
