@@ -4,6 +4,7 @@
  * Both clients take an injectable `fetch` and `sleep` so tests run against the fakes (or a
  * canned fetch) without waiting.
  */
+import type { z } from "zod";
 
 export type ProviderName = "openrouter" | "openai";
 
@@ -154,6 +155,17 @@ export type HttpClientOptions = {
   toError: (status: number, body: unknown, headers: Headers) => ProviderError;
 };
 
+/** What a provider client takes; its provider name, default base URL and error mapping are its own. */
+export type ProviderClientOptions = {
+  apiKey: string;
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  maxRetries?: number;
+  sleep?: (ms: number) => Promise<void>;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+};
+
 export type JsonRequest = { method?: "GET" | "POST" | "PATCH" | "DELETE"; path: string; query?: Record<string, QueryValue>; body?: unknown };
 
 /** A tiny JSON-over-HTTP client with bearer auth and retries. */
@@ -173,12 +185,33 @@ export class HttpJsonClient {
     };
   }
 
+  static forProvider(provider: ProviderName, defaultBaseUrl: string, toError: HttpClientOptions["toError"], opts: ProviderClientOptions): HttpJsonClient {
+    return new HttpJsonClient({
+      provider,
+      baseUrl: opts.baseUrl ?? defaultBaseUrl,
+      apiKey: opts.apiKey,
+      fetch: opts.fetch,
+      maxRetries: opts.maxRetries,
+      sleep: opts.sleep,
+      baseDelayMs: opts.baseDelayMs,
+      maxDelayMs: opts.maxDelayMs,
+      toError,
+    });
+  }
+
   url(path: string, query?: Record<string, QueryValue>): string {
     return `${this.baseUrl}${path}${query ? buildQuery(query) : ""}`;
   }
 
   async request(req: JsonRequest): Promise<unknown> {
     return withRetries(() => this.once(req), this.retry);
+  }
+
+  /** `request`, then the body parsed with `schema`; a body that doesn't fit is an invalid_response error naming `what`. */
+  async requestParsed<S extends z.ZodType>(schema: S, what: string, req: JsonRequest): Promise<z.infer<S>> {
+    const parsed = schema.safeParse(await this.request(req));
+    if (!parsed.success) throw invalidResponse(this.opts.provider, what, parsed.error.issues);
+    return parsed.data;
   }
 
   private async once(req: JsonRequest): Promise<unknown> {

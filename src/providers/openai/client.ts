@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { HttpJsonClient, ProviderAuthError, ProviderError, ProviderRateLimitError, invalidResponse, parseRetryAfter, type QueryValue } from "@/providers/errors";
+import { HttpJsonClient, ProviderAuthError, ProviderError, ProviderRateLimitError, parseRetryAfter, type ProviderClientOptions, type QueryValue } from "@/providers/errors";
 import {
   CostPage,
   MAX_BUCKETS,
@@ -22,15 +22,7 @@ export { USAGE_KINDS } from "./schemas";
 
 export const OPENAI_BASE_URL = "https://api.openai.com/v1";
 
-export type OpenAIAdminClientOptions = {
-  apiKey: string;
-  baseUrl?: string;
-  fetch?: typeof fetch;
-  maxRetries?: number;
-  sleep?: (ms: number) => Promise<void>;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-};
+export type OpenAIAdminClientOptions = ProviderClientOptions;
 
 export type BucketWidth = "1m" | "1h" | "1d";
 export type UsageParams = {
@@ -79,24 +71,7 @@ export class OpenAIAdminClient {
   private readonly http: HttpJsonClient;
 
   constructor(opts: OpenAIAdminClientOptions) {
-    this.http = new HttpJsonClient({
-      provider: "openai",
-      baseUrl: opts.baseUrl ?? OPENAI_BASE_URL,
-      apiKey: opts.apiKey,
-      fetch: opts.fetch,
-      maxRetries: opts.maxRetries,
-      sleep: opts.sleep,
-      baseDelayMs: opts.baseDelayMs,
-      maxDelayMs: opts.maxDelayMs,
-      toError: openAIError,
-    });
-  }
-
-  private async call<S extends z.ZodType>(schema: S, what: string, req: Parameters<HttpJsonClient["request"]>[0]): Promise<z.infer<S>> {
-    const body = await this.http.request(req);
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) throw invalidResponse("openai", what, parsed.error.issues);
-    return parsed.data;
+    this.http = HttpJsonClient.forProvider("openai", OPENAI_BASE_URL, openAIError, opts);
   }
 
   /** Follows `next_page` (passing every other parameter unchanged) until it is null. */
@@ -104,7 +79,7 @@ export class OpenAIAdminClient {
     const out: B[] = [];
     let pageToken: string | undefined;
     for (let i = 0; i < 10_000; i++) {
-      const page = await this.call(schema, path, { path, query: { ...query, page: pageToken } });
+      const page = await this.http.requestParsed(schema, path, { path, query: { ...query, page: pageToken } });
       out.push(...page.data);
       if (!page.next_page) return out;
       pageToken = page.next_page;
@@ -147,7 +122,7 @@ export class OpenAIAdminClient {
     const out: T[] = [];
     let after: string | undefined;
     for (let i = 0; i < 10_000; i++) {
-      const page = await this.call(schema, path, { path, query: { ...query, limit: 100, after } });
+      const page = await this.http.requestParsed(schema, path, { path, query: { ...query, limit: 100, after } });
       out.push(...page.data);
       const last = page.last_id ?? (page.data.at(-1) as { id?: string } | undefined)?.id;
       if (!page.has_more || !last) return out;
@@ -161,7 +136,7 @@ export class OpenAIAdminClient {
   }
 
   async getProject(projectId: string): Promise<OpenAIProject> {
-    return this.call(OpenAIProject, "project", { path: `/organization/projects/${encodeURIComponent(projectId)}` });
+    return this.http.requestParsed(OpenAIProject, "project", { path: `/organization/projects/${encodeURIComponent(projectId)}` });
   }
 
   /** `owner_project_access=any` asks for every enabled key, not only those the caller's membership shows. */
@@ -172,7 +147,7 @@ export class OpenAIAdminClient {
   /** The project's hard spend limit, or null when none is configured. */
   async getProjectSpendLimit(projectId: string): Promise<OpenAISpendLimit | null> {
     try {
-      const res = await this.call(OpenAISpendLimit, "spend limit", { path: `/organization/projects/${encodeURIComponent(projectId)}/spend_limit` });
+      const res = await this.http.requestParsed(OpenAISpendLimit, "spend limit", { path: `/organization/projects/${encodeURIComponent(projectId)}/spend_limit` });
       return res.threshold_amount > 0 ? res : null;
     } catch (e) {
       if (e instanceof ProviderError && e.kind === "not_found") return null;
@@ -186,7 +161,7 @@ export class OpenAIAdminClient {
    */
   async setProjectSpendLimit(projectId: string, thresholdCents: number): Promise<OpenAISpendLimit> {
     const threshold_amount = Math.max(1, Math.ceil(thresholdCents));
-    return this.call(OpenAISpendLimit, "spend limit", {
+    return this.http.requestParsed(OpenAISpendLimit, "spend limit", {
       method: "POST",
       path: `/organization/projects/${encodeURIComponent(projectId)}/spend_limit`,
       body: { threshold_amount, currency: "USD", interval: "month" },
@@ -194,7 +169,7 @@ export class OpenAIAdminClient {
   }
 
   async deleteProjectSpendLimit(projectId: string): Promise<boolean> {
-    const res = await this.call(SpendLimitDeleted, "spend limit delete", { method: "DELETE", path: `/organization/projects/${encodeURIComponent(projectId)}/spend_limit` });
+    const res = await this.http.requestParsed(SpendLimitDeleted, "spend limit delete", { method: "DELETE", path: `/organization/projects/${encodeURIComponent(projectId)}/spend_limit` });
     return res.deleted;
   }
 
@@ -209,6 +184,6 @@ export class OpenAIAdminClient {
 
   /** POST /chat/completions with a project key (the benchmark and tests drive traffic with this). */
   async chatCompletion(body: { model: string; messages: { role: string; content: string }[]; max_tokens?: number; user?: string; [k: string]: unknown }) {
-    return this.call(OpenAIChatCompletion, "chat completion", { method: "POST", path: "/chat/completions", body });
+    return this.http.requestParsed(OpenAIChatCompletion, "chat completion", { method: "POST", path: "/chat/completions", body });
   }
 }

@@ -1,5 +1,4 @@
-import type { z } from "zod";
-import { HttpJsonClient, ProviderAuthError, ProviderError, ProviderRateLimitError, invalidResponse, parseRetryAfter } from "@/providers/errors";
+import { HttpJsonClient, ProviderAuthError, ProviderError, ProviderRateLimitError, parseRetryAfter, type ProviderClientOptions } from "@/providers/errors";
 import {
   ActivityResponse,
   ChatCompletion,
@@ -25,15 +24,7 @@ export const OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1";
 /** GET /keys returns "the most recent 100 API keys" per page; there is no page-size parameter. */
 export const OPENROUTER_KEYS_PAGE_SIZE = 100;
 
-export type OpenRouterClientOptions = {
-  apiKey: string;
-  baseUrl?: string;
-  fetch?: typeof fetch;
-  maxRetries?: number;
-  sleep?: (ms: number) => Promise<void>;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-};
+export type OpenRouterClientOptions = ProviderClientOptions;
 
 export type KeyPatch = { disabled?: boolean; limit?: number | null; name?: string; limit_reset?: string | null; include_byok_in_limit?: boolean };
 
@@ -62,31 +53,14 @@ export class OpenRouterClient {
   private readonly http: HttpJsonClient;
 
   constructor(opts: OpenRouterClientOptions) {
-    this.http = new HttpJsonClient({
-      provider: "openrouter",
-      baseUrl: opts.baseUrl ?? OPENROUTER_BASE_URL,
-      apiKey: opts.apiKey,
-      fetch: opts.fetch,
-      maxRetries: opts.maxRetries,
-      sleep: opts.sleep,
-      baseDelayMs: opts.baseDelayMs,
-      maxDelayMs: opts.maxDelayMs,
-      toError: openRouterError,
-    });
-  }
-
-  private async get<S extends z.ZodType>(schema: S, what: string, req: Parameters<HttpJsonClient["request"]>[0]): Promise<z.infer<S>> {
-    const body = await this.http.request(req);
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) throw invalidResponse("openrouter", what, parsed.error.issues);
-    return parsed.data;
+    this.http = HttpJsonClient.forProvider("openrouter", OPENROUTER_BASE_URL, openRouterError, opts);
   }
 
   /** Every key, following offset pagination until a short page. */
   async listKeys(opts: { includeDisabled?: boolean; workspaceId?: string } = {}): Promise<OpenRouterKey[]> {
     const all: OpenRouterKey[] = [];
     for (let offset = 0; ; offset += OPENROUTER_KEYS_PAGE_SIZE) {
-      const page = await this.get(KeyListResponse, "key list", {
+      const page = await this.http.requestParsed(KeyListResponse, "key list", {
         path: "/keys",
         query: {
           include_disabled: opts.includeDisabled === undefined ? undefined : String(opts.includeDisabled),
@@ -101,16 +75,16 @@ export class OpenRouterClient {
   }
 
   async getKey(hash: string): Promise<OpenRouterKey> {
-    return (await this.get(KeyResponse, "key", { path: `/keys/${encodeURIComponent(hash)}` })).data;
+    return (await this.http.requestParsed(KeyResponse, "key", { path: `/keys/${encodeURIComponent(hash)}` })).data;
   }
 
   /** PATCH /keys/{hash}: `{disabled: true}` pauses a key, `{disabled: false}` resumes it; `limit` is USD. */
   async updateKey(hash: string, patch: KeyPatch): Promise<OpenRouterKey> {
-    return (await this.get(KeyResponse, "key update", { method: "PATCH", path: `/keys/${encodeURIComponent(hash)}`, body: patch })).data;
+    return (await this.http.requestParsed(KeyResponse, "key update", { method: "PATCH", path: `/keys/${encodeURIComponent(hash)}`, body: patch })).data;
   }
 
   async createKey(input: { name: string; limit?: number | null; limit_reset?: string | null; include_byok_in_limit?: boolean }): Promise<{ key: OpenRouterKey; secret: string | null }> {
-    const res = await this.get(KeyCreateResponse, "key create", { method: "POST", path: "/keys", body: input });
+    const res = await this.http.requestParsed(KeyCreateResponse, "key create", { method: "POST", path: "/keys", body: input });
     return { key: res.data, secret: res.key ?? res.data.key ?? null };
   }
 
@@ -120,22 +94,22 @@ export class OpenRouterClient {
 
   /** GET /key: the calling key's own info (works with any key). */
   async getCurrentKey(): Promise<OpenRouterCurrentKey> {
-    return (await this.get(CurrentKeyResponse, "current key", { path: "/key" })).data;
+    return (await this.http.requestParsed(CurrentKeyResponse, "current key", { path: "/key" })).data;
   }
 
   async getCredits(): Promise<{ total_credits: number; total_usage: number }> {
-    const { data } = await this.get(CreditsResponse, "credits", { path: "/credits" });
+    const { data } = await this.http.requestParsed(CreditsResponse, "credits", { path: "/credits" });
     return { total_credits: data.total_credits, total_usage: data.total_usage };
   }
 
   /** Daily rows per model/endpoint for the last 30 completed UTC days (or one `date`). */
   async getActivity(opts: { date?: string; apiKeyHash?: string } = {}): Promise<OpenRouterActivityItem[]> {
-    const res = await this.get(ActivityResponse, "activity", { path: "/activity", query: { date: opts.date, api_key_hash: opts.apiKeyHash } });
+    const res = await this.http.requestParsed(ActivityResponse, "activity", { path: "/activity", query: { date: opts.date, api_key_hash: opts.apiKeyHash } });
     return res.data;
   }
 
   async getGeneration(id: string): Promise<OpenRouterGeneration> {
-    return (await this.get(GenerationResponse, "generation", { path: "/generation", query: { id } })).data;
+    return (await this.http.requestParsed(GenerationResponse, "generation", { path: "/generation", query: { id } })).data;
   }
 
   /** The full model list (no offset/limit → the whole list); follows `links.next` defensively. */
@@ -143,7 +117,7 @@ export class OpenRouterClient {
     const all: OpenRouterModel[] = [];
     let path = "/models";
     for (let i = 0; i < 50; i++) {
-      const page = await this.get(ModelsResponse, "models", { path });
+      const page = await this.http.requestParsed(ModelsResponse, "models", { path });
       all.push(...page.data);
       const next = page.links?.next;
       if (!next) return all;
@@ -155,6 +129,6 @@ export class OpenRouterClient {
 
   /** POST /chat/completions with an inference key; returns the completion including `usage.cost`. */
   async chatCompletion(body: { model: string; messages: { role: string; content: string }[]; max_tokens?: number; user?: string; [k: string]: unknown }): Promise<OpenRouterChatCompletion> {
-    return this.get(ChatCompletion, "chat completion", { method: "POST", path: "/chat/completions", body });
+    return this.http.requestParsed(ChatCompletion, "chat completion", { method: "POST", path: "/chat/completions", body });
   }
 }
