@@ -70,6 +70,10 @@ describe("journey: connection → budgets → pushed usage → read-only viewer"
     expect(await admin.content()).not.toContain(secret);
     await shot(admin, "connection-saved");
 
+    // "Poll now" only queues the poll job (no worker runs here to take it).
+    await item.getByRole("button", { name: "Poll now" }).click();
+    await item.getByRole("status").filter({ hasText: "Queued" }).waitFor();
+
     // The server-rendered page (HTML and its RSC payload) never carries the secret either.
     await admin.reload();
     await admin.getByText(`••••${secret.slice(-4)}`).waitFor();
@@ -111,13 +115,13 @@ describe("journey: connection → budgets → pushed usage → read-only viewer"
     await admin.waitForURL((u) => u.pathname === `${orgPath}/budgets/new`);
 
     const form = admin.getByRole("form", { name: "New budget" });
-    await form.getByLabel("Name").fill("Production daily");
+    await form.getByLabel("Name", { exact: true }).fill("Production daily");
     await form.getByLabel("Covers").selectOption("workspace");
     await form.getByLabel("Workspace", { exact: true }).selectOption({ label: "Production" });
     await form.getByLabel("Period (org time zone)").selectOption("daily");
     await form.getByLabel("Amount (USD)").fill("abc");
     await form.getByLabel("Thresholds (%)").fill("80,100");
-    await form.getByLabel("Mode").selectOption("hard");
+    await form.getByLabel("Mode", { exact: true }).selectOption("hard");
     await form.getByRole("button", { name: "Create budget" }).click();
 
     // The error sits next to the amount field and is wired to it for screen readers.
@@ -173,7 +177,7 @@ describe("journey: connection → budgets → pushed usage → read-only viewer"
   it("deletes another budget", async () => {
     await admin.goto(`${orgPath}/budgets/new`);
     const form = admin.getByRole("form", { name: "New budget" });
-    await form.getByLabel("Name").fill("Scratch monthly");
+    await form.getByLabel("Name", { exact: true }).fill("Scratch monthly");
     await form.getByLabel("Amount (USD)").fill("100");
     await form.getByRole("button", { name: "Create budget" }).click();
     await admin.getByRole("heading", { level: 1, name: "Scratch monthly" }).waitFor();
@@ -206,7 +210,10 @@ describe("journey: connection → budgets → pushed usage → read-only viewer"
   });
 
   it("usage pushed with the ingest token shows on the overview and in the budget", async () => {
-    const at = new Date(Date.now() - 60_000).toISOString();
+    // The budget is daily (UTC): don't push a minute before midnight and look after it.
+    const toMidnight = 86_400_000 - (Date.now() % 86_400_000);
+    if (toMidnight < 120_000) await new Promise((r) => setTimeout(r, toMidnight + 1_000));
+    const at = new Date(Date.now() - 1_000).toISOString();
     const events = [
       { id: uniq("e2e"), timestamp: at, provider: "openrouter", model: "anthropic/claude-3.5-sonnet", input_tokens: 1200, output_tokens: 300, cost_usd: 0.75 },
       { id: uniq("e2e"), timestamp: at, provider: "openrouter", model: "anthropic/claude-3.5-sonnet", input_tokens: 800, output_tokens: 200, cost_usd: "0.5" },

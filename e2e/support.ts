@@ -65,6 +65,8 @@ export function screenshotter(prefix: string): (page: Page, name: string) => Pro
   return async (page, name) => {
     mkdirSync(SHOTS, { recursive: true });
     n += 1;
+    // A full-page shot of a scrolled page paints the sticky top bar mid-page.
+    await page.evaluate(() => window.scrollTo(0, 0));
     const path = join(SHOTS, `${prefix}${String(n).padStart(2, "0")}-${name}.png`);
     await page.screenshot({ path, fullPage: true });
     return path;
