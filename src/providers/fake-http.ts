@@ -219,4 +219,28 @@ export function picoToMicros(pico: bigint): bigint {
 
 export const DAY_MS = 86_400_000;
 export const utcDayStart = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
+
+// Busier in European/US working hours (UTC).
+const HOUR_WEIGHTS = [2, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 9, 9, 10, 10, 10, 9, 8, 7, 6, 5, 4, 3, 2].map((weight, hour) => ({ value: hour, weight }));
+
+/**
+ * Request times for `days` of history up to `endAt`: a diurnal shape, quieter weekends, sorted
+ * within each day. Lazy on purpose: the caller's own draws from `r` for each request interleave
+ * with the next day's draws exactly as in a nested loop, so a seed keeps giving the same history.
+ */
+export function* historyTimes(r: Prng, opts: { days: number; endAt: number; requestsPerDay: number; weekendShare: number }): Generator<number> {
+  const firstDay = utcDayStart(opts.endAt) - (opts.days - 1) * DAY_MS;
+  for (let day = firstDay; day <= opts.endAt; day += DAY_MS) {
+    const weekend = [0, 6].includes(new Date(day).getUTCDay());
+    const n = Math.round(opts.requestsPerDay * (weekend ? opts.weekendShare : 1) * (0.85 + r.next() * 0.3));
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const hour = r.weighted(HOUR_WEIGHTS);
+      const at = day + hour * 3_600_000 + Math.floor(r.next() * 3_600_000);
+      if (at < opts.endAt) times.push(at);
+    }
+    times.sort((a, b) => a - b);
+    yield* times;
+  }
+}
 export const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);

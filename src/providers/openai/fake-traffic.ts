@@ -3,7 +3,7 @@
  * history of completions (with cached and reasoning tokens), embeddings, moderations, images and
  * speech, written straight into the state; plus slow live traffic over HTTP.
  */
-import { DAY_MS, prng, utcDayStart, type Prng } from "@/providers/fake-http";
+import { DAY_MS, historyTimes, prng, type Prng } from "@/providers/fake-http";
 import { OpenAIAdminClient } from "./client";
 import type { FakeOpenAIState, FakeProjectKey } from "./fake-state";
 
@@ -40,7 +40,6 @@ const USERS = [
   { name: "Katherine Johnson", email: "katherine@example.com", role: "reader" as const },
 ];
 const PROJECTS = ["Default project", "Customer support", "Search", "Internal tools"];
-const HOUR_WEIGHTS = [2, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 9, 9, 10, 10, 10, 9, 8, 7, 6, 5, 4, 3, 2];
 const KIND_WEIGHTS = [
   { value: "gpt-4o-mini-2024-07-18", weight: 45 },
   { value: "gpt-4o-2024-08-06", weight: 15 },
@@ -86,33 +85,21 @@ export function generateOpenAITraffic(state: FakeOpenAIState, opts: OpenAITraffi
   const errorRate = opts.errorRate ?? 0.03;
   let generated = 0;
   let failed = 0;
-  const firstDay = utcDayStart(endAt) - (opts.days - 1) * DAY_MS;
-  for (let day = firstDay; day <= endAt; day += DAY_MS) {
-    const weekend = [0, 6].includes(new Date(day).getUTCDay());
-    const n = Math.round(opts.requestsPerDay * (weekend ? 0.4 : 1) * (0.85 + r.next() * 0.3));
-    const times: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const hour = r.weighted(HOUR_WEIGHTS.map((weight, h) => ({ value: h, weight })));
-      const at = day + hour * 3_600_000 + Math.floor(r.next() * 3_600_000);
-      if (at < endAt) times.push(at);
+  for (const at of historyTimes(r, { days: opts.days, endAt, requestsPerDay: opts.requestsPerDay, weekendShare: 0.4 })) {
+    const key = r.weighted(keyWeights);
+    const model = r.weighted(KIND_WEIGHTS);
+    const u = usageFor(r, model);
+    const userId = key.owner.type === "user" ? key.owner.userId : null;
+    const base = { provider: "openai" as const, at: new Date(at), projectId: key.projectId, apiKeyId: key.id, userId, model, inputTokens: u.inputTokens ?? 0, outputTokens: u.outputTokens ?? 0, cachedTokens: u.cachedTokens ?? 0, reasoningTokens: u.reasoningTokens ?? 0 };
+    if (r.next() < errorRate) {
+      const status = r.pick([429, 500, 400]);
+      opts.onRequest?.({ ...base, status, costMicros: 0n, errorType: status === 429 ? "rate_limit_exceeded" : status === 400 ? "invalid_request_error" : "server_error" });
+      failed++;
+      continue;
     }
-    times.sort((a, b) => a - b);
-    for (const at of times) {
-      const key = r.weighted(keyWeights);
-      const model = r.weighted(KIND_WEIGHTS);
-      const u = usageFor(r, model);
-      const userId = key.owner.type === "user" ? key.owner.userId : null;
-      const base = { provider: "openai" as const, at: new Date(at), projectId: key.projectId, apiKeyId: key.id, userId, model, inputTokens: u.inputTokens ?? 0, outputTokens: u.outputTokens ?? 0, cachedTokens: u.cachedTokens ?? 0, reasoningTokens: u.reasoningTokens ?? 0 };
-      if (r.next() < errorRate) {
-        const status = r.pick([429, 500, 400]);
-        opts.onRequest?.({ ...base, status, costMicros: 0n, errorType: status === 429 ? "rate_limit_exceeded" : status === 400 ? "invalid_request_error" : "server_error" });
-        failed++;
-        continue;
-      }
-      const rec = state.record({ at, projectId: key.projectId, apiKeyId: key.id, userId, model, batch: r.next() < 0.05, ...u });
-      opts.onRequest?.({ ...base, status: 200, costMicros: rec.costMicros, errorType: null });
-      generated++;
-    }
+    const rec = state.record({ at, projectId: key.projectId, apiKeyId: key.id, userId, model, batch: r.next() < 0.05, ...u });
+    opts.onRequest?.({ ...base, status: 200, costMicros: rec.costMicros, errorType: null });
+    generated++;
   }
   return { generated, failed, projects: [...state.projects.values()].map((p) => ({ id: p.id, name: p.name })), keys: keys.map((k) => ({ id: k.id, projectId: k.projectId, name: k.name, secret: k.secret })) };
 }

@@ -3,7 +3,7 @@
  * diurnal/weekly shape, cached and reasoning tokens, some failed requests) written straight into
  * the state, and slow "live" traffic sent over HTTP so limits and disabled keys apply.
  */
-import { DAY_MS, prng, utcDayStart, type Prng } from "@/providers/fake-http";
+import { DAY_MS, historyTimes, prng, type Prng } from "@/providers/fake-http";
 import { OpenRouterClient } from "./client";
 import type { FakeOpenRouterState, FakeOpenRouterKey } from "./fake-state";
 
@@ -48,8 +48,6 @@ const MODEL_WEIGHTS: Record<string, number> = {
   "meta-llama/llama-3.3-70b-instruct": 10,
 };
 const END_USERS = Array.from({ length: 24 }, (_, i) => `user-${(i * 7919 + 1009).toString(36)}`);
-// Busier in European/US working hours (UTC).
-const HOUR_WEIGHTS = [2, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 9, 9, 10, 10, 10, 9, 8, 7, 6, 5, 4, 3, 2];
 
 export function ensureOpenRouterKeys(state: FakeOpenRouterState, count: number, createdBefore: number): FakeOpenRouterKey[] {
   const keys = [...state.keys.values()];
@@ -77,35 +75,23 @@ export function generateOpenRouterTraffic(state: FakeOpenRouterState, opts: Open
   const errorRate = opts.errorRate ?? 0.03;
   let generated = 0;
   let failed = 0;
-  const firstDay = utcDayStart(endAt) - (opts.days - 1) * DAY_MS;
-  for (let day = firstDay; day <= endAt; day += DAY_MS) {
-    const weekend = [0, 6].includes(new Date(day).getUTCDay());
-    const n = Math.round(opts.requestsPerDay * (weekend ? 0.45 : 1) * (0.85 + r.next() * 0.3));
-    const times: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const hour = r.weighted(HOUR_WEIGHTS.map((weight, h) => ({ value: h, weight })));
-      const at = day + hour * 3_600_000 + Math.floor(r.next() * 3_600_000);
-      if (at < endAt) times.push(at);
+  for (const at of historyTimes(r, { days: opts.days, endAt, requestsPerDay: opts.requestsPerDay, weekendShare: 0.45 })) {
+    const key = r.weighted(keyWeights);
+    const model = r.weighted(models);
+    const t = tokens(r, model);
+    const user = r.next() < 0.7 ? r.pick(END_USERS) : null;
+    const base = { provider: "openrouter" as const, at: new Date(at), keyHash: key.hash, keyName: key.name, model, user, ...t };
+    if (r.next() < errorRate) {
+      const status = r.pick([429, 502, 400, 503]);
+      const errorType = status === 429 ? "rate_limit_exceeded" : status === 400 ? "invalid_request" : "provider_unavailable";
+      state.failures.push({ at, keyHash: key.hash, model, status, message: errorType });
+      opts.onRequest?.({ ...base, generationId: null, status, costMicros: 0n, errorType });
+      failed++;
+      continue;
     }
-    times.sort((a, b) => a - b);
-    for (const at of times) {
-      const key = r.weighted(keyWeights);
-      const model = r.weighted(models);
-      const t = tokens(r, model);
-      const user = r.next() < 0.7 ? r.pick(END_USERS) : null;
-      const base = { provider: "openrouter" as const, at: new Date(at), keyHash: key.hash, keyName: key.name, model, user, ...t };
-      if (r.next() < errorRate) {
-        const status = r.pick([429, 502, 400, 503]);
-        const errorType = status === 429 ? "rate_limit_exceeded" : status === 400 ? "invalid_request" : "provider_unavailable";
-        state.failures.push({ at, keyHash: key.hash, model, status, message: errorType });
-        opts.onRequest?.({ ...base, generationId: null, status, costMicros: 0n, errorType });
-        failed++;
-        continue;
-      }
-      const gen = state.record({ keyHash: key.hash, model, createdAt: at, user, latencyMs: 300 + r.int(0, 4000), ...t });
-      opts.onRequest?.({ ...base, generationId: gen.id, status: 200, costMicros: gen.costMicros, errorType: null });
-      generated++;
-    }
+    const gen = state.record({ keyHash: key.hash, model, createdAt: at, user, latencyMs: 300 + r.int(0, 4000), ...t });
+    opts.onRequest?.({ ...base, generationId: gen.id, status: 200, costMicros: gen.costMicros, errorType: null });
+    generated++;
   }
   // Keep the account solvent: purchases cover usage plus a float, rounded to $100.
   const floor = state.totalUsageMicros() + 250_000_000n;
