@@ -18,8 +18,6 @@ export const JOBS = {
   "providers.sweep": { queue: "providers", payload: z.object({}) },
   "pricing.sync": { queue: "providers", payload: z.object({}) },
   "usage.fill-costs": { queue: "providers", payload: z.object({ orgId: id }) },
-  "reports.send-scheduled": { queue: "reports", payload: z.object({ scheduleId: id, periodKey: z.string().max(64) }) },
-  "reports.sweep": { queue: "reports", payload: z.object({}) },
   "usage.retention": { queue: "maintenance", payload: z.object({}) },
 } as const;
 
@@ -35,6 +33,5 @@ export const SCHEDULES: { id: string; job: JobName; every?: number; pattern?: st
   { id: "pricing-sync", job: "pricing.sync", pattern: "17 3 * * *" },
   { id: "credits-sweep", job: "alerts.credits-sweep", every: 15 * 60_000 },
   { id: "anomaly-sweep", job: "alerts.anomaly-sweep", pattern: "5 * * * *" },
-  { id: "reports-sweep", job: "reports.sweep", every: 15 * 60_000 },
   { id: "usage-retention", job: "usage.retention", pattern: "40 2 * * *" },
 ];
