@@ -1,5 +1,19 @@
 import type { InputHTMLAttributes, SelectHTMLAttributes, ReactNode } from "react";
 
+/** Label above, control, then the hint or the error under it. */
+function FieldShell({ id, label, hint, error, errorId, children }: { id: string; label: string; hint?: ReactNode; error?: string; errorId?: string; children: ReactNode }) {
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium text-gray-700">
+        {label}
+      </label>
+      {children}
+      {hint && !error ? <p className="text-xs text-gray-500">{hint}</p> : null}
+      <InlineError id={errorId} message={error} />
+    </div>
+  );
+}
+
 /** A labelled input with its error shown inline under it. */
 export function Field({
   label,
@@ -10,10 +24,7 @@ export function Field({
 }: InputHTMLAttributes<HTMLInputElement> & { label: string; name: string; error?: string; hint?: ReactNode }) {
   const id = props.id ?? `f-${name}`;
   return (
-    <div className="space-y-1">
-      <label htmlFor={id} className="block text-sm font-medium text-gray-700">
-        {label}
-      </label>
+    <FieldShell id={id} label={label} hint={hint} error={error} errorId={`${id}-error`}>
       <input
         id={id}
         name={name}
@@ -22,9 +33,7 @@ export function Field({
         {...props}
         className={`block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:outline-none focus:ring-2 focus:ring-blue-500 ${error ? "border-red-500" : "border-gray-300"} ${props.className ?? ""}`}
       />
-      {hint && !error ? <p className="text-xs text-gray-500">{hint}</p> : null}
-      <InlineError id={`${id}-error`} message={error} />
-    </div>
+    </FieldShell>
   );
 }
 
@@ -37,10 +46,7 @@ export function SelectField({
 }: SelectHTMLAttributes<HTMLSelectElement> & { label: string; name: string; error?: string; options: { value: string; label: string }[] }) {
   const id = props.id ?? `f-${name}`;
   return (
-    <div className="space-y-1">
-      <label htmlFor={id} className="block text-sm font-medium text-gray-700">
-        {label}
-      </label>
+    <FieldShell id={id} label={label} error={error}>
       <select
         id={id}
         name={name}
@@ -54,8 +60,7 @@ export function SelectField({
           </option>
         ))}
       </select>
-      <InlineError message={error} />
-    </div>
+    </FieldShell>
   );
 }
 
