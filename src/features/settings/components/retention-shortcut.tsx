@@ -1,8 +1,8 @@
 "use client";
 
 import { useState } from "react";
-import { Button } from "@/components/ui/button";
 import { InlineError } from "@/components/ui/field";
+import { InlineSave } from "@/components/ui/inline-save";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { RETENTION_DAYS, type WorkspaceRetentionInput } from "@/features/workspaces/schemas";
@@ -41,20 +41,7 @@ export function RetentionRow({
           </option>
         ))}
       </select>
-      <Button
-        variant="secondary"
-        className="px-2 py-1"
-        pending={pending}
-        disabled={!dirty}
-        onClick={() => void run({ workspaceId: workspace.id, retentionDays: Number(value) as 30 | 90 }, () => setSaved(true))}
-      >
-        Save
-      </Button>
-      {saved && !dirty ? (
-        <span role="status" className="text-xs text-green-700">
-          Saved
-        </span>
-      ) : null}
+      <InlineSave pending={pending} dirty={dirty} saved={saved} onSave={() => void run({ workspaceId: workspace.id, retentionDays: Number(value) as 30 | 90 }, () => setSaved(true))} />
       <InlineError as="span" message={fieldErrors.retentionDays ?? error} />
     </div>
   );
