@@ -26,6 +26,7 @@ stop_all() {
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null || true
   done
+  node_modules/.bin/tsx scripts/redis-clear-prefix.ts "$REDIS_PREFIX" >/dev/null 2>&1 || true
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM

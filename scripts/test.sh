@@ -12,6 +12,8 @@ export REDIS_PREFIX="tgtest-$$"
 ensure_deps
 ensure_postgres
 ensure_redis
+# This run's queues and counters live under REDIS_PREFIX; leave nothing behind.
+trap 'npx tsx scripts/redis-clear-prefix.ts "$REDIS_PREFIX" >/dev/null 2>&1 || true' EXIT
 
 log "resetting the test database"
 npx tsx scripts/test-db.ts reset

@@ -36,7 +36,7 @@ export function OverviewReport({ data, days }: { data: Overview; days: number })
   }
   const errorRate = t.requests > 0n ? Number((t.errors * 10_000n) / t.requests) / 100 : 0;
   const cacheShare = t.inputTokens > 0n ? Number((t.cachedTokens * 10_000n) / t.inputTokens) / 100 : 0;
-  const avgLatency = t.latencyCount > 0n ? Number(t.latencySumMs / t.latencyCount) : 0;
+  const avgLatency = t.latencyCount > 0n ? `${Number(t.latencySumMs / t.latencyCount)} ms` : "—";
   const stats = [
     { label: `Spend, last ${days} days`, value: formatUsd(t.costMicros) },
     { label: "Requests", value: n(t.requests) },
@@ -44,7 +44,7 @@ export function OverviewReport({ data, days }: { data: Overview; days: number })
     { label: "Cached input", value: `${cacheShare}%` },
     { label: "Reasoning tokens", value: n(t.reasoningTokens) },
     { label: "Errors", value: `${errorRate}%` },
-    { label: "Avg latency", value: `${avgLatency} ms` },
+    { label: "Avg latency", value: avgLatency },
   ];
   return (
     <div className="space-y-6">
