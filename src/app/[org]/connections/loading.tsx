@@ -1,9 +1,5 @@
+import { PageSkeleton } from "@/components/ui/page-skeleton";
+
 export default function Loading() {
-  return (
-    <div className="animate-pulse space-y-6" aria-busy="true" aria-label="Loading connections">
-      <div className="h-8 w-64 rounded bg-gray-200" />
-      <div className="h-40 rounded-lg bg-gray-200" />
-      <div className="h-64 rounded-lg bg-gray-200" />
-    </div>
-  );
+  return <PageSkeleton label="Loading connections" titleWidth="w-64" blocks={["h-40", "h-64"]} />;
 }

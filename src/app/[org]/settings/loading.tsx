@@ -1,9 +1,5 @@
+import { PageSkeleton } from "@/components/ui/page-skeleton";
+
 export default function Loading() {
-  return (
-    <div className="animate-pulse space-y-6" aria-busy="true" aria-label="Loading settings">
-      <div className="h-8 w-40 rounded bg-gray-200" />
-      <div className="h-64 rounded-lg bg-gray-200" />
-      <div className="h-32 rounded-lg bg-gray-200" />
-    </div>
-  );
+  return <PageSkeleton label="Loading settings" blocks={["h-64", "h-32"]} />;
 }
