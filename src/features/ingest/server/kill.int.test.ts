@@ -40,17 +40,29 @@ describe("durability under kill -9", () => {
     expect(await exited).toBe("SIGKILL");
 
     const ackedIds = [...acked].flatMap((b) => Array.from({ length: BATCH }, (_, i) => `${run}-${b}-${i}`));
-    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM usage_events WHERE "workspaceId" = $1 AND "externalId" = ANY($2)`, [workspace.id, ackedIds]);
-    expect(rows[0].n).toBe(ackedIds.length);
+    // The killed child's in-flight statement may still commit on the server after the kill, so
+    // read events and rollups in ONE snapshot: the writer commits both atomically.
+    const db = await pool.connect();
+    let ackedFound: number, total: number, roll: { granularity: string; n: number; input: number }[];
+    try {
+      await db.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
+      ackedFound = (await db.query(`SELECT count(*)::int AS n FROM usage_events WHERE "workspaceId" = $1 AND "externalId" = ANY($2)`, [workspace.id, ackedIds])).rows[0].n;
+      total = (await db.query(`SELECT count(*)::int AS n FROM usage_events WHERE "workspaceId" = $1`, [workspace.id])).rows[0].n;
+      roll = (
+        await db.query(
+          `SELECT granularity, sum(requests)::int AS n, sum("inputTokens")::int AS input FROM usage_rollups WHERE "workspaceId" = $1 GROUP BY 1 ORDER BY 1`,
+          [workspace.id],
+        )
+      ).rows;
+      await db.query("COMMIT");
+    } finally {
+      db.release();
+    }
+    expect(ackedFound).toBe(ackedIds.length);
     // Each batch is one atomic statement: the in-flight one is either wholly there or not at all.
-    const total = await pool.query(`SELECT count(*)::int AS n FROM usage_events WHERE "workspaceId" = $1`, [workspace.id]);
-    expect(total.rows[0].n % BATCH).toBe(0);
-    expect(total.rows[0].n).toBeGreaterThanOrEqual(ackedIds.length);
-    const roll = await pool.query(
-      `SELECT granularity, sum(requests)::int AS n, sum("inputTokens")::int AS input FROM usage_rollups WHERE "workspaceId" = $1 GROUP BY 1 ORDER BY 1`,
-      [workspace.id],
-    );
-    for (const r of roll.rows) expect(r).toMatchObject({ n: total.rows[0].n, input: total.rows[0].n * 100 });
-    expect(roll.rows).toHaveLength(3);
+    expect(total % BATCH).toBe(0);
+    expect(total).toBeGreaterThanOrEqual(ackedIds.length);
+    for (const r of roll) expect(r).toMatchObject({ n: total, input: total * 100 });
+    expect(roll).toHaveLength(3);
   });
 });
