@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { until } from "../../../../test/helpers/wait";
 
 // This file runs real workers: give it its own queues, so it never picks up jobs other test
 // files (running in parallel with the same REDIS_PREFIX) enqueue for their own assertions.
@@ -31,15 +32,6 @@ afterAll(async () => {
   await fake.close();
 });
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("budget pipeline with workers", () => {
   it("sends each threshold email exactly once and pauses the key once, with competing workers and duplicate evaluations", async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { until } from "../../../../test/helpers/wait";
 
 // This file runs real BullMQ workers: give it its own Redis prefix so they only see its jobs.
 vi.hoisted(() => {
@@ -28,15 +29,6 @@ afterAll(async () => {
   await Promise.all([fakeOr.close(), fakeOai.close()]);
 });
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 let n = 0;
 async function pollThroughQueue(connectionId: string) {
