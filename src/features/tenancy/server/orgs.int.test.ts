@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { prisma } from "@/server/db";
 import { createOrg as createTestOrg, uniq } from "../../../../test/helpers/factory";
-import { createOrg, listUserOrgs, orgOverview, signUp } from "./orgs";
+import { createOrg, listUserOrgs, orgOverview, signUp, SIGNUPS_PER_IP_PER_HOUR } from "./orgs";
 
 describe("orgs", () => {
   it("sign-up makes the user owner of a new org with a default workspace and tag", async () => {
@@ -26,5 +26,21 @@ describe("orgs", () => {
     const a = await createTestOrg();
     await createTestOrg();
     expect(await orgOverview(a.ctx)).toEqual({ workspaces: 1, members: 1, connections: 0, ingestTokens: 0, pendingInvitations: 0 });
+  });
+
+  it("limits sign-ups per client IP and answers 429 with Retry-After, creating nothing", async () => {
+    const ip = `198.51.100.${Math.floor(Math.random() * 250)}-${uniq("ip")}`;
+    for (let i = 0; i < SIGNUPS_PER_IP_PER_HOUR; i++) {
+      await signUp({ name: "N", email: `${uniq("su")}@example.test`, password: "correct horse battery", orgName: uniq("Org") }, { ip });
+    }
+    const email = `${uniq("over")}@example.test`;
+    await expect(
+      signUp({ name: "N", email, password: "correct horse battery", orgName: uniq("Org") }, { ip }),
+    ).rejects.toMatchObject({ status: 429, headers: { "retry-after": expect.stringMatching(/^\d+$/) } });
+    expect(await prisma.user.findUnique({ where: { email } })).toBeNull();
+    // Another address is unaffected.
+    await expect(
+      signUp({ name: "N", email: `${uniq("ok")}@example.test`, password: "correct horse battery", orgName: uniq("Org") }, { ip: `${ip}-other` }),
+    ).resolves.toMatchObject({ user: { email: expect.stringContaining("@example.test") } });
   });
 });

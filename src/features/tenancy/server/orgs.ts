@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { prisma } from "@/server/db";
-import { conflict, notFound } from "@/server/errors";
+import { AppError, conflict, notFound } from "@/server/errors";
+import { hitRateLimit } from "@/server/auth/rate-limit";
 import { hashPassword } from "@/server/auth/password";
 import type { TenantContext } from "@/server/tenant";
 import type { Prisma } from "@/generated/prisma/client";
@@ -42,7 +43,18 @@ async function createOrgFor(tx: Prisma.TransactionClient, user: { id: string; em
  * Sign-up: the user and their org (they are its owner). One transaction, so a failure
  * leaves nothing behind.
  */
-export async function signUp(input: SignUpInput) {
+/** Sign-ups allowed per client IP per hour (each creates an org; keeps scripted abuse out). */
+export const SIGNUPS_PER_IP_PER_HOUR = 20;
+
+export async function signUp(input: SignUpInput, opts: { ip?: string } = {}) {
+  if (opts.ip) {
+    const limit = await hitRateLimit(`signup:ip:${opts.ip}`, SIGNUPS_PER_IP_PER_HOUR, 3600);
+    if (!limit.allowed) {
+      throw new AppError(429, "rate_limited", "Too many sign-ups from your network. Try again later.", undefined, {
+        "retry-after": String(limit.retryAfter),
+      });
+    }
+  }
   const existing = await prisma.user.findUnique({ where: { email: input.email } });
   if (existing) throw conflict("An account with this email already exists. Sign in instead.");
   const passwordHash = await hashPassword(input.password);
