@@ -1,3 +1,4 @@
+import type { NormalizedEvent } from "../../types";
 import { usdToMicros } from "@/lib/money";
 import type { Provider } from "@/generated/prisma/enums";
 
@@ -44,29 +45,15 @@ type OtlpSpan = {
   status?: { code?: number | string; message?: string };
 };
 
-export type MappedSpan = {
-  externalId: string;
+/** A usage span before attribution: the event's own fields, with raw project/user/key refs. */
+export type MappedSpan = Omit<
+  NormalizedEvent,
+  "orgId" | "workspaceId" | "source" | "projectTagId" | "memberId" | "endUser" | "providerKeyId" | "apiKeyRef" | "requests"
+> & {
   source: "otlp" | "broadcast";
-  provider: Provider;
-  model: string;
   project: string | null;
   user: string | null;
   apiKey: string | null;
-  service: string | null;
-  language: string | null;
-  occurredAt: Date;
-  inputTokens: number;
-  outputTokens: number;
-  cachedTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  costMicros: bigint | null;
-  latencyMs: number | null;
-  status: number;
-  errorType: string | null;
-  errorMessage: string | null;
-  generationId: string | null;
-  metadata: Record<string, string> | null;
 };
 
 export type SpanOutcome = { kind: "usage"; span: MappedSpan } | { kind: "ignored" } | { kind: "rejected"; reason: string };
