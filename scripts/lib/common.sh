@@ -30,10 +30,9 @@ ensure_deps() {
   # Dev dependencies too (tsx, prisma, vitest…), even when NODE_ENV=production is set.
   if [ ! -x node_modules/.bin/tsx ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing npm dependencies"
-    # Not `npm ci`: the registry here lacks some other platforms' optional binaries
-    # (e.g. @msgpackr-extract/*-darwin-*), so the lock can't list them and `npm ci`
-    # refuses it. `npm install` installs the locked versions and skips those.
-    npm install --include=dev --no-audit --no-fund --loglevel=error || die "npm install failed"
+    # `npm ci`: exactly the committed lock, which lists every platform's optional binaries,
+    # so an install never rewrites package-lock.json and never leaves the tree dirty.
+    npm ci --include=dev --no-audit --no-fund --loglevel=error || die "npm ci failed"
   fi
   if [ ! -f src/generated/prisma/client.ts ] || [ prisma/schema.prisma -nt src/generated/prisma/client.ts ]; then
     log "generating the Prisma client"
