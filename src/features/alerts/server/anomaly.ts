@@ -1,7 +1,7 @@
 import { prisma, pool } from "@/server/db";
 import { formatUsd } from "@/lib/money";
 import { claimAlert } from "./claim";
-import { scheduleApply } from "@/features/enforcement/server/actions";
+import { anomalyPauseKey, requestPause } from "@/features/enforcement/server/actions";
 
 /**
  * Spend spikes per member and per key, hour by hour.
@@ -130,20 +130,14 @@ async function subjectLabel(orgId: string, kind: "member" | "key", id: string): 
 async function pauseForAnomaly(orgId: string, keyId: string, hourStart: Date, label: string, spend: bigint) {
   const key = await prisma.providerKey.findFirst({ where: { id: keyId, orgId, status: { not: "deleted" } }, select: { id: true } });
   if (!key) return;
-  const rows = await prisma.enforcementAction.createManyAndReturn({
-    data: [
-      {
-        orgId,
-        providerKeyId: keyId,
-        budgetId: null,
-        action: "pause",
-        reason: `Spend spike: ${label} spent ${formatUsd(spend)} in one hour (automatic pause on anomalies is on)`,
-        dedupeKey: `anomaly-pause:${keyId}:${hourStart.toISOString()}`,
-        periodStart: hourStart,
-      },
-    ],
-    skipDuplicates: true,
-    select: { id: true },
+  // Enforcement owns the pause row; its key marks it as an anomaly pause, which a budget's
+  // release never undoes (enforcement/server/release.ts).
+  await requestPause({
+    orgId,
+    providerKeyId: keyId,
+    budgetId: null,
+    reason: `Spend spike: ${label} spent ${formatUsd(spend)} in one hour (automatic pause on anomalies is on)`,
+    dedupeKey: anomalyPauseKey(keyId, hourStart),
+    periodStart: hourStart,
   });
-  if (rows[0]) await scheduleApply(rows[0].id);
 }

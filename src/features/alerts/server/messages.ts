@@ -134,6 +134,27 @@ export async function buildMessage(alert: Alert, orgSlug: string, budget: Budget
         link: { label: "What limits this key", url: `${base}/keys/${str(p.keyId)}` },
         event,
       };
+    case "enforcement_failed": {
+      const pause = p.action === "pause";
+      return {
+        subject: pause ? `[Tollgate] Key "${str(p.keyLabel)}" is NOT paused: enforcement failed` : `[Tollgate] Key "${str(p.keyLabel)}" could not be resumed`,
+        headline: alert.title,
+        facts: [
+          ["Key", `${str(p.keyLabel)} (${str(p.provider)})`],
+          ["Tollgate tried to", `${str(p.action)}: ${str(p.reason)}`],
+          ["Why it failed", str(p.error)],
+          ["Attempts", str(p.attempts)],
+        ],
+        notes: [
+          pause
+            ? "The key is not protected and keeps spending. Check the provider connection (a revoked or under-privileged management/admin key is the usual cause), or disable the key at the provider yourself."
+            : "The key may still be disabled at the provider. Check the provider connection, then resume the key again from its page.",
+        ],
+        tables: [],
+        link: { label: "What limits this key", url: `${base}/keys/${str(p.keyId)}` },
+        event,
+      };
+    }
     default:
       return { subject: `[Tollgate] ${alert.title}`, headline: alert.title, facts: [], notes: [], tables: [], link: { label: "Open alerts", url: `${base}/alerts` }, event };
   }

@@ -8,7 +8,8 @@ import { budgetStatus, type BudgetStatus } from "./status";
 import { keysUnderBudget } from "./coverage";
 import { scheduleDelivery } from "@/features/alerts/server/claim";
 import { releaseKeysOfBudget } from "@/features/enforcement/server/release";
-import { scheduleApply } from "@/features/enforcement/server/actions";
+import { claimPauses, pauseKey, scheduleApply } from "@/features/enforcement/server/actions";
+import { keysOverriddenByHand } from "@/features/enforcement/server/release";
 
 /** Pace alerts wait until this much of the period has passed (too little data before). */
 export const PACE_MIN_ELAPSED = 0.05;
@@ -35,7 +36,8 @@ export function decide(budget: Pick<Budget, "thresholds" | "amountMicros" | "mod
 
 export const thresholdKey = (budgetId: string, periodStart: Date, pct: number) => `budget:${budgetId}:${periodStart.toISOString()}:t${pct}`;
 export const paceKey = (budgetId: string, periodStart: Date) => `budget:${budgetId}:${periodStart.toISOString()}:pace`;
-export const pauseKey = (keyId: string, budgetId: string, periodStart: Date) => `pause:${keyId}:${budgetId}:${periodStart.toISOString()}`;
+// The pause claim's key is enforcement's; re-exported here for existing callers.
+export { pauseKey };
 
 export type EvaluationResult = {
   budgetId: string;
@@ -135,9 +137,10 @@ export async function evaluateBudget(orgId: string, budgetId: string, now: Date 
     await recordEvaluation(budget, status.spendMicros, now);
     await Promise.all([...claimed.alerts.map((id) => scheduleDelivery(id)), ...claimed.pauses.map((id) => scheduleApply(id))]);
     if (!decision.overCap) {
-      // Below the cap (new period, raised amount, soft mode now): let go of the keys this
-      // budget paused, unless another budget still holds them.
-      result.resumed = await releaseKeysOfBudget(ctx, budget.id, releaseReason(budget, status));
+      // Below the cap (new period, raised amount, soft mode now, a spend correction): let go
+      // of the keys this budget paused, unless another budget or an anomaly pause still holds
+      // them, and re-arm this period's pause claims so a new crossing pauses again.
+      result.resumed = await releaseKeysOfBudget(ctx, budget.id, releaseReason(budget, status), { periodStart: status.bounds.start });
     }
     if (budget.mode === "hard" && budget.syncKeyLimits) await scheduleLimitSync(orgId, budget.id);
     return { ...result, newAlerts: claimed.alerts, newPauses: claimed.pauses };
@@ -206,11 +209,14 @@ async function claim(
         ]
       : []),
   ];
-  const pauseRows = keyIds.filter((k) => !claimed.has(pauseKey(k, budget.id, s.bounds.start))).map((keyId) => ({
+  const unclaimed = keyIds.filter((k) => !claimed.has(pauseKey(k, budget.id, s.bounds.start)));
+  // An admin's resume overrides this budget for the period (claims can be re-armed after a
+  // release, so the override must be checked here, not only by the claim's existence).
+  const overridden = unclaimed.length ? await keysOverriddenByHand(budget.orgId, budget.id, s.bounds.start, unclaimed) : new Set<string>();
+  const pauseRows = unclaimed.filter((k) => !overridden.has(k)).map((keyId) => ({
     orgId: budget.orgId,
     providerKeyId: keyId,
     budgetId: budget.id,
-    action: "pause" as const,
     reason: `Hard budget "${budget.name}" reached 100% (${formatUsd(s.spendMicros)} of ${formatUsd(budget.amountMicros)}, ${payload.periodLabel})`,
     dedupeKey: pauseKey(keyId, budget.id, s.bounds.start),
     periodStart: s.bounds.start,
@@ -221,10 +227,8 @@ async function claim(
         FROM budgets WHERE id = ${budget.id} AND "orgId" = ${budget.orgId} FOR SHARE`;
     if (!rows[0]?.same) return "stale" as const;
     const alerts = alertRows.length ? await tx.alert.createManyAndReturn({ data: alertRows, skipDuplicates: true, select: { id: true } }) : [];
-    const pauses = pauseRows.length
-      ? await tx.enforcementAction.createManyAndReturn({ data: pauseRows, skipDuplicates: true, select: { id: true } })
-      : [];
-    return { alerts: alerts.map((a) => a.id), pauses: pauses.map((p) => p.id) };
+    const pauses = await claimPauses(tx, pauseRows);
+    return { alerts: alerts.map((a) => a.id), pauses };
   });
 }
 

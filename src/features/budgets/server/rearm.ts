@@ -1,4 +1,5 @@
 import type { Prisma } from "@/generated/prisma/client";
+import { supersedePauseClaims } from "@/features/enforcement/server/actions";
 
 type Tx = Prisma.TransactionClient;
 
@@ -38,13 +39,6 @@ export async function supersedeClaims(
       : 0;
   // Pause claims: below the new amount the keys resume (evaluation), and a later crossing of
   // the new amount in the same period must be able to pause them again.
-  const pauses =
-    spendMicros < amountMicros
-      ? await tx.$executeRaw`
-          UPDATE enforcement_actions SET "dedupeKey" = "dedupeKey" || ':superseded:' || id
-           WHERE "orgId" = ${orgId} AND "budgetId" = ${budgetId} AND action = 'pause'
-             AND "periodStart" = (${ps}::timestamptz AT TIME ZONE 'UTC')
-             AND "dedupeKey" NOT LIKE '%:superseded:%'`
-      : 0;
+  const pauses = spendMicros < amountMicros ? await supersedePauseClaims(tx, { orgId, budgetId, periodStart }) : 0;
   return { alerts: thresholds + pace, pauses };
 }

@@ -12,21 +12,29 @@ export function ResumeKeyForm({ org, keyId, action }: { org: string; keyId: stri
   const { run, pending, fieldErrors, error } = useTenantAction(action, org);
   const [reason, setReason] = useState("");
   const [local, setLocal] = useState<string | null>(null);
-  const [done, setDone] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();
     const parsed = ResumeKeyInput.safeParse({ keyId, reason });
     if (!parsed.success) return setLocal(parsed.error.issues[0]?.message ?? "Give a reason");
     setLocal(null);
-    void run(parsed.data, () => setDone(true));
+    // The server names the resume action it queued, or the one already queued (a 409 with the
+    // reason shows as the form's error), so this message never claims more than happened.
+    void run(parsed.data, (data) =>
+      setDone(
+        (data as { status?: string } | null)?.status === "already_requested"
+          ? "A resume of this key is already queued; it shows as confirmed once the provider reports the key enabled, or as failed with the reason."
+          : "Resume requested; it shows as confirmed once the provider reports the key enabled, or as failed with the reason.",
+      ),
+    );
   }
 
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="Resume key">
       <FormError message={error} />
       <Field label="Reason" name="reason" value={reason} error={local ?? fieldErrors.reason} onChange={(e) => setReason(e.target.value)} placeholder="Approved by finance for the launch" />
-      <FormFooter submitLabel="Resume key" pending={pending} status={done ? "Resume requested; it shows as confirmed once the provider reports the key enabled." : null} />
+      <FormFooter submitLabel="Resume key" pending={pending} status={done} />
     </form>
   );
 }

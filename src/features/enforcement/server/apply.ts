@@ -1,20 +1,17 @@
 import type { EnforcementAction, Prisma, ProviderConnection, ProviderKey } from "@/generated/prisma/client";
 import { prisma } from "@/server/db";
-import { withKeyLock } from "./key-lock";
+import { withKeyLock, withProjectLock } from "./key-lock";
 import { systemContext } from "@/server/tenant";
 import { writeAudit } from "@/features/audit/server/audit";
 import { claimAlert } from "@/features/alerts/server/claim";
 import { formatDuration, periodBounds } from "@/lib/periods";
-import { PermanentEnforcementError, pauseAtProvider, resumeAtProvider } from "./control";
+import { pauseAtProvider, resumeAtProvider } from "./control";
+import { failLoudly, isExhausted, isPermanent, markMoot } from "./failures";
 import { syncKeyLimit } from "./sync-limits";
+import { MAX_APPLY_ATTEMPTS } from "./actions";
 
 export type KeyWithConnection = ProviderKey & { connection: ProviderConnection | null };
 export type ApplyResult = { status: "confirmed" | "failed" | "skipped"; detail?: string };
-
-async function markFailed(a: EnforcementAction, error: string) {
-  await prisma.enforcementAction.updateMany({ where: { id: a.id, status: "pending" }, data: { status: "failed", lastError: error.slice(0, 1000) } });
-  return { status: "failed" as const, detail: error };
-}
 
 /** A newer action on the same key makes this one moot (latest intent wins). */
 async function supersededBy(a: EnforcementAction): Promise<EnforcementAction | null> {
@@ -33,7 +30,9 @@ async function supersededBy(a: EnforcementAction): Promise<EnforcementAction | n
  * Applies one enforcement action at the provider and records it once the provider confirms
  * (read back). Idempotent: a confirmed or failed action is left alone; provider calls are
  * "set state" calls, so repeating them after a crash is harmless. Throws on a transient
- * provider error so the job retries with backoff.
+ * provider error so the job retries with backoff; a permanent error, or the
+ * MAX_APPLY_ATTEMPTS-th failure, ends the action `failed` with an alert (failures.ts).
+ * OpenAI work also holds its project's lock: the limit it changes is the project's.
  */
 export async function applyAction(actionId: string, opts: { finalAttempt?: boolean } = {}): Promise<ApplyResult> {
   const first = await prisma.enforcementAction.findUnique({ where: { id: actionId } });
@@ -42,20 +41,27 @@ export async function applyAction(actionId: string, opts: { finalAttempt?: boole
     const action = await prisma.enforcementAction.findUnique({ where: { id: actionId } });
     if (!action || action.status !== "pending") return { status: "skipped" as const };
     const key = await prisma.providerKey.findFirst({ where: { id: action.providerKeyId, orgId: action.orgId }, include: { connection: true } });
-    if (!key) return markFailed(action, "The key no longer exists");
-    const newer = await supersededBy(action);
-    if (newer) return markFailed(action, `Superseded by a newer ${newer.action} (${newer.id})`);
-    await prisma.enforcementAction.update({ where: { id: action.id }, data: { attempts: { increment: 1 } } });
-    try {
-      return action.action === "pause" ? await confirmPause(action, key) : action.action === "resume" ? await confirmResume(action, key) : { status: "skipped" as const };
-    } catch (e) {
-      const msg = (e as Error).message ?? String(e);
-      if (e instanceof PermanentEnforcementError) return markFailed(action, msg);
-      await prisma.enforcementAction.update({ where: { id: action.id }, data: { lastError: msg.slice(0, 1000) } });
-      if (opts.finalAttempt) console.warn(`[enforcement] ${action.action} ${action.id} still failing; the sweep will retry: ${msg}`);
-      throw e;
-    }
+    if (!key) return markMoot(action, "The key no longer exists");
+    const projectId = key.provider === "openai" ? key.providerProjectId : null;
+    return projectId && key.connectionId ? withProjectLock(key.connectionId, projectId, () => applyLocked(action, key, opts)) : applyLocked(action, key, opts);
   });
+}
+
+async function applyLocked(action: EnforcementAction, key: KeyWithConnection, opts: { finalAttempt?: boolean }): Promise<ApplyResult> {
+  const newer = await supersededBy(action);
+  if (newer) return markMoot(action, `Superseded by a newer ${newer.action} (${newer.id})`);
+  if (isExhausted(action.attempts)) return failLoudly(action, key, action.lastError ?? "retries exhausted", "exhausted");
+  const { attempts } = await prisma.enforcementAction.update({ where: { id: action.id }, data: { attempts: { increment: 1 } }, select: { attempts: true } });
+  try {
+    return action.action === "pause" ? await confirmPause(action, key) : action.action === "resume" ? await confirmResume(action, key) : { status: "skipped" as const };
+  } catch (e) {
+    const msg = (e as Error).message ?? String(e);
+    if (isPermanent(e)) return failLoudly(action, key, msg, "permanent");
+    if (isExhausted(attempts)) return failLoudly({ ...action, lastError: msg }, key, msg, "exhausted");
+    await prisma.enforcementAction.update({ where: { id: action.id }, data: { lastError: msg.slice(0, 1000) } });
+    if (opts.finalAttempt) console.warn(`[enforcement] ${action.action} ${action.id} still failing (${attempts}/${MAX_APPLY_ATTEMPTS}); the sweep will retry: ${msg}`);
+    throw e;
+  }
 }
 
 async function resumesAt(orgId: string, budgetId: string | null): Promise<string | null> {

@@ -100,32 +100,42 @@ async function otherPausedInProject(key: Key, projectId: string) {
   });
 }
 
+/**
+ * The customer's own limit is stored once per (connection, project) in `openai_project_holds`
+ * before Tollgate first changes it, and restored exactly when the last Tollgate-paused key of
+ * the project resumes. The caller holds the project lock (apply.ts), so "which keys of the
+ * project are paused" and the hold row can't change under us.
+ */
+async function holdFor(key: Key, conn: ProviderConnection, projectId: string, client: OpenAIAdminClient) {
+  const where = { connectionId_projectId: { connectionId: conn.id, projectId } };
+  const hold = await prisma.openAIProjectHold.findUnique({ where });
+  // A hold that never changed anything (its pause failed first) may be out of date: re-read.
+  if (hold && (hold.tollgateLimitCents !== null || (await otherPausedInProject(key, projectId)).length)) return hold;
+  const previous = (await client.getProjectSpendLimit(projectId))?.threshold_amount ?? null;
+  return prisma.openAIProjectHold.upsert({
+    where,
+    create: { orgId: key.orgId, connectionId: conn.id, projectId, previousLimitCents: previous },
+    update: { previousLimitCents: previous },
+  });
+}
+
 async function pauseOpenAI(key: Key, action: EnforcementAction): Promise<PauseOutcome> {
   const projectId = key.providerProjectId;
   if (!projectId) throw new PermanentEnforcementError(`OpenAI key "${key.label}" has no known project; OpenAI can only be limited per project`);
-  const client = openAIFor(connectionOf(key));
-  const saved = action.details as { projectId?: string; previousLimitCents?: number | null };
-  let previous: number | null;
-  if (saved.projectId) previous = saved.previousLimitCents ?? null;
-  else {
-    // If another key of this project is already held by Tollgate, the limit in force is ours:
-    // inherit the customer's original limit from that pause instead of reading ours back.
-    const others = await otherPausedInProject(key, projectId);
-    const inherited = others.length
-      ? await prisma.enforcementAction.findFirst({
-          where: { orgId: key.orgId, providerKeyId: { in: others.map((o) => o.id) }, action: "pause", details: { path: ["projectId"], equals: projectId } },
-          orderBy: { requestedAt: "asc" },
-        })
-      : null;
-    previous = inherited ? (((inherited.details as { previousLimitCents?: number | null }).previousLimitCents ?? null) as number | null) : ((await client.getProjectSpendLimit(projectId))?.threshold_amount ?? null);
-    await saveDetails(action, { projectId, previousLimitCents: previous });
-  }
+  const conn = connectionOf(key);
+  const client = openAIFor(conn);
+  const hold = await holdFor(key, conn, projectId, client);
+  const previous = hold.previousLimitCents;
+  await saveDetails(action, { projectId, previousLimitCents: previous });
   const spentUsd = await client.projectMonthToDateUsd(projectId);
   const target = Math.max(1, Math.ceil(Math.round(spentUsd * 1e6) / 1e4));
   const current = (await client.getProjectSpendLimit(projectId))?.threshold_amount ?? null;
   // Never loosen a limit: if the one in force is already at or under spend, it already stops the project.
   const wanted = current !== null && current <= target ? current : target;
-  if (current !== wanted) await client.setProjectSpendLimit(projectId, wanted);
+  if (current !== wanted) {
+    await prisma.openAIProjectHold.update({ where: { id: hold.id }, data: { tollgateLimitCents: wanted } });
+    await client.setProjectSpendLimit(projectId, wanted);
+  }
   const check = await client.getProjectSpendLimit(projectId);
   if (check?.threshold_amount !== wanted) throw new Error(`OpenAI project ${projectId} reports limit ${check?.threshold_amount ?? "none"} instead of ${wanted} cents`);
   const control = `OpenAI project ${projectId}: hard spend limit set to ${centsToUsd(wanted)} (its month-to-date spend; was ${centsToUsd(previous)}). This stops every key of the project.`;
@@ -144,12 +154,16 @@ async function resumeOpenAI(key: Key, pause: EnforcementAction): Promise<ResumeO
       details: { projectId },
     };
   }
-  const client = openAIFor(connectionOf(key));
-  const previous = d.previousLimitCents ?? null;
+  const conn = connectionOf(key);
+  const client = openAIFor(conn);
+  const hold = await prisma.openAIProjectHold.findUnique({ where: { connectionId_projectId: { connectionId: conn.id, projectId } } });
+  // Pauses from before holds existed carry the customer's limit on the action itself.
+  const previous = hold ? hold.previousLimitCents : (d.previousLimitCents ?? null);
   if (previous === null) {
     if ((await client.getProjectSpendLimit(projectId)) !== null) await client.deleteProjectSpendLimit(projectId);
   } else await client.setProjectSpendLimit(projectId, previous);
   const check = await client.getProjectSpendLimit(projectId);
   if ((check?.threshold_amount ?? null) !== previous) throw new Error(`OpenAI project ${projectId} reports limit ${check?.threshold_amount ?? "none"} instead of ${previous ?? "none"}`);
+  if (hold) await prisma.openAIProjectHold.delete({ where: { id: hold.id } });
   return { kind: "applied", control: `OpenAI project ${projectId}: hard spend limit restored to ${centsToUsd(previous)}`, details: { projectId, restoredLimitCents: previous } };
 }

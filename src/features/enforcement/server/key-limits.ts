@@ -84,7 +84,26 @@ export async function whatLimitsKey(ctx: TenantContext, input: { keyId: string }
     orderBy: { requestedAt: "desc" },
     take: 20,
   });
+  // The newest action failed loudly (failures.ts): the key is not in the state Tollgate wanted.
+  const latest = history[0];
+  const failure = latest?.status === "failed" ? (latest.details as { failure?: string } | null)?.failure : undefined;
+  const enforcementProblem =
+    latest && failure
+      ? {
+          action: latest.action,
+          actionId: latest.id,
+          failure,
+          error: latest.lastError,
+          attempts: latest.attempts,
+          requestedAt: latest.requestedAt.toISOString(),
+          meaning:
+            latest.action === "pause"
+              ? "Tollgate could not pause this key: it is NOT protected and keeps spending. Fix the connection (or pause the key at the provider), then resume or let the budget evaluate again."
+              : "Tollgate could not resume this key at the provider: it may still be disabled there. Fix the connection, then resume it here again.",
+        }
+      : null;
   return {
+    enforcementProblem,
     key: {
       id: key.id,
       label: key.label,

@@ -5,16 +5,27 @@ import { redis, rkey } from "@/server/redis";
  * Per-key mutual exclusion (Redis SET NX PX, released only by its holder): a pause, a resume
  * and a limit sync of the same key never interleave their read → change → read-back steps.
  * Not re-entrant: code already holding the lock calls the inner functions directly.
+ *
+ * OpenAI limits are per project, not per key, so OpenAI pauses and resumes also hold the
+ * project's lock (withProjectLock), always taken after the key's: one order, no deadlock.
  */
 const LOCK_MS = 60_000;
 const WAIT_MS = 30_000;
 
-export async function withKeyLock<T>(keyId: string, fn: () => Promise<T>): Promise<T> {
-  const lockKey = rkey("lock", "provider-key", keyId);
+export function withKeyLock<T>(keyId: string, fn: () => Promise<T>): Promise<T> {
+  return withLock(rkey("lock", "provider-key", keyId), `Key ${keyId}`, fn);
+}
+
+/** Serialises all limit work on one OpenAI project of one connection. */
+export function withProjectLock<T>(connectionId: string, projectId: string, fn: () => Promise<T>): Promise<T> {
+  return withLock(rkey("lock", "openai-project", connectionId, projectId), `OpenAI project ${projectId}`, fn);
+}
+
+async function withLock<T>(lockKey: string, what: string, fn: () => Promise<T>): Promise<T> {
   const token = randomUUID();
   const deadline = Date.now() + WAIT_MS;
   while ((await redis().set(lockKey, token, "PX", LOCK_MS, "NX")) !== "OK") {
-    if (Date.now() > deadline) throw new Error(`Key ${keyId} is busy with another enforcement step; will retry`);
+    if (Date.now() > deadline) throw new Error(`${what} is busy with another enforcement step; will retry`);
     await new Promise((r) => setTimeout(r, 30 + Math.random() * 70));
   }
   try {

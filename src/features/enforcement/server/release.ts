@@ -1,13 +1,13 @@
 import type { Budget, ProviderKey } from "@/generated/prisma/client";
 import { prisma } from "@/server/db";
-import { badRequest, notFound } from "@/server/errors";
+import { badRequest, conflict, notFound } from "@/server/errors";
 import { requirePermission, type TenantContext } from "@/server/tenant";
 import { writeAudit } from "@/features/audit/server/audit";
 import { periodBounds } from "@/lib/periods";
 import { budgetCoversKey } from "@/features/budgets/server/coverage";
 import { budgetStatus } from "@/features/budgets/server/status";
 import type { ResumeKeyInput } from "@/features/budgets/schemas";
-import { openPauseOf, requestResume } from "./actions";
+import { anomalyHoldOf, openPauseOf, requestResume, supersedePauseClaims } from "./actions";
 
 export type Override = { budgetId: string; periodStart: string };
 
@@ -28,6 +28,21 @@ export async function manualOverrides(orgId: string, keyId: string): Promise<Ove
 export function isOverridden(overrides: Override[], budgetId: string, periodStart: Date): boolean {
   const ps = periodStart.toISOString();
   return overrides.some((o) => o.budgetId === budgetId && o.periodStart === ps);
+}
+
+/** Of `keyIds`, those an admin's resume exempts from `budgetId` for the period starting at `periodStart`. */
+export async function keysOverriddenByHand(orgId: string, budgetId: string, periodStart: Date, keyIds: string[]): Promise<Set<string>> {
+  // An override for a period is asked for during that period, so older resumes can't hold one.
+  const rows = await prisma.enforcementAction.findMany({
+    where: { orgId, providerKeyId: { in: keyIds }, action: "resume", manual: true, status: { in: ["pending", "confirmed"] }, requestedAt: { gte: periodStart } },
+    select: { providerKeyId: true, details: true },
+  });
+  const out = new Set<string>();
+  for (const r of rows) {
+    const overrides = ((r.details as { overrides?: Override[] } | null)?.overrides ?? []) as Override[];
+    if (isOverridden(overrides, budgetId, periodStart)) out.add(r.providerKeyId);
+  }
+  return out;
 }
 
 /** Hard budgets over their cap that cover the key (other than `exceptBudgetId`), not overridden. */
@@ -52,12 +67,15 @@ export async function blockingBudgets(
 }
 
 /**
- * A budget lets go of its keys (below its cap again, now soft, or deleted). A key that
- * another over-cap hard budget also covers stays paused and is handed over to that budget;
- * the others get a resume. Pauses of this budget still pending are cancelled the same way
- * (the resume supersedes them). Returns how many resumes were requested.
+ * A budget lets go of its keys (below its cap again, now soft, or deleted). First its pause
+ * claims for the period are freed (`periodStart`), so a later crossing in the same period
+ * pauses again. A key that another over-cap hard budget also covers stays paused and is
+ * handed over to that budget; a key an anomaly pause holds stays paused until an admin
+ * resumes it; the others get a resume. Pauses of this budget still pending are cancelled the
+ * same way (the resume supersedes them). Returns how many resumes were requested.
  */
-export async function releaseKeysOfBudget(ctx: TenantContext, budgetId: string, reason: string): Promise<number> {
+export async function releaseKeysOfBudget(ctx: TenantContext, budgetId: string, reason: string, opts: { periodStart?: Date } = {}): Promise<number> {
+  if (opts.periodStart) await supersedePauseClaims(prisma, { orgId: ctx.orgId, budgetId, periodStart: opts.periodStart });
   const [paused, pending] = await Promise.all([
     prisma.providerKey.findMany({ where: { orgId: ctx.orgId, pausedByTollgate: true, pausedByBudgetId: budgetId } }),
     prisma.enforcementAction.findMany({ where: { orgId: ctx.orgId, budgetId, action: "pause", status: "pending" }, select: { providerKeyId: true } }),
@@ -68,22 +86,26 @@ export async function releaseKeysOfBudget(ctx: TenantContext, budgetId: string, 
   for (const key of keys) {
     const holders = await blockingBudgets(ctx, key, { exceptBudgetId: budgetId });
     if (holders.length > 0) {
-      if (key.pausedByBudgetId === budgetId) {
-        const holder = holders[0]!.budget;
-        await prisma.$transaction(async (tx) => {
-          await tx.providerKey.update({ where: { id: key.id }, data: { pausedByBudgetId: holder.id, pauseReason: `Hard budget "${holder.name}" is over its cap` } });
-          await writeAudit(
-            ctx,
-            { action: "key.pause_transferred", targetType: "provider_key", targetId: key.id, before: { pausedByBudgetId: budgetId }, after: { pausedByBudgetId: holder.id, reason } },
-            tx,
-          );
-        });
-      }
+      const holder = holders[0]!.budget;
+      if (key.pausedByBudgetId === budgetId) await handOver(ctx, key, budgetId, { pausedByBudgetId: holder.id, pauseReason: `Hard budget "${holder.name}" is over its cap` }, reason);
       continue;
     }
-    if (await requestResume(key, { reason, manual: false, budgetId, periodStart: null })) n++;
+    const anomaly = await anomalyHoldOf(ctx.orgId, key.id);
+    if (anomaly) {
+      if (key.pausedByBudgetId === budgetId) await handOver(ctx, key, budgetId, { pausedByBudgetId: null, pauseReason: anomaly.reason }, reason);
+      continue;
+    }
+    if ((await requestResume(key, { reason, manual: false, budgetId, periodStart: null }))?.created) n++;
   }
   return n;
+}
+
+/** The key stays paused, now on behalf of another budget or of an anomaly pause (null). */
+async function handOver(ctx: TenantContext, key: ProviderKey, budgetId: string, to: { pausedByBudgetId: string | null; pauseReason: string }, reason: string) {
+  await prisma.$transaction(async (tx) => {
+    await tx.providerKey.update({ where: { id: key.id }, data: to });
+    await writeAudit(ctx, { action: "key.pause_transferred", targetType: "provider_key", targetId: key.id, before: { pausedByBudgetId: budgetId }, after: { ...to, reason } }, tx);
+  });
 }
 
 /**
@@ -102,14 +124,19 @@ export async function resumeKeyByHand(ctx: TenantContext, input: ResumeKeyInput,
   if (pausedBy && !overrides.some((o) => o.budgetId === pausedBy.id)) {
     overrides.push({ budgetId: pausedBy.id, periodStart: periodBounds(pausedBy.period, ctx.timeZone, now).start.toISOString() });
   }
+  if (!key.connectionId) {
+    throw conflict(`Key "${key.label}" has no provider connection, so Tollgate cannot re-enable it at the provider. Reconnect the provider account (the next poll links its keys again), then resume.`);
+  }
   const reason = `Resumed by ${ctx.actorLabel}: ${input.reason}`;
-  const id = await requestResume(key, { reason, manual: true, budgetId: key.pausedByBudgetId, periodStart: null, details: { requestedBy: ctx.actorLabel, overrides } });
+  const req = await requestResume(key, { reason, manual: true, budgetId: key.pausedByBudgetId, periodStart: null, details: { requestedBy: ctx.actorLabel, overrides } });
+  if (!req) throw conflict("Tollgate has no pause of this key left to undo; it may have just been resumed. Reload the page.");
   await writeAudit(ctx, {
     action: "key.resume_requested",
     targetType: "provider_key",
     targetId: key.id,
     before: { status: key.status, pausedByBudgetId: key.pausedByBudgetId, pauseReason: key.pauseReason },
-    after: { reason: input.reason, actionId: id, overrides },
+    after: { reason: input.reason, actionId: req.id, overrides, alreadyRequested: !req.created },
   });
-  return { keyId: key.id, actionId: id, overriddenBudgets: overrides.map((o) => o.budgetId) };
+  // "already_requested": a resume of the same pause is queued; its overrides stand as asked then.
+  return { keyId: key.id, actionId: req.id, status: req.created ? ("requested" as const) : ("already_requested" as const), overriddenBudgets: overrides.map((o) => o.budgetId) };
 }

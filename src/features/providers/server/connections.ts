@@ -7,6 +7,7 @@ import { requirePermission, type TenantContext } from "@/server/tenant";
 import { writeAudit } from "@/features/audit/server/audit";
 import type { ConnectionCreateInput, ConnectionIdInput, ConnectionRotateInput, ConnectionUpdateInput } from "../schemas";
 import type { Provider } from "@/generated/prisma/enums";
+import { assertConnectionReleasable } from "@/features/enforcement/server/connection-guard";
 
 // Provider connections: the org's OpenRouter management key / OpenAI admin key, encrypted
 // with AES-256-GCM. The ciphertext is read only by getConnectionForJob (pollers,
@@ -141,10 +142,15 @@ export async function rotateConnectionSecret(ctx: TenantContext, input: Connecti
   });
 }
 
-/** Tracked keys stay (their connection is set to null by the FK); credit snapshots go. */
+/**
+ * Tracked keys stay (their connection is set to null by the FK); credit snapshots go.
+ * Refused (409) while Tollgate still needs the connection to give back what it changed at
+ * the provider (paused keys, synced credit limits, held project limits).
+ */
 export async function deleteConnection(ctx: TenantContext, input: ConnectionIdInput) {
   requirePermission(ctx, "connections:write");
   const before = await getConnection(ctx, input.connectionId);
+  await assertConnectionReleasable(ctx.orgId, before.id);
   await prisma.$transaction(async (tx) => {
     await tx.providerConnection.delete({ where: { id: before.id } });
     await writeAudit(ctx, { action: "connection.deleted", targetType: "connection", targetId: before.id, before: snapshot(before) }, tx);

@@ -41,6 +41,15 @@ export default async function KeyPage({ params }: { params: Promise<{ org: strin
         }
       />
       <div className="space-y-6">
+        {v.enforcementProblem ? (
+          <Card title={v.enforcementProblem.action === "pause" ? "Not protected: the pause failed" : "The resume failed"}>
+            <p className="text-sm font-medium text-red-700">{v.enforcementProblem.meaning}</p>
+            <p className="mt-2 text-sm text-gray-700">
+              {when(v.enforcementProblem.requestedAt)} · {v.enforcementProblem.failure === "permanent" ? "the provider refused" : `gave up after ${v.enforcementProblem.attempts} attempts`}
+              {v.enforcementProblem.error ? `: ${v.enforcementProblem.error}` : null}
+            </p>
+          </Card>
+        ) : null}
         {v.pause ? (
           <Card title="Paused">
             <dl className="grid gap-4 text-sm sm:grid-cols-3">
