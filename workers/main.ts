@@ -1,6 +1,10 @@
 import { prisma, pool } from "@/server/db";
 import { startWorkers } from "./run";
 
+// A stray rejected promise must not end the process that runs every sweep and pause (Node
+// exits on an unhandled rejection by default): log it loudly and keep working.
+process.on("unhandledRejection", (reason) => console.error("[worker] unhandled rejection (kept running):", reason));
+
 const running = await startWorkers();
 
 let stopping = false;

@@ -37,8 +37,20 @@ const microsToUsd = (m: bigint) => Number(m) / 1_000_000;
 
 export type SyncResult = { keyId: string; limitMicros: bigint | null; changed: boolean; restored?: boolean };
 
-/** Keeps one key's OpenRouter credit limit at (window usage + remaining budget). */
-export async function syncKeyLimit(orgId: string, keyId: string, now: Date = new Date()): Promise<SyncResult | null> {
+// OpenRouter takes `limit` as a USD number and may store it rounded (to the cent, say): a
+// read-back within this much of what was set counts as confirmed, and a limit within it of
+// the wanted one is left alone, so rounding can never fail a sync forever or re-PATCH it.
+const LIMIT_TOLERANCE_MICROS = 10_000n;
+const near = (a: bigint | null, b: bigint | null) => (a === null || b === null ? a === b : (a > b ? a - b : b - a) < LIMIT_TOLERANCE_MICROS);
+const limitOf = (k: OpenRouterKey) => (k.limit === null || k.limit === undefined ? null : usdToMicros(k.limit));
+
+/**
+ * Keeps one key's OpenRouter credit limit at (window usage + remaining budget). `snapshot`
+ * is the key as the connection's key list showed it moments ago (syncLimitsForBudget): its
+ * usage can only have grown since, which makes the limit at most that much lower until the
+ * next sync, never higher.
+ */
+export async function syncKeyLimit(orgId: string, keyId: string, now: Date = new Date(), opts: { snapshot?: OpenRouterKey } = {}): Promise<SyncResult | null> {
   const key = await prisma.providerKey.findFirst({ where: { id: keyId, orgId }, include: { connection: true } });
   if (!key || key.provider !== "openrouter" || !key.connection || key.status === "deleted") return null;
   const ctx = await systemContext(orgId, "limit sync");
@@ -59,14 +71,13 @@ export async function syncKeyLimit(orgId: string, keyId: string, now: Date = new
     if (!key.limitSyncActive) return { keyId, limitMicros: null, changed: false };
     const original = key.limitBeforeSyncMicros;
     await client.updateKey(key.providerKeyId, { limit: original === null ? null : microsToUsd(original) });
-    const check = await client.getKey(key.providerKeyId);
-    const got = check.limit === null || check.limit === undefined ? null : usdToMicros(check.limit);
-    if (got !== original) throw new Error(`OpenRouter key ${key.label}: limit read back as ${got} instead of ${original}`);
+    const got = limitOf(await client.getKey(key.providerKeyId));
+    if (!near(got, original)) throw new Error(`OpenRouter key ${key.label}: limit read back as ${got} instead of ${original}`);
     await prisma.providerKey.update({ where: { id: key.id }, data: { limitSyncActive: false, limitBeforeSyncMicros: null, syncedLimitMicros: null, providerLimitMicros: got } });
     return { keyId, limitMicros: got, changed: true, restored: true };
   }
-  const current = await client.getKey(key.providerKeyId);
-  const currentLimit = current.limit === null || current.limit === undefined ? null : usdToMicros(current.limit);
+  const current = opts.snapshot ?? (await client.getKey(key.providerKeyId));
+  const currentLimit = limitOf(current);
   let original = key.limitBeforeSyncMicros;
   if (!key.limitSyncActive) {
     // Remember the key's own limit BEFORE the first change, to restore it later.
@@ -76,11 +87,10 @@ export async function syncKeyLimit(orgId: string, keyId: string, now: Date = new
   let desired = windowUsageMicros(current) + remaining;
   if (original !== null && original < desired) desired = original;
   let changed = false;
-  if (currentLimit !== desired) {
+  if (!near(currentLimit, desired)) {
     await client.updateKey(key.providerKeyId, { limit: microsToUsd(desired) });
-    const check = await client.getKey(key.providerKeyId);
-    const got = check.limit === null || check.limit === undefined ? null : usdToMicros(check.limit);
-    if (got !== desired) throw new Error(`OpenRouter key ${key.label}: limit read back as ${got} instead of ${desired}`);
+    const got = limitOf(await client.getKey(key.providerKeyId));
+    if (!near(got, desired)) throw new Error(`OpenRouter key ${key.label}: limit read back as ${got} instead of ${desired}`);
     changed = true;
   }
   await prisma.providerKey.update({
@@ -103,12 +113,23 @@ export async function syncLimitsForBudget(orgId: string, budgetId: string, now: 
     for (const id of await keysUnderBudget(budget, periodBounds(budget.period, ctx.timeZone, now))) ids.add(id);
   }
   for (const k of await prisma.providerKey.findMany({ where: { orgId, provider: "openrouter", limitSyncActive: true }, select: { id: true } })) ids.add(k.id);
-  const keys = await prisma.providerKey.findMany({ where: { orgId, id: { in: [...ids] }, provider: "openrouter" }, select: { id: true } });
+  const keys = await prisma.providerKey.findMany({ where: { orgId, id: { in: [...ids] }, provider: "openrouter" }, select: { id: true, providerKeyId: true, connection: true } });
+  // One key-list read per connection instead of one GET per key: with N keys under a budget
+  // synced up to once a second, per-key reads were N calls a second against OpenRouter's
+  // management API (shared with polling). Per-key calls now happen only to change a limit.
+  const snapshots = new Map<string, Map<string, OpenRouterKey>>();
+  for (const conn of new Map(keys.flatMap((k) => (k.connection ? [[k.connection.id, k.connection] as const] : []))).values()) {
+    const list = await openRouterFor(conn)
+      .listKeys({ includeDisabled: true })
+      .catch((e: Error) => (console.warn("[enforcement] key list for limit sync failed; reading keys one by one", e.message), null));
+    if (list) snapshots.set(conn.id, new Map(list.map((k) => [k.hash, k])));
+  }
   const out: SyncResult[] = [];
   const errors: string[] = [];
   for (const k of keys) {
     try {
-      const r = await withKeyLock(k.id, () => syncKeyLimit(orgId, k.id, now));
+      const snapshot = k.connection ? snapshots.get(k.connection.id)?.get(k.providerKeyId) : undefined;
+      const r = await withKeyLock(k.id, () => syncKeyLimit(orgId, k.id, now, { snapshot }));
       if (r) out.push(r);
     } catch (e) {
       errors.push(`${k.id}: ${(e as Error).message}`);

@@ -61,9 +61,13 @@ async function catalog(): Promise<PriceMap> {
   const c = state.tgPriceCatalog;
   if (c && Date.now() - c.at < CATALOG_TTL_MS) return c.map;
   if (!state.tgPriceCatalogLoading) {
-    state.tgPriceCatalogLoading = loadCatalog()
+    const loading = loadCatalog()
       .then((loaded) => (state.tgPriceCatalog = loaded))
       .finally(() => (state.tgPriceCatalogLoading = undefined));
+    // A background refresh nobody awaits (a stale catalog is served meanwhile) must not
+    // become an unhandled rejection, which would end the worker: log it, retry next call.
+    loading.catch((e: Error) => console.warn("[pricing] catalog refresh failed; serving the previous one", e.message));
+    state.tgPriceCatalogLoading = loading;
   }
   // A stale catalog keeps serving while a refresh is in flight; the first load waits.
   if (c) return c.map;
