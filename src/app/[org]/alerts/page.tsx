@@ -36,7 +36,7 @@ export default async function AlertsPage({ params, searchParams }: { params: Pro
         {fmt.format(new Date(a.createdAt))}
       </span>,
       <div key="t" className="space-y-1">
-        <Badge tone={a.kind === "budget_threshold" || a.kind === "key_paused" ? "red" : a.kind === "key_resumed" ? "green" : "amber"}>{ALERT_KIND_LABELS[a.kind] ?? a.kind}</Badge>
+        <Badge tone={a.kind === "budget_threshold" || a.kind === "key_paused" || a.kind === "enforcement_failed" ? "red" : a.kind === "key_resumed" ? "green" : "amber"}>{ALERT_KIND_LABELS[a.kind] ?? a.kind}</Badge>
         <p className="text-sm">{href ? <Link href={href} className="text-blue-700 hover:underline">{a.title}</Link> : a.title}</p>
         {a.superseded ? <p className="text-xs text-gray-500">Re-armed after the budget was edited.</p> : null}
       </div>,
