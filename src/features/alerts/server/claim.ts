@@ -26,15 +26,25 @@ export type AlertClaim = {
 
 /** Returns the new alert's id, or null if that dedupeKey was already claimed. */
 export async function claimAlert(c: AlertClaim): Promise<string | null> {
-  const { webhook, payload, ...rest } = c;
-  const rows = await prisma.alert.createManyAndReturn({
-    data: [{ ...rest, payload: payload as Prisma.InputJsonValue, webhookStatus: webhook ? "pending" : "none" }],
+  const [id] = await claimAlertsIn(prisma, [c]);
+  if (id) await scheduleDelivery(id);
+  return id ?? null;
+}
+
+/**
+ * Claims several alerts with the caller's client or transaction and returns the ids this
+ * call inserted. Budget evaluation claims inside its version-checked transaction, so its
+ * alerts commit with the budget definition they were decided from; the caller schedules the
+ * deliveries after commit (scheduleDelivery).
+ */
+export async function claimAlertsIn(db: Prisma.TransactionClient | typeof prisma, claims: AlertClaim[]): Promise<string[]> {
+  if (claims.length === 0) return [];
+  const rows = await db.alert.createManyAndReturn({
+    data: claims.map(({ webhook, payload, ...rest }) => ({ ...rest, payload: payload as Prisma.InputJsonValue, webhookStatus: webhook ? "pending" : "none" })),
     skipDuplicates: true,
     select: { id: true },
   });
-  const id = rows[0]?.id ?? null;
-  if (id) await scheduleDelivery(id);
-  return id;
+  return rows.map((r) => r.id);
 }
 
 /** The delivery job for an alert; jobId from the row, so it is queued once while pending. */

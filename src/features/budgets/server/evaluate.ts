@@ -6,7 +6,7 @@ import { formatUsd } from "@/lib/money";
 import { describePeriod, formatDuration } from "@/lib/periods";
 import { budgetStatus, type BudgetStatus } from "./status";
 import { keysUnderBudget } from "./coverage";
-import { scheduleDelivery } from "@/features/alerts/server/claim";
+import { claimAlertsIn, scheduleDelivery } from "@/features/alerts/server/claim";
 import { releaseKeysOfBudget } from "@/features/enforcement/server/release";
 import { claimPauses, pauseKey, scheduleApply } from "@/features/enforcement/server/actions";
 import { keysOverriddenByHand } from "@/features/enforcement/server/release";
@@ -188,7 +188,7 @@ async function claim(
       limitMicros: budget.amountMicros,
       title: `Budget "${budget.name}" reached ${t}% (${formatUsd(s.spendMicros)} of ${formatUsd(budget.amountMicros)})`,
       payload: { ...payload, threshold: t },
-      webhookStatus: hasWebhook ? "pending" : "none",
+      webhook: hasWebhook,
     })),
     ...(d.pace && !claimed.has(paceKey(budget.id, s.bounds.start))
       ? [
@@ -204,7 +204,7 @@ async function claim(
             limitMicros: budget.amountMicros,
             title: `Budget "${budget.name}" is on pace to reach ${formatUsd(s.projectedMicros ?? 0n)} (limit ${formatUsd(budget.amountMicros)})`,
             payload,
-            webhookStatus: hasWebhook ? "pending" : "none",
+            webhook: hasWebhook,
           },
         ]
       : []),
@@ -226,9 +226,9 @@ async function claim(
       SELECT ("updatedAt" = (${budget.updatedAt.toISOString()}::timestamptz AT TIME ZONE 'UTC')) AS same
         FROM budgets WHERE id = ${budget.id} AND "orgId" = ${budget.orgId} FOR SHARE`;
     if (!rows[0]?.same) return "stale" as const;
-    const alerts = alertRows.length ? await tx.alert.createManyAndReturn({ data: alertRows, skipDuplicates: true, select: { id: true } }) : [];
+    const alerts = await claimAlertsIn(tx, alertRows);
     const pauses = await claimPauses(tx, pauseRows);
-    return { alerts: alerts.map((a) => a.id), pauses };
+    return { alerts, pauses };
   });
 }
 
