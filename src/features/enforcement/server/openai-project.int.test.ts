@@ -44,23 +44,24 @@ const raise = (ctx: Awaited<ReturnType<typeof createOrg>>["ctx"], budgetId: stri
 describe("OpenAI project limits under concurrent pauses and resumes", () => {
   for (const customer of [5000, null]) {
     it(`concurrent pauses store the customer's own limit (${customer ?? "none"}) once, and concurrent resumes restore exactly it`, async () => {
-      const s = await projectWithKeys(4, customer);
+      const s = await projectWithKeys(6, customer);
       const r = await evaluateBudget(s.org.id, s.budget.id);
-      expect(r!.newPauses).toHaveLength(4);
-      const paused = await Promise.all(r!.newPauses.map((id) => applyAction(id)));
-      expect(paused.map((p) => p.status)).toEqual(["confirmed", "confirmed", "confirmed", "confirmed"]);
+      expect(r!.newPauses).toHaveLength(6);
+      // Staggered starts, so some pauses begin while another is between "limit set" and "confirmed".
+      const paused = await Promise.all(r!.newPauses.map((id, i) => new Promise((ok) => setTimeout(ok, i * 15)).then(() => applyAction(id))));
+      expect(paused.map((p) => p.status)).toEqual(Array(6).fill("confirmed"));
       expect(limitOf(s.project.id)).toBe(s.mtdCents);
       // Never Tollgate's own limit as the customer's "previous" one.
       const actions = await prisma.enforcementAction.findMany({ where: { id: { in: r!.newPauses } } });
-      expect(actions.map((a) => (a.details as { previousLimitCents: number | null }).previousLimitCents)).toEqual([customer, customer, customer, customer]);
+      expect(actions.map((a) => (a.details as { previousLimitCents: number | null }).previousLimitCents)).toEqual(Array(6).fill(customer));
 
       await raise(s.ctx, s.budget.id);
-      expect((await evaluateBudget(s.org.id, s.budget.id))!.resumed).toBe(4);
+      expect((await evaluateBudget(s.org.id, s.budget.id))!.resumed).toBe(6);
       const resumes = await prisma.enforcementAction.findMany({ where: { orgId: s.org.id, action: "resume" } });
       const results = await Promise.all(resumes.map((a) => applyAction(a.id)));
-      expect(results.map((x) => x.status)).toEqual(["confirmed", "confirmed", "confirmed", "confirmed"]);
+      expect(results.map((x) => x.status)).toEqual(Array(6).fill("confirmed"));
       const outcomes = (await prisma.enforcementAction.findMany({ where: { orgId: s.org.id, action: "resume" } })).map((a) => (a.details as { outcome: string }).outcome).sort();
-      expect(outcomes).toEqual(["applied", "kept", "kept", "kept"]);
+      expect(outcomes).toEqual(["applied", "kept", "kept", "kept", "kept", "kept"]);
       expect(limitOf(s.project.id)).toBe(customer);
       expect(await prisma.providerKey.count({ where: { orgId: s.org.id, pausedByTollgate: true } })).toBe(0);
     });
