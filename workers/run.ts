@@ -38,7 +38,7 @@ export async function startWorkers(opts: { processors?: ProcessorMap; schedules?
   const has = (job: JobName) => Boolean(processors[job]);
   let heal: NodeJS.Timeout | null = null;
   if (opts.schedules !== false) {
-    await ensureSchedules(has);
+    await ensureSchedules(has, { all: true });
     heal = setInterval(() => {
       void (async () => {
         const missing = await ensureSchedules(has);

@@ -24,11 +24,14 @@ export async function missingSchedules(has: Filter = () => true): Promise<string
   return out;
 }
 
-/** Upserts the missing schedulers; returns their ids (all of them at first start). */
-export async function ensureSchedules(has: Filter = () => true): Promise<string[]> {
+/**
+ * Upserts the missing schedulers (or, with `all`, every one: at worker start, so a changed
+ * definition takes effect); returns the ids that were missing.
+ */
+export async function ensureSchedules(has: Filter = () => true, opts: { all?: boolean } = {}): Promise<string[]> {
   const missing = await missingSchedules(has);
   for (const s of SCHEDULES) {
-    if (!missing.includes(s.id)) continue;
+    if (!has(s.job) || (!opts.all && !missing.includes(s.id))) continue;
     await getQueue(JOBS[s.job].queue).upsertJobScheduler(s.id, s.every ? { every: s.every } : { pattern: s.pattern!, tz: "UTC" }, { name: s.job, data: {} });
   }
   return missing;
