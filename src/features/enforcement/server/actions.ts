@@ -88,7 +88,8 @@ export async function openPauseOf(orgId: string, keyId: string): Promise<Enforce
 
 /**
  * The anomaly pause holding the key, if any: an anomaly pause pending or in force that no
- * admin's resume has undone since. Only an admin lifts it; a budget release never does.
+ * resume has undone since. Only an admin lifts it (releases never request a resume while it
+ * holds, so any later resume is an admin's, or one from before this rule existed).
  */
 export async function anomalyHoldOf(orgId: string, keyId: string): Promise<EnforcementAction | null> {
   const hold = await prisma.enforcementAction.findFirst({
@@ -97,7 +98,7 @@ export async function anomalyHoldOf(orgId: string, keyId: string): Promise<Enfor
   });
   if (!hold) return null;
   const lifted = await prisma.enforcementAction.count({
-    where: { orgId, providerKeyId: keyId, action: "resume", manual: true, status: { in: ["pending", "confirmed"] }, requestedAt: { gte: hold.requestedAt } },
+    where: { orgId, providerKeyId: keyId, action: "resume", status: { in: ["pending", "confirmed"] }, requestedAt: { gte: hold.requestedAt } },
   });
   return lifted ? null : hold;
 }
