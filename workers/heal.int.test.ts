@@ -50,13 +50,14 @@ afterAll(() => {
 
 describe("after a Redis flush", () => {
   let applied: string[] = [];
+  let delivered: string[] = [];
   let running: Awaited<ReturnType<typeof startWorkers>>;
   beforeAll(async () => {
     running = await startWorkers({
       processors: {
         "budgets.sweep": budgetsSweep,
         "enforcement.apply": async ({ actionId }) => void applied.push(actionId),
-        "alerts.deliver": async () => undefined,
+        "alerts.deliver": async ({ alertId }) => void delivered.push(alertId),
         "providers.sweep": async () => undefined,
         "pricing.sync": async () => undefined,
         "usage.retention": async () => undefined,
@@ -71,7 +72,7 @@ describe("after a Redis flush", () => {
     await running.stop();
   });
 
-  it("the schedulers heal themselves, and pending enforcement actions are re-queued from the database", async () => {
+  it("the schedulers heal themselves, and pending enforcement actions and deliveries are re-queued from the database", async () => {
     expect(await missingSchedules()).toEqual([]);
     const { org, workspace } = await createOrg();
     const key = await makeKey(org.id, { connectionId: null, provider: "openrouter", providerKeyId: `h-${org.id}`, workspaceId: workspace.id });
@@ -79,11 +80,16 @@ describe("after a Redis flush", () => {
     const action = await prisma.enforcementAction.create({
       data: { orgId: org.id, providerKeyId: key.id, action: "pause", reason: "test", dedupeKey: `heal-test:${key.id}`, requestedAt: new Date(Date.now() - 120_000) },
     });
+    // An alert whose delivery job was queued before the flush.
+    const alert = await prisma.alert.create({
+      data: { orgId: org.id, kind: "key_paused", dedupeKey: `heal-test:${key.id}`, title: "test", createdAt: new Date(Date.now() - 120_000) },
+    });
     applied = [];
+    delivered = [];
     await redis().flushall();
     expect((await missingSchedules()).length).toBe(SCHEDULES.length);
     expect(await waitFor(async () => (await missingSchedules()).length === 0, 10_000)).toBe(true);
-    expect(await waitFor(async () => applied.includes(action.id), 15_000)).toBe(true);
+    expect(await waitFor(async () => applied.includes(action.id) && delivered.includes(alert.id), 15_000)).toBe(true);
   });
 
   it("/api/health reports missing schedulers and stale polls (503 only with ?strict=1)", async () => {
