@@ -1,0 +1,121 @@
+/**
+ * Stores what discovery found on an OpenRouter connection and places its keys:
+ * - the account type (personal / organization) on the connection;
+ * - each OpenRouter workspace as a `ProviderWorkspace`, mapped to a Tollgate workspace. When the
+ *   admin chose "create matching workspaces" on connect, a new OpenRouter workspace gets a new
+ *   Tollgate workspace; otherwise it waits, unmapped, for the admin to map it;
+ * - each organization member as a `ProviderMember`, matched to a Tollgate member by email;
+ * - each key's OpenRouter workspace, creator and end user. A key lands in its workspace's mapped
+ *   Tollgate workspace when it is first seen in that OpenRouter workspace (new, moved, or its
+ *   workspace just mapped); an admin's attribution stands until the key moves again.
+ */
+import { prisma } from "@/server/db";
+import { systemContext } from "@/server/tenant";
+import { writeAudit } from "@/features/audit/server/audit";
+import { DEFAULT_TAG_SLUG, slugFromName } from "@/features/workspaces/schemas";
+import type { KeyAttribution } from "./reconcile";
+import type { OpenRouterAccount } from "./discover-keys";
+
+type Conn = { id: string; orgId: string; workspaceId: string | null };
+
+/** A Tollgate workspace (with its default tag) mirroring an OpenRouter workspace; the slug gets a suffix if taken. */
+export async function createMirrorWorkspace(orgId: string, name: string, slug: string, actorLabel: string): Promise<string> {
+  const base = slugFromName(slug || name, "openrouter");
+  const taken = new Set((await prisma.workspace.findMany({ where: { orgId, slug: { startsWith: base } }, select: { slug: true } })).map((w) => w.slug));
+  let candidate = base;
+  for (let i = 2; taken.has(candidate); i++) candidate = `${base}-${i}`;
+  const ctx = await systemContext(orgId, actorLabel);
+  return prisma.$transaction(async (tx) => {
+    const ws = await tx.workspace.create({ data: { orgId, name, slug: candidate }, select: { id: true } });
+    await tx.projectTag.create({ data: { orgId, workspaceId: ws.id, slug: DEFAULT_TAG_SLUG, name: "Untagged", isDefault: true } });
+    await writeAudit(ctx, { action: "workspace.created", targetType: "workspace", targetId: ws.id, after: { name, slug: candidate, from: "openrouter" } }, tx);
+    return ws.id;
+  });
+}
+
+/** Upserts the connection's OpenRouter workspaces; returns OpenRouter workspace id → mapped Tollgate workspace (or null). */
+async function syncWorkspaces(conn: Conn & { createWorkspaces: boolean }, account: OpenRouterAccount, now: Date): Promise<Map<string, string | null>> {
+  const mapping = new Map<string, string | null>();
+  for (const w of account.workspaces) {
+    const row = await prisma.providerWorkspace.upsert({
+      where: { connectionId_providerWorkspaceId: { connectionId: conn.id, providerWorkspaceId: w.id } },
+      create: { orgId: conn.orgId, connectionId: conn.id, providerWorkspaceId: w.id, name: w.name, slug: w.slug, lastSeenAt: now },
+      update: { name: w.name, slug: w.slug, lastSeenAt: now, goneAt: null },
+      select: { id: true, workspaceId: true },
+    });
+    let workspaceId = row.workspaceId;
+    if (!workspaceId && conn.createWorkspaces) {
+      workspaceId = await createMirrorWorkspace(conn.orgId, w.name || w.slug, w.slug, "OpenRouter sync");
+      await prisma.providerWorkspace.update({ where: { id: row.id }, data: { workspaceId } });
+    }
+    mapping.set(w.id, workspaceId);
+  }
+  if (account.workspaces.length > 0) {
+    await prisma.providerWorkspace.updateMany({
+      where: { connectionId: conn.id, goneAt: null, providerWorkspaceId: { notIn: account.workspaces.map((w) => w.id) } },
+      data: { goneAt: now },
+    });
+  }
+  return mapping;
+}
+
+/** Upserts organization members; returns OpenRouter user id → Tollgate user id (members of this org with that email). */
+async function syncMembers(conn: Conn, account: OpenRouterAccount, now: Date): Promise<Map<string, string | null>> {
+  const memberships = await prisma.membership.findMany({ where: { orgId: conn.orgId }, select: { userId: true, user: { select: { email: true } } } });
+  const byEmail = new Map(memberships.map((m) => [m.user.email.toLowerCase(), m.userId]));
+  const out = new Map<string, string | null>();
+  for (const m of account.members) {
+    const userId = byEmail.get(m.email.toLowerCase()) ?? null;
+    const name = [m.first_name, m.last_name].filter(Boolean).join(" ") || null;
+    await prisma.providerMember.upsert({
+      where: { connectionId_providerUserId: { connectionId: conn.id, providerUserId: m.id } },
+      create: { orgId: conn.orgId, connectionId: conn.id, providerUserId: m.id, email: m.email, name, role: m.role, userId, lastSeenAt: now },
+      update: { email: m.email, name, role: m.role, userId, lastSeenAt: now },
+    });
+    out.set(m.id, userId);
+  }
+  return out;
+}
+
+/**
+ * Records the account, workspaces and members, then places the keys `syncOpenRouterKeys` just
+ * upserted. Returns the attribution map updated with the keys' new workspaces.
+ */
+export async function applyOpenRouterAccount(conn: Conn, account: OpenRouterAccount, attribution: KeyAttribution, now = new Date()): Promise<KeyAttribution> {
+  const c = await prisma.providerConnection.update({
+    where: { id: conn.id },
+    data: { accountType: account.accountType, providerOrgId: account.providerOrgId },
+    select: { createWorkspaces: true },
+  });
+  const mapping = await syncWorkspaces({ ...conn, createWorkspaces: c.createWorkspaces }, account, now);
+  const members = await syncMembers(conn, account, now);
+  const rows = await prisma.providerKey.findMany({
+    where: { orgId: conn.orgId, provider: "openrouter", providerKeyId: { in: account.keys.map((k) => k.hash) } },
+    select: { id: true, providerKeyId: true, providerWorkspaceId: true, workspaceId: true, projectTagId: true },
+  });
+  const byHash = new Map(rows.map((r) => [r.providerKeyId, r]));
+  const out: KeyAttribution = new Map(attribution);
+  for (const k of account.keys) {
+    const row = byHash.get(k.hash);
+    if (!row) continue;
+    const pw = k.workspace_id ?? null;
+    const target = pw ? (mapping.get(pw) ?? null) : null;
+    // Follow the key when it shows up in another OpenRouter workspace (or for the first time);
+    // mapping a workspace moves its keys itself (workspace-mapping.ts).
+    const moved = pw !== row.providerWorkspaceId;
+    const place = target !== null && (moved || row.workspaceId === null) && row.workspaceId !== target;
+    const creator = k.creator_user_id ?? null;
+    await prisma.providerKey.update({
+      where: { id: row.id },
+      data: {
+        providerWorkspaceId: pw,
+        creatorUserRef: creator,
+        ownerUserId: creator ? (members.get(creator) ?? null) : null,
+        externalUser: k.external_user ?? null,
+        ...(place ? { workspaceId: target, projectTagId: null } : {}),
+      },
+    });
+    if (place) out.set(k.hash, { id: row.id, workspaceId: target, projectTagId: null });
+  }
+  return out;
+}
