@@ -10,6 +10,8 @@ import { fieldError, fieldNotFound } from "@/features/workspaces/server/errors";
 import { requirePermission, type TenantContext } from "@/server/tenant";
 import { writeAudit } from "@/features/audit/server/audit";
 import type { ProviderWorkspaceMapInput } from "../schemas";
+import { formatUsd } from "@/lib/money";
+import type { OpenRouterAccountSection } from "../components/openrouter-workspaces";
 import { createMirrorWorkspace } from "./openrouter-account";
 
 export async function openRouterAccountView(ctx: TenantContext, connectionId: string) {
@@ -44,6 +46,33 @@ export async function openRouterAccountView(ctx: TenantContext, connectionId: st
       };
     }),
   };
+}
+
+/** The connection page's OpenRouter sections, display-ready (one per OpenRouter connection). */
+export async function openRouterAccountSections(ctx: TenantContext, connections: { id: string; name: string; provider: string }[]): Promise<OpenRouterAccountSection[]> {
+  const out: OpenRouterAccountSection[] = [];
+  for (const c of connections.filter((c) => c.provider === "openrouter")) {
+    const v = await openRouterAccountView(ctx, c.id);
+    out.push({
+      connectionId: c.id,
+      connectionName: c.name,
+      accountType: v.accountType,
+      members: v.members,
+      workspaces: v.workspaces.map((w) => ({
+        ...w,
+        lastReconciled: w.lastReconciled
+          ? {
+              day: w.lastReconciled.day.toISOString().slice(0, 10),
+              provider: formatUsd(w.lastReconciled.providerMicros, { cents: true }),
+              tollgate: formatUsd(w.lastReconciled.tollgateMicros, { cents: true }),
+              drift: formatUsd(w.lastReconciled.driftMicros, { cents: true }),
+              off: w.lastReconciled.driftMicros !== 0n,
+            }
+          : null,
+      })),
+    });
+  }
+  return out;
 }
 
 /** Maps one OpenRouter workspace to a Tollgate workspace ("create" makes a matching one; null unmaps). */
