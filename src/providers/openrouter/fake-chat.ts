@@ -89,7 +89,7 @@ export function handleChat(state: FakeOpenRouterState, req: FakeRequest): FakeRe
     }
   }
   const user = typeof body.user === "string" ? body.user : key.externalUser;
-  const gen = state.record({ keyHash: key.hash, model: model.id, user, latencyMs: 400 + state.rng.int(0, 1600), ...t });
+  const gen = state.record({ keyHash: key.hash, model: model.id, user, latencyMs: 400 + state.rng.int(0, 1600), streamed: body.stream === true, ...t });
   const headers = { "x-generation-id": gen.id };
   if (body.stream === true) return { status: 200, headers, sse: streamFrames(gen, model) };
   return {

@@ -68,6 +68,8 @@ export type FakeGeneration = {
   user: string | null;
   /** The workspace the key spent in when the generation happened. */
   workspaceId: string;
+  /** Answered as SSE (`/generation` reports `streamed`). */
+  streamed: boolean;
 };
 
 export type TokenCounts = { promptTokens: number; completionTokens: number; reasoningTokens?: number; cachedTokens?: number; cacheWriteTokens?: number };
@@ -277,7 +279,7 @@ export class FakeOpenRouterState {
   }
 
   /** Appends a charged generation (no checks: the caller decided it is allowed). */
-  record(input: { keyHash: string; model: string; createdAt?: number; user?: string | null; latencyMs?: number } & TokenCounts): FakeGeneration {
+  record(input: { keyHash: string; model: string; createdAt?: number; user?: string | null; latencyMs?: number; streamed?: boolean } & TokenCounts): FakeGeneration {
     const model = this.model(input.model);
     if (!model) throw new Error(`Unknown fake model ${input.model}`);
     const gen: FakeGeneration = {
@@ -294,6 +296,7 @@ export class FakeOpenRouterState {
       latencyMs: input.latencyMs ?? 800,
       user: input.user ?? null,
       workspaceId: this.keys.get(input.keyHash)?.workspaceId ?? this.workspaceId,
+      streamed: input.streamed ?? false,
     };
     this.generations.set(gen.id, gen);
     this.lifetime.set(gen.keyHash, (this.lifetime.get(gen.keyHash) ?? 0n) + gen.costMicros);

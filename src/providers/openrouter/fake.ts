@@ -13,7 +13,7 @@ import { handleOrg } from "./fake-org";
 export { FakeOpenRouterState, FAKE_OPENROUTER_MODELS } from "./fake-state";
 export type { FakeOpenRouterKey, FakeGeneration, FakeMember, FakeWorkspace } from "./fake-state";
 export { openRouterErrorBody } from "./fake-chat";
-export { generateOpenRouterTraffic, startOpenRouterLiveTraffic } from "./fake-traffic";
+export { generateOpenRouterTraffic, makeDemoOrganization, startOpenRouterLiveTraffic } from "./fake-traffic";
 
 const usd = (micros: bigint) => Number(microsToDecimalString(micros));
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -173,7 +173,7 @@ export function handleOpenRouter(state: FakeOpenRouterState, req: FakeRequest): 
         native_tokens_prompt: g.promptTokens, native_tokens_completion: g.completionTokens, native_tokens_reasoning: g.reasoningTokens, native_tokens_cached: g.cachedTokens, native_tokens_completion_images: 0,
         num_media_prompt: 0, num_media_completion: 0, num_input_audio_prompt: 0, num_search_results: 0, num_fetches: 0,
         latency: g.latencyMs, generation_time: Math.round(g.latencyMs * 0.9), moderation_latency: null,
-        finish_reason: "stop", native_finish_reason: "stop", streamed: false, cancelled: false, app_id: null, external_user: g.user,
+        finish_reason: "stop", native_finish_reason: "stop", streamed: g.streamed, cancelled: false, app_id: null, external_user: g.user,
         origin: "", http_referer: null, user_agent: "tollgate-fake", preset_id: null, service_tier: null, web_search_engine: null,
         data_region: "global", workspace_id: g.workspaceId, provider_responses: null,
       },
