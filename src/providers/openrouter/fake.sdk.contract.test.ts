@@ -14,10 +14,11 @@ const sdk = (apiKey: string) => new OpenRouter({ apiKey, serverURL: fake.url, re
 
 beforeAll(async () => {
   fake = await startFakeOpenRouter({ seed: 3 });
+  // History first: its keys stay in the Default workspace.
+  fake.generateTraffic({ days: 5, requestsPerDay: 20, keys: 2 });
   fake.state.makeOrganization("org_contract");
   const ada = fake.state.addMember({ email: "ada@example.com", firstName: "Ada", lastName: "Lovelace", role: "org:admin" });
   const research = fake.state.createWorkspace({ name: "Research", createdBy: ada.id });
-  fake.generateTraffic({ days: 5, requestsPerDay: 20, keys: 2 });
   const k = fake.state.createKey({ name: "Research key", workspaceId: research.id, creatorUserId: ada.id, externalUser: "customer-42" });
   keyHash = k.hash;
   admin = sdk(fake.state.managementKey);
