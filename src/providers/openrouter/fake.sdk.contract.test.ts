@@ -70,7 +70,7 @@ describe("fake OpenRouter driven by @openrouter/sdk", () => {
     expect(members.result.totalCount).toBe(1);
   });
 
-  it("credits, activity (grouped by workspace) and generations", async () => {
+  it("credits, activity (grouped by workspace) and models", async () => {
     const credits = await admin.credits.getCredits();
     expect(credits.data.totalCredits).toBeGreaterThan(0);
     const grouped = await admin.analytics.getUserActivity({ groupBy: "workspace" });
@@ -78,6 +78,8 @@ describe("fake OpenRouter driven by @openrouter/sdk", () => {
     expect(grouped.data.every((r) => r.workspaceId === workspaces[0]!.id)).toBe(true);
     const plain = await admin.analytics.getUserActivity();
     expect(plain.data.every((r) => r.workspaceId === undefined)).toBe(true);
+    const models = await admin.models.list();
+    expect(models.result.data.map((m) => m.id)).toContain("openai/gpt-4o-mini");
   });
 
   it("chat.send non-streaming: system_fingerprint, usage.cost, and the generation behind it", async () => {
