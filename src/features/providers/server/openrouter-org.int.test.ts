@@ -11,6 +11,7 @@ import { pollOpenRouter } from "./poll-openrouter";
 import { mapOpenRouterWorkspace, openRouterAccountView } from "./workspace-mapping";
 import { reconcileWorkspaceSpend, workspaceDrift } from "./workspace-spend";
 import { noSleep } from "./pollers.test-helpers";
+import { listTrackedKeys } from "./keys.queries";
 
 const DAY = 86_400_000;
 const yesterday = () => Math.floor(Date.now() / DAY) * DAY - DAY + 3_600_000;
@@ -74,6 +75,9 @@ describe("an OpenRouter organization with three workspaces", () => {
     expect(row(or.keys.research.hash)).toMatchObject({ workspaceId: wsOf("research"), ownerUserId: adaMember.user.id, creatorUserRef: or.ada.id, externalUser: "customer-42" });
     expect(row(or.keys.research2.hash)).toMatchObject({ workspaceId: wsOf("research"), ownerUserId: null, creatorUserRef: or.grace.id });
     expect(tracked.filter((k) => k.workspaceId === wsOf("support"))).toHaveLength(101);
+    // The keys page names the Tollgate member who created the key, and the end user.
+    const listed = await listTrackedKeys(ctx);
+    expect(listed.find((k) => k.id === row(or.keys.research.hash).id)).toMatchObject({ owner: adaMember.user.email, externalUser: "customer-42", workspace: { name: "Research" } });
 
     // Reconciled per workspace: yesterday's OpenRouter spend per workspace equals Tollgate's spend in the mapped workspace.
     const day = new Date(Math.floor(yesterday() / DAY) * DAY);
