@@ -18,17 +18,28 @@ import type { OpenRouterAccount } from "./discover-keys";
 
 type Conn = { id: string; orgId: string; workspaceId: string | null };
 
-/** A Tollgate workspace (with its default tag) mirroring an OpenRouter workspace; the slug gets a suffix if taken. */
-export async function createMirrorWorkspace(orgId: string, name: string, slug: string, actorLabel: string): Promise<string> {
-  const base = slugFromName(slug || name, "openrouter");
-  const taken = new Set((await prisma.workspace.findMany({ where: { orgId, slug: { startsWith: base } }, select: { slug: true } })).map((w) => w.slug));
-  let candidate = base;
-  for (let i = 2; taken.has(candidate); i++) candidate = `${base}-${i}`;
+/**
+ * Maps an OpenRouter workspace row to a new Tollgate workspace (with its default tag) mirroring it;
+ * the slug gets a suffix if taken. Claim-then-act: the row is locked and re-read, so two polls (or
+ * a poll and the admin) racing never create two workspaces for one OpenRouter workspace; only an
+ * admin's explicit "create" replaces an existing mapping (`evenIfMapped`).
+ */
+export async function createMirrorWorkspace(orgId: string, providerWorkspaceRowId: string, actorLabel: string, opts: { evenIfMapped?: boolean } = {}): Promise<string> {
   const ctx = await systemContext(orgId, actorLabel);
   return prisma.$transaction(async (tx) => {
-    const ws = await tx.workspace.create({ data: { orgId, name, slug: candidate }, select: { id: true } });
+    const [row] = await tx.$queryRaw<{ name: string; slug: string; workspaceId: string | null }[]>`
+      SELECT name, slug, "workspaceId" FROM provider_workspaces WHERE id = ${providerWorkspaceRowId} AND "orgId" = ${orgId} FOR UPDATE`;
+    if (!row) throw new Error(`OpenRouter workspace ${providerWorkspaceRowId} not found`);
+    if (row.workspaceId && !opts.evenIfMapped) return row.workspaceId;
+    const name = row.name || row.slug;
+    const base = slugFromName(row.slug || row.name, "openrouter");
+    const taken = new Set((await tx.workspace.findMany({ where: { orgId, slug: { startsWith: base } }, select: { slug: true } })).map((w) => w.slug));
+    let slug = base;
+    for (let i = 2; taken.has(slug); i++) slug = `${base}-${i}`;
+    const ws = await tx.workspace.create({ data: { orgId, name, slug }, select: { id: true } });
     await tx.projectTag.create({ data: { orgId, workspaceId: ws.id, slug: DEFAULT_TAG_SLUG, name: "Untagged", isDefault: true } });
-    await writeAudit(ctx, { action: "workspace.created", targetType: "workspace", targetId: ws.id, after: { name, slug: candidate, from: "openrouter" } }, tx);
+    await tx.providerWorkspace.update({ where: { id: providerWorkspaceRowId }, data: { workspaceId: ws.id } });
+    await writeAudit(ctx, { action: "workspace.created", targetType: "workspace", targetId: ws.id, after: { name, slug, from: "openrouter" } }, tx);
     return ws.id;
   });
 }
@@ -44,10 +55,7 @@ async function syncWorkspaces(conn: Conn & { createWorkspaces: boolean }, accoun
       select: { id: true, workspaceId: true },
     });
     let workspaceId = row.workspaceId;
-    if (!workspaceId && conn.createWorkspaces) {
-      workspaceId = await createMirrorWorkspace(conn.orgId, w.name || w.slug, w.slug, "OpenRouter sync");
-      await prisma.providerWorkspace.update({ where: { id: row.id }, data: { workspaceId } });
-    }
+    if (!workspaceId && conn.createWorkspaces) workspaceId = await createMirrorWorkspace(conn.orgId, row.id, "OpenRouter sync");
     mapping.set(w.id, workspaceId);
   }
   if (account.workspaces.length > 0) {
@@ -91,7 +99,7 @@ export async function applyOpenRouterAccount(conn: Conn, account: OpenRouterAcco
   const members = await syncMembers(conn, account, now);
   const rows = await prisma.providerKey.findMany({
     where: { orgId: conn.orgId, provider: "openrouter", providerKeyId: { in: account.keys.map((k) => k.hash) } },
-    select: { id: true, providerKeyId: true, providerWorkspaceId: true, workspaceId: true, projectTagId: true },
+    select: { id: true, providerKeyId: true, providerWorkspaceId: true, workspaceId: true, creatorUserRef: true, ownerUserId: true, externalUser: true },
   });
   const byHash = new Map(rows.map((r) => [r.providerKeyId, r]));
   const out: KeyAttribution = new Map(attribution);
@@ -105,16 +113,10 @@ export async function applyOpenRouterAccount(conn: Conn, account: OpenRouterAcco
     const moved = pw !== row.providerWorkspaceId;
     const place = target !== null && (moved || row.workspaceId === null) && row.workspaceId !== target;
     const creator = k.creator_user_id ?? null;
-    await prisma.providerKey.update({
-      where: { id: row.id },
-      data: {
-        providerWorkspaceId: pw,
-        creatorUserRef: creator,
-        ownerUserId: creator ? (members.get(creator) ?? null) : null,
-        externalUser: k.external_user ?? null,
-        ...(place ? { workspaceId: target, projectTagId: null } : {}),
-      },
-    });
+    const facts = { providerWorkspaceId: pw, creatorUserRef: creator, ownerUserId: creator ? (members.get(creator) ?? null) : null, externalUser: k.external_user ?? null };
+    const same = (Object.keys(facts) as (keyof typeof facts)[]).every((f) => facts[f] === row[f]);
+    if (same && !place) continue; // most keys, most polls: nothing to write
+    await prisma.providerKey.update({ where: { id: row.id }, data: { ...facts, ...(place ? { workspaceId: target, projectTagId: null } : {}) } });
     if (place) out.set(k.hash, { id: row.id, workspaceId: target, projectTagId: null });
   }
   return out;

@@ -83,7 +83,7 @@ export async function mapOpenRouterWorkspace(ctx: TenantContext, input: Provider
   let workspaceId: string | null = null;
   if (input.target === "create") {
     requirePermission(ctx, "workspaces:write");
-    workspaceId = await createMirrorWorkspace(ctx.orgId, row.name || row.slug, row.slug, ctx.actorLabel);
+    workspaceId = await createMirrorWorkspace(ctx.orgId, row.id, ctx.actorLabel, { evenIfMapped: true });
   } else if (input.target) {
     const ws = await prisma.workspace.findFirst({ where: { id: input.target, orgId: ctx.orgId }, select: { id: true } });
     if (!ws) throw fieldNotFound("target", "Choose a workspace of this organization");
