@@ -12,6 +12,7 @@ import { mapOpenRouterWorkspace, openRouterAccountView } from "./workspace-mappi
 import { reconcileWorkspaceSpend, workspaceDrift } from "./workspace-spend";
 import { noSleep } from "./pollers.test-helpers";
 import { listTrackedKeys } from "./keys.queries";
+import { createMirrorWorkspace } from "./openrouter-account";
 
 const DAY = 86_400_000;
 const yesterday = () => Math.floor(Date.now() / DAY) * DAY - DAY + 3_600_000;
@@ -156,5 +157,14 @@ describe("an OpenRouter organization with three workspaces", () => {
     // Re-reading replaces the row.
     await reconcileWorkspaceSpend(conn, [{ ...item, usage: 2.5 }]);
     expect(await workspaceDrift(conn)).toEqual([expect.objectContaining({ providerMicros: 2_500_000n, driftMicros: 0n })]);
+  });
+
+  it("racing polls create one Tollgate workspace per OpenRouter workspace", async () => {
+    const { org, workspace, ctx } = await createOrg();
+    const created = await createConnection(ctx, { provider: "openrouter", name: "race", secret: fake.state.managementKey, workspaceId: workspace.id, baseUrl: fake.url });
+    const pw = await prisma.providerWorkspace.create({ data: { orgId: org.id, connectionId: created.id, providerWorkspaceId: "pw-race", slug: "race", name: "Race", lastSeenAt: new Date() } });
+    const ids = await Promise.all([1, 2, 3].map(() => createMirrorWorkspace(org.id, pw.id, "test")));
+    expect(new Set(ids).size).toBe(1);
+    expect(await prisma.workspace.count({ where: { orgId: org.id, name: "Race" } })).toBe(1);
   });
 });
