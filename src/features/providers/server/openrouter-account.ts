@@ -47,6 +47,8 @@ export async function createMirrorWorkspace(orgId: string, providerWorkspaceRowI
 /** Upserts the connection's OpenRouter workspaces; returns OpenRouter workspace id → mapped Tollgate workspace (or null). */
 async function syncWorkspaces(conn: Conn & { createWorkspaces: boolean }, account: OpenRouterAccount, now: Date): Promise<Map<string, string | null>> {
   const mapping = new Map<string, string | null>();
+  // A mapped workspace the admin deleted since counts as unmapped (there is no FK to it).
+  const existing = new Set((await prisma.workspace.findMany({ where: { orgId: conn.orgId }, select: { id: true } })).map((w) => w.id));
   for (const w of account.workspaces) {
     const row = await prisma.providerWorkspace.upsert({
       where: { connectionId_providerWorkspaceId: { connectionId: conn.id, providerWorkspaceId: w.id } },
@@ -55,6 +57,10 @@ async function syncWorkspaces(conn: Conn & { createWorkspaces: boolean }, accoun
       select: { id: true, workspaceId: true },
     });
     let workspaceId = row.workspaceId;
+    if (workspaceId && !existing.has(workspaceId)) {
+      await prisma.providerWorkspace.update({ where: { id: row.id }, data: { workspaceId: null } });
+      workspaceId = null;
+    }
     if (!workspaceId && conn.createWorkspaces) workspaceId = await createMirrorWorkspace(conn.orgId, row.id, "OpenRouter sync");
     mapping.set(w.id, workspaceId);
   }
@@ -82,6 +88,8 @@ async function syncMembers(conn: Conn, account: OpenRouterAccount, now: Date): P
     });
     out.set(m.id, userId);
   }
+  // People who left the OpenRouter organization.
+  await prisma.providerMember.deleteMany({ where: { connectionId: conn.id, providerUserId: { notIn: account.members.map((m) => m.id) } } });
   return out;
 }
 

@@ -134,10 +134,13 @@ describe("an OpenRouter organization with three workspaces", () => {
     expect(mapped.keysMoved).toBe(1);
     expect((await prisma.providerKey.findUniqueOrThrow({ where: { id: key.id } })).workspaceId).toBe(mapped.workspaceId);
 
+    // A mapped workspace deleted in Tollgate counts as unmapped again.
+    await prisma.workspace.delete({ where: { id: mapped.workspaceId! } });
     const later = s.createWorkspace({ name: `Later ${org.id.slice(-4)}` });
     await pollOpenRouter(conn.id, { sleep: noSleep });
     view = await openRouterAccountView(ctx, conn.id);
     expect(view.workspaces.find((w) => w.providerWorkspaceId === later.id)).toMatchObject({ workspaceId: null, keys: 0 });
+    expect(view.workspaces.find((w) => w.providerWorkspaceId === ops.id)).toMatchObject({ workspaceId: null });
 
     // Another org can't map this connection's workspaces.
     const other = await createOrg();
