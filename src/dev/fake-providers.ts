@@ -1,12 +1,13 @@
 /**
  * The fake OpenRouter and OpenAI for the demo: 30 days of history, then slow live traffic
- * through their HTTP inference endpoints (so key disables and spend limits bite).
+ * through their HTTP inference endpoints (so key disables and spend limits bite), about a third
+ * of it streamed. The OpenRouter account is an organization with three workspaces.
  *   tsx src/dev/fake-providers.ts [--openrouter-port 4010] [--openai-port 4020]
  * Env: FAKE_OPENROUTER_PORT, FAKE_OPENAI_PORT, DEMO_OPENROUTER_KEY (management key),
  * DEMO_OPENAI_KEY (admin key), FAKE_TRAFFIC_INTERVAL_MS (live traffic pace, default 4000).
  * The seed's demo connections use the same default keys.
  */
-import { startFakeOpenRouter, startOpenRouterLiveTraffic, type FakeOpenRouter } from "@/providers/openrouter/fake";
+import { makeDemoOrganization, startFakeOpenRouter, startOpenRouterLiveTraffic, type FakeOpenRouter } from "@/providers/openrouter/fake";
 import { startFakeOpenAI, startOpenAILiveTraffic, type FakeOpenAI } from "@/providers/openai/fake";
 
 export { startFakeOpenRouter } from "@/providers/openrouter/fake";
@@ -14,6 +15,8 @@ export { startFakeOpenAI } from "@/providers/openai/fake";
 
 export const DEMO_OPENROUTER_MANAGEMENT_KEY = "sk-or-v1-demo-management-key";
 export const DEMO_OPENAI_ADMIN_KEY = "sk-admin-demo-admin-key";
+/** Members of the demo's OpenRouter organization (the demo org's people, plus one who isn't in Tollgate). */
+const DEMO_OPENROUTER_MEMBERS = ["admin@demo.tollgate.dev", "maya@demo.tollgate.dev", "li@demo.tollgate.dev", "contractor@elsewhere.example"];
 
 export type FakeProviders = { openrouter: FakeOpenRouter; openai: FakeOpenAI; stop(): Promise<void> };
 
@@ -30,6 +33,7 @@ export async function startFakeProviders(opts: {
 }): Promise<FakeProviders> {
   const openrouter = await startFakeOpenRouter({ port: opts.openrouterPort, host: opts.host, managementKey: opts.openrouterKey ?? DEMO_OPENROUTER_MANAGEMENT_KEY });
   const openai = await startFakeOpenAI({ port: opts.openaiPort, host: opts.host, adminKey: opts.openaiKey ?? DEMO_OPENAI_ADMIN_KEY });
+  makeDemoOrganization(openrouter.state, DEMO_OPENROUTER_MEMBERS);
   openrouter.generateTraffic({ days: opts.days ?? 30, requestsPerDay: opts.requestsPerDay ?? 300, keys: 6 });
   openai.generateTraffic({ days: opts.days ?? 30, requestsPerDay: opts.requestsPerDay ?? 300 });
   const live =

@@ -16,7 +16,11 @@ export type FakeRequest = {
   body: unknown;
 };
 
-export type FakeResponse = { status: number; body?: unknown; headers?: Record<string, string> };
+/**
+ * `sse` answers `text/event-stream`: each string is one frame's payload, written as `data: …\n\n`
+ * (a string starting with ":" is written as a comment line), then `data: [DONE]`.
+ */
+export type FakeResponse = { status: number; body?: unknown; headers?: Record<string, string>; sse?: string[] };
 
 export type InjectedFailure = { status: number; retryAfterSeconds?: number; message?: string; pathPrefix?: string };
 
@@ -81,6 +85,8 @@ export type JsonServerOptions = {
   errorBody: (status: number, message: string, kind: "injected" | "rate_limit" | "not_found" | "bad_json" | "internal") => unknown;
   /** Paths the per-credential rate limit skips (e.g. public /models). */
   rateLimitExempt?: (path: string) => boolean;
+  /** Headers on every response, errors included (OpenAI's `x-request-id`). */
+  responseHeaders?: () => Record<string, string>;
 };
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -94,8 +100,14 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function send(res: ServerResponse, r: FakeResponse) {
-  const headers: Record<string, string> = { ...(r.headers ?? {}) };
+function sendResponse(res: ServerResponse, r: FakeResponse, extra: Record<string, string> = {}) {
+  const headers: Record<string, string> = { ...extra, ...(r.headers ?? {}) };
+  if (r.sse) {
+    res.writeHead(r.status, { ...headers, "content-type": "text/event-stream", "cache-control": "no-cache" });
+    for (const frame of r.sse) res.write(frame.startsWith(":") ? `${frame}\n\n` : `data: ${frame}\n\n`);
+    res.end("data: [DONE]\n\n");
+    return;
+  }
   if (r.body !== undefined) headers["content-type"] = "application/json";
   res.writeHead(r.status, headers);
   res.end(r.body === undefined ? undefined : JSON.stringify(r.body));
@@ -108,6 +120,8 @@ export async function startJsonServer(opts: JsonServerOptions): Promise<{ url: s
       const url = new URL(req.url ?? "/", `http://${host}`);
       let path = url.pathname;
       const logIt = (status: number) => opts.controls.record({ method: req.method ?? "GET", path, status, at: opts.now() });
+      const common = opts.responseHeaders?.() ?? {};
+      const send = (res: ServerResponse, r: FakeResponse) => sendResponse(res, r, common);
       if (!path.startsWith(opts.prefix)) {
         logIt(404);
         return send(res, { status: 404, body: opts.errorBody(404, `No route for ${path}`, "not_found") });

@@ -44,6 +44,9 @@ export const ConnectionCreateInput = z.object({
   secret: secretSchema,
   workspaceId: optionalId,
   baseUrl: baseUrlSchema,
+  // OpenRouter organizations: create a Tollgate workspace for each OpenRouter workspace (true), or
+  // map them to existing workspaces by hand (false). Checkbox values arrive as "on".
+  createWorkspaces: z.preprocess((v) => v === "on" || v === "true" || v === true, z.boolean()).default(false),
 });
 export type ConnectionCreateInput = z.infer<typeof ConnectionCreateInput>;
 
@@ -71,3 +74,14 @@ export const KeyAttributionInput = z.object({
   projectTagId: optionalId,
 });
 export type KeyAttributionInput = z.infer<typeof KeyAttributionInput>;
+
+/**
+ * Where an OpenRouter workspace's keys land: an existing Tollgate workspace, "create" (a new
+ * matching one), or blank (not mapped).
+ */
+export const ProviderWorkspaceMapInput = z.object({
+  connectionId: id,
+  providerWorkspaceId: id,
+  target: z.preprocess(blankToNull, z.string().trim().min(1).max(64).nullable()),
+});
+export type ProviderWorkspaceMapInput = z.infer<typeof ProviderWorkspaceMapInput>;

@@ -4,6 +4,7 @@
  * speech, written straight into the state; plus slow live traffic over HTTP.
  */
 import { DAY_MS, historyTimes, prng, type Prng } from "@/providers/fake-http";
+import { streamChatCompletion } from "@/providers/stream-chat";
 import { OpenAIAdminClient } from "./client";
 import type { FakeOpenAIState, FakeProjectKey } from "./fake-state";
 
@@ -104,10 +105,13 @@ export function generateOpenAITraffic(state: FakeOpenAIState, opts: OpenAITraffi
   return { generated, failed, projects: [...state.projects.values()].map((p) => ({ id: p.id, name: p.name })), keys: keys.map((k) => ({ id: k.id, projectId: k.projectId, name: k.name, secret: k.secret })) };
 }
 
-/** A chat completion every `intervalMs` with a random project key, over HTTP. Returns a stopper. */
+/**
+ * A chat completion every `intervalMs` with a random project key, over HTTP; about a third are
+ * streamed with `stream_options.include_usage`, as real apps do. Returns a stopper.
+ */
 export function startOpenAILiveTraffic(
   fake: { url: string; state: FakeOpenAIState },
-  opts: { intervalMs?: number; seed?: number; onResult?: (r: { apiKeyId: string; projectId: string; model: string; status: number; usage?: unknown }) => void } = {},
+  opts: { intervalMs?: number; seed?: number; streamShare?: number; onResult?: (r: { apiKeyId: string; projectId: string; model: string; status: number; streamed: boolean; usage?: unknown }) => void } = {},
 ) {
   const r = prng(opts.seed ?? 101);
   const models = ["gpt-4o-mini", "gpt-4o", "gpt-4.1", "o3-mini"];
@@ -116,11 +120,12 @@ export function startOpenAILiveTraffic(
     if (keys.length === 0) return;
     const key = r.pick(keys);
     const model = r.pick(models);
-    const client = new OpenAIAdminClient({ apiKey: key.secret, baseUrl: fake.url, maxRetries: 0 });
-    client
-      .chatCompletion({ model, messages: [{ role: "user", content: "y".repeat(r.int(40, 4000)) }], max_tokens: r.int(50, 800) })
-      .then((res) => opts.onResult?.({ apiKeyId: key.id, projectId: key.projectId, model, status: 200, usage: res.usage }))
-      .catch((e: { status?: number }) => opts.onResult?.({ apiKeyId: key.id, projectId: key.projectId, model, status: e.status ?? 0 }));
+    const body = { model, messages: [{ role: "user", content: "y".repeat(r.int(40, 4000)) }], max_tokens: r.int(50, 800) };
+    const streamed = r.next() < (opts.streamShare ?? 1 / 3);
+    const done = streamed ? streamChatCompletion(fake.url, key.secret, body) : new OpenAIAdminClient({ apiKey: key.secret, baseUrl: fake.url, maxRetries: 0 }).chatCompletion(body);
+    done
+      .then((res) => opts.onResult?.({ apiKeyId: key.id, projectId: key.projectId, model, status: 200, streamed, usage: res.usage }))
+      .catch((e: { status?: number }) => opts.onResult?.({ apiKeyId: key.id, projectId: key.projectId, model, status: e.status ?? 0, streamed }));
   }, opts.intervalMs ?? 5_000);
   timer.unref();
   return { stop: () => clearInterval(timer) };

@@ -4,6 +4,7 @@
  * Retry-After, project hard spend limits) plus `POST /v1/chat/completions` and `/v1/embeddings`
  * for project keys, which charge the project and refuse once its spend reaches the hard limit.
  */
+import { randomBytes } from "node:crypto";
 import { FakeControls, startJsonServer, type FakeRequest, type FakeResponse } from "@/providers/fake-http";
 import { FakeOpenAIState, type FakeProject, type FakeProjectKey } from "./fake-state";
 import { generateOpenAITraffic, type OpenAITrafficOptions } from "./fake-traffic";
@@ -58,7 +59,28 @@ function listPage<T extends { id: string }>(items: T[], q: URLSearchParams, rend
   return ok({ object: "list", data: slice.map(render), first_id: slice[0]?.id ?? null, last_id: slice.at(-1)?.id ?? null, has_more: from + limit < items.length });
 }
 
-type InferenceBody = { model?: unknown; messages?: unknown; input?: unknown; max_tokens?: unknown; max_completion_tokens?: unknown; fake_usage?: unknown };
+type InferenceBody = { model?: unknown; messages?: unknown; input?: unknown; max_tokens?: unknown; max_completion_tokens?: unknown; stream?: unknown; stream_options?: unknown; encoding_format?: unknown; fake_usage?: unknown };
+
+/** A deterministic 8-dimension vector; `base64` is little-endian float32 bytes, as the SDK decodes it. */
+function embedding(text: string, format: "float" | "base64"): number[] | string {
+  const v = Array.from({ length: 8 }, (_, i) => Math.fround(Math.sin(text.length + i) / 4));
+  if (format === "float") return v;
+  const buf = Buffer.alloc(v.length * 4);
+  v.forEach((x, i) => buf.writeFloatLE(x, i * 4));
+  return buf.toString("base64");
+}
+
+/**
+ * SSE chunks of a chat completion. Every chunk has `usage: null`; with
+ * `stream_options.include_usage` one more chunk with `choices: []` and the usage comes last
+ * (reference provider-updates-2026-12.md §4).
+ */
+function chatStream(head: Record<string, unknown>, text: string, usage: unknown, includeUsage: boolean): string[] {
+  const chunk = (delta: Record<string, unknown>, finish: string | null) => JSON.stringify({ ...head, object: "chat.completion.chunk", choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null });
+  const frames = [chunk({ role: "assistant", content: "", refusal: null }, null), ...text.split(/(?<= )/).map((w) => chunk({ content: w }, null)), chunk({}, "stop")];
+  if (includeUsage) frames.push(JSON.stringify({ ...head, object: "chat.completion.chunk", choices: [], usage }));
+  return frames;
+}
 
 function inference(state: FakeOpenAIState, req: FakeRequest, endpoint: "chat" | "embeddings"): FakeResponse {
   const invalidKey = () => err(401, `Incorrect API key provided: ${req.bearer ? redact(req.bearer) : "(none)"}. You can find your API key at https://platform.openai.com/account/api-keys.`, "invalid_request_error", "invalid_api_key");
@@ -75,7 +97,10 @@ function inference(state: FakeOpenAIState, req: FakeRequest, endpoint: "chat" | 
   // Hard spend limit: once month-to-date spend has reached the threshold, refuse (the request that
   // crosses it is still served, as "enforcement is not instantaneous").
   if (state.isOverSpendLimit(project.id)) {
-    return err(429, "You have exceeded the hard spend limit configured for this project. Raise or remove the limit in your project's settings to continue.", "insufficient_quota", "project_spend_limit_exceeded");
+    // Retrying can't help until someone raises the limit: `x-should-retry: false` stops the SDK's
+    // two automatic retries (the fake's choice; real-API use is unconfirmed, reference §4).
+    const refused = err(429, "You have exceeded the hard spend limit configured for this project. Raise or remove the limit in your project's settings to continue.", "insufficient_quota", "project_spend_limit_exceeded");
+    return { ...refused, headers: { "x-should-retry": "false" } };
   }
   const h = ((typeof body.fake_usage === "object" && body.fake_usage) || {}) as Record<string, unknown>;
   const n = (v: unknown) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : undefined);
@@ -83,8 +108,11 @@ function inference(state: FakeOpenAIState, req: FakeRequest, endpoint: "chat" | 
   if (endpoint === "embeddings") {
     const text = Array.isArray(body.input) ? body.input.join(" ") : String(body.input ?? "");
     const inputTokens = n(h.prompt_tokens) ?? Math.max(1, Math.ceil(text.length / 4));
+    const format = body.encoding_format ?? "float";
+    if (format !== "float" && format !== "base64") return err(400, "Invalid value for 'encoding_format': expected 'float' or 'base64'.", "invalid_request_error", null, "encoding_format");
+    const inputs = Array.isArray(body.input) ? body.input.map(String) : [String(body.input ?? "")];
     state.record({ projectId: project.id, apiKeyId: key.id, userId: owner, model: model.id, inputTokens });
-    return ok({ object: "list", data: [{ object: "embedding", index: 0, embedding: [0.0023, -0.0091, 0.0154] }], model: model.id, usage: { prompt_tokens: inputTokens, total_tokens: inputTokens } });
+    return ok({ object: "list", data: inputs.map((t, index) => ({ object: "embedding", index, embedding: embedding(t, format) })), model: model.id, usage: { prompt_tokens: inputTokens, total_tokens: inputTokens } });
   }
   if (!Array.isArray(body.messages) || body.messages.length === 0) return err(400, "'messages' must contain at least one message.", "invalid_request_error", null, "messages");
   const chars = (body.messages as { content?: unknown }[]).reduce((s, m) => s + (typeof m.content === "string" ? m.content.length : 0), 0);
@@ -94,22 +122,20 @@ function inference(state: FakeOpenAIState, req: FakeRequest, endpoint: "chat" | 
   const cachedTokens = Math.min(n(h.cached_tokens) ?? 0, promptTokens);
   const reasoningTokens = Math.min(n(h.reasoning_tokens) ?? (model.reasoning ? Math.floor(completionTokens * 0.4) : 0), completionTokens);
   const rec = state.record({ projectId: project.id, apiKeyId: key.id, userId: owner, model: model.id, inputTokens: promptTokens, outputTokens: completionTokens, cachedTokens, reasoningTokens });
-  return ok({
-    id: `chatcmpl-${state.rng.id(29)}`,
-    object: "chat.completion",
-    created: sec(rec.at),
-    model: model.id,
-    choices: [{ index: 0, message: { role: "assistant", content: "This is a response from the Tollgate fake OpenAI.", refusal: null, annotations: [] }, logprobs: null, finish_reason: "stop" }],
-    usage: {
-      prompt_tokens: promptTokens,
-      completion_tokens: completionTokens,
-      total_tokens: promptTokens + completionTokens,
-      prompt_tokens_details: { cached_tokens: cachedTokens, audio_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
-    },
-    service_tier: "default",
-    system_fingerprint: "fp_tollgate_fake",
-  });
+  const head = { id: `chatcmpl-${state.rng.id(29)}`, created: sec(rec.at), model: model.id, service_tier: "default", system_fingerprint: "fp_tollgate_fake" };
+  const text = "This is a response from the Tollgate fake OpenAI.";
+  const usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+    prompt_tokens_details: { cached_tokens: cachedTokens, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+  if (body.stream === true) {
+    const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+    return { status: 200, sse: chatStream(head, text, usage, includeUsage) };
+  }
+  return ok({ ...head, object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: text, refusal: null, annotations: [] }, logprobs: null, finish_reason: "stop" }], usage });
 }
 
 function spendLimitBody(body: unknown): { ok: true; cents: number } | { ok: false; res: FakeResponse } {
@@ -215,6 +241,8 @@ export async function startFakeOpenAI(opts: { port?: number; host?: string; seed
     controls,
     now: () => state.now(),
     handle: (req) => handleOpenAI(state, req),
+    // The SDK exposes it as `response._request_id` and `APIError.requestID`.
+    responseHeaders: () => ({ "x-request-id": `req_${randomBytes(16).toString("hex")}` }),
     errorBody: (status, message, kind) =>
       kind === "rate_limit" ? openAIErrorBody(`Rate limit reached for requests. ${message}. Please try again later.`, "requests", "rate_limit_exceeded") : openAIErrorBody(message, status >= 500 ? "server_error" : "invalid_request_error"),
   });

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { HttpJsonClient, ProviderAuthError, ProviderError, ProviderRateLimitError, parseRetryAfter, type ProviderClientOptions } from "@/providers/errors";
 import {
   ActivityResponse,
@@ -10,6 +11,10 @@ import {
   KeyListResponse,
   KeyResponse,
   ModelsResponse,
+  OrgMemberListResponse,
+  WorkspaceListResponse,
+  type OpenRouterOrgMember,
+  type OpenRouterWorkspace,
   type OpenRouterActivityItem,
   type OpenRouterChatCompletion,
   type OpenRouterCurrentKey,
@@ -18,11 +23,14 @@ import {
   type OpenRouterModel,
 } from "./schemas";
 
-export type { OpenRouterActivityItem, OpenRouterGeneration, OpenRouterKey, OpenRouterModel } from "./schemas";
+export type { OpenRouterActivityItem, OpenRouterCurrentKey, OpenRouterGeneration, OpenRouterKey, OpenRouterModel, OpenRouterOrgMember, OpenRouterWorkspace } from "./schemas";
 
 export const OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1";
 /** GET /keys returns "the most recent 100 API keys" per page; there is no page-size parameter. */
 export const OPENROUTER_KEYS_PAGE_SIZE = 100;
+
+/** `/workspaces` and `/organization/members` take `limit` ≤ 100. */
+const PAGE_LIMIT = 100;
 
 export type OpenRouterClientOptions = ProviderClientOptions;
 
@@ -102,10 +110,33 @@ export class OpenRouterClient {
     return { total_credits: data.total_credits, total_usage: data.total_usage };
   }
 
-  /** Daily rows per model/endpoint for the last 30 completed UTC days (or one `date`). */
-  async getActivity(opts: { date?: string; apiKeyHash?: string } = {}): Promise<OpenRouterActivityItem[]> {
-    const res = await this.http.requestParsed(ActivityResponse, "activity", { path: "/activity", query: { date: opts.date, api_key_hash: opts.apiKeyHash } });
+  /**
+   * Daily rows per model/endpoint for the last 30 completed UTC days (or one `date`);
+   * `groupBy: "workspace"` splits them per workspace and adds `workspace_id`.
+   */
+  async getActivity(opts: { date?: string; apiKeyHash?: string; groupBy?: "workspace"; workspaceId?: string } = {}): Promise<OpenRouterActivityItem[]> {
+    const res = await this.http.requestParsed(ActivityResponse, "activity", { path: "/activity", query: { date: opts.date, api_key_hash: opts.apiKeyHash, group_by: opts.groupBy, workspace_id: opts.workspaceId } });
     return res.data;
+  }
+
+  /** Every workspace of the account (offset/limit pages until `total_count` or a short page). */
+  async listWorkspaces(): Promise<OpenRouterWorkspace[]> {
+    return this.pages(WorkspaceListResponse, "workspace list", "/workspaces");
+  }
+
+  /** Every member of the organization the management key belongs to. */
+  async listOrganizationMembers(): Promise<OpenRouterOrgMember[]> {
+    return this.pages(OrgMemberListResponse, "organization members", "/organization/members");
+  }
+
+  private async pages<T>(schema: z.ZodType<{ data: T[]; total_count?: number }>, what: string, path: string): Promise<T[]> {
+    const all: T[] = [];
+    for (let offset = 0; offset <= 100_000; offset += PAGE_LIMIT) {
+      const page = await this.http.requestParsed(schema, what, { path, query: { offset: String(offset), limit: String(PAGE_LIMIT) } });
+      all.push(...page.data);
+      if (page.data.length < PAGE_LIMIT || (page.total_count !== undefined && all.length >= page.total_count)) return all;
+    }
+    throw new ProviderError({ provider: "openrouter", status: 200, kind: "invalid_response", message: `OpenRouter ${what} did not end` });
   }
 
   async getGeneration(id: string): Promise<OpenRouterGeneration> {

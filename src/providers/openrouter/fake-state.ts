@@ -43,7 +43,15 @@ export type FakeOpenRouterKey = {
   updatedAt: number | null;
   workspaceId: string;
   creatorUserId: string | null;
+  /** Partner's end-user identifier (`external.user` at creation). */
+  externalUser: string | null;
 };
+
+/** An OpenRouter workspace (reference §8.3, SDK `models/workspace.js`). */
+export type FakeWorkspace = { id: string; name: string; slug: string; description: string | null; createdAt: number; createdBy: string | null };
+
+/** An organization member (`GET /organization/members`). `id` is what keys carry as `creator_user_id`. */
+export type FakeMember = { id: string; email: string; firstName: string | null; lastName: string | null; role: "org:admin" | "org:member" };
 
 export type FakeGeneration = {
   id: string;
@@ -58,6 +66,10 @@ export type FakeGeneration = {
   costMicros: bigint;
   latencyMs: number;
   user: string | null;
+  /** The workspace the key spent in when the generation happened. */
+  workspaceId: string;
+  /** Answered as SSE (`/generation` reports `streamed`). */
+  streamed: boolean;
 };
 
 export type TokenCounts = { promptTokens: number; completionTokens: number; reasoningTokens?: number; cachedTokens?: number; cacheWriteTokens?: number };
@@ -70,7 +82,12 @@ export class FakeOpenRouterState {
   now: () => number;
   readonly rng: Prng;
   readonly models = FAKE_OPENROUTER_MODELS;
+  /** The Default workspace (slug "default"); `GET /keys` without `workspace_id` lists only it. */
   readonly workspaceId: string;
+  readonly workspaces = new Map<string, FakeWorkspace>();
+  readonly members = new Map<string, FakeMember>();
+  /** null = an individual account (no organization); see `makeOrganization`. */
+  organizationId: string | null = null;
   readonly managementKeys = new Map<string, { valid: boolean }>();
   readonly keys = new Map<string, FakeOpenRouterKey>();
   readonly generations = new Map<string, FakeGeneration>();
@@ -81,7 +98,7 @@ export class FakeOpenRouterState {
   private readonly lifetime = new Map<string, bigint>();
   // keyHash → dayStart → micro-USD, for the daily/weekly/monthly windows.
   private readonly daily = new Map<string, Map<number, bigint>>();
-  // `${date}|${keyHash}|${model}` → activity aggregate.
+  // `${date}|${keyHash}|${model}|${workspaceId}` → activity aggregate.
   private readonly activityAgg = new Map<string, Agg>();
   private primaryManagementKey: string;
   private genCounter = 0;
@@ -90,7 +107,41 @@ export class FakeOpenRouterState {
     this.rng = prng(opts.seed ?? 42);
     this.now = opts.now ?? Date.now;
     this.workspaceId = uuidFrom(this.rng);
+    this.workspaces.set(this.workspaceId, { id: this.workspaceId, name: "Default Workspace", slug: "default", description: null, createdAt: this.now(), createdBy: null });
     this.primaryManagementKey = this.addManagementKey(opts.managementKey);
+  }
+
+  /** Turns the account into an organization (what `/key` reports as `organization_id`). */
+  makeOrganization(id = `org_${this.rng.id(24)}`): string {
+    this.organizationId = id;
+    return id;
+  }
+
+  createWorkspace(input: { name: string; slug?: string; description?: string | null; createdBy?: string | null }): FakeWorkspace {
+    const slug = input.slug ?? input.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+    if ([...this.workspaces.values()].some((w) => w.slug === slug)) throw new Error(`Workspace slug ${slug} is taken`);
+    const ws: FakeWorkspace = { id: uuidFrom(this.rng), name: input.name, slug, description: input.description ?? null, createdAt: this.now(), createdBy: input.createdBy ?? null };
+    this.workspaces.set(ws.id, ws);
+    return ws;
+  }
+
+  /** By id or slug, like `/workspaces/{id-or-slug}`. */
+  workspace(idOrSlug: string): FakeWorkspace | undefined {
+    return this.workspaces.get(idOrSlug) ?? [...this.workspaces.values()].find((w) => w.slug === idOrSlug);
+  }
+
+  addMember(input: { email: string; firstName?: string | null; lastName?: string | null; role?: FakeMember["role"] }): FakeMember {
+    const m: FakeMember = { id: `user_${this.rng.id(27)}`, email: input.email, firstName: input.firstName ?? null, lastName: input.lastName ?? null, role: input.role ?? "org:member" };
+    this.members.set(m.id, m);
+    return m;
+  }
+
+  /** Moves a key to another workspace (its later spend lands there; past spend stays). */
+  moveKey(hash: string, workspaceId: string) {
+    const k = this.keys.get(hash);
+    if (!k || !this.workspaces.has(workspaceId)) throw new Error("Unknown key or workspace");
+    k.workspaceId = workspaceId;
+    k.updatedAt = this.now();
   }
 
   get managementKey(): string {
@@ -114,7 +165,7 @@ export class FakeOpenRouterState {
     return !k ? "no" : k.valid ? "valid" : "invalid";
   }
 
-  createKey(input: { name: string; limit?: number | null; limitReset?: LimitReset; disabled?: boolean; includeByokInLimit?: boolean; createdAt?: number; creatorUserId?: string | null }): FakeOpenRouterKey {
+  createKey(input: { name: string; limit?: number | null; limitReset?: LimitReset; disabled?: boolean; includeByokInLimit?: boolean; createdAt?: number; creatorUserId?: string | null; workspaceId?: string; externalUser?: string | null }): FakeOpenRouterKey {
     const secret = `sk-or-v1-${this.rng.hex(64)}`;
     const hash = createHash("sha256").update(secret).digest("hex");
     const key: FakeOpenRouterKey = {
@@ -128,8 +179,9 @@ export class FakeOpenRouterState {
       includeByokInLimit: input.includeByokInLimit ?? false,
       createdAt: input.createdAt ?? this.now(),
       updatedAt: null,
-      workspaceId: this.workspaceId,
+      workspaceId: input.workspaceId ?? this.workspaceId,
       creatorUserId: input.creatorUserId ?? null,
+      externalUser: input.externalUser ?? null,
     };
     this.keys.set(hash, key);
     this.bySecret.set(secret, hash);
@@ -227,7 +279,7 @@ export class FakeOpenRouterState {
   }
 
   /** Appends a charged generation (no checks: the caller decided it is allowed). */
-  record(input: { keyHash: string; model: string; createdAt?: number; user?: string | null; latencyMs?: number } & TokenCounts): FakeGeneration {
+  record(input: { keyHash: string; model: string; createdAt?: number; user?: string | null; latencyMs?: number; streamed?: boolean } & TokenCounts): FakeGeneration {
     const model = this.model(input.model);
     if (!model) throw new Error(`Unknown fake model ${input.model}`);
     const gen: FakeGeneration = {
@@ -243,6 +295,8 @@ export class FakeOpenRouterState {
       costMicros: this.costMicros(model, input),
       latencyMs: input.latencyMs ?? 800,
       user: input.user ?? null,
+      workspaceId: this.keys.get(input.keyHash)?.workspaceId ?? this.workspaceId,
+      streamed: input.streamed ?? false,
     };
     this.generations.set(gen.id, gen);
     this.lifetime.set(gen.keyHash, (this.lifetime.get(gen.keyHash) ?? 0n) + gen.costMicros);
@@ -250,7 +304,7 @@ export class FakeOpenRouterState {
     const day = utcDayStart(gen.createdAt);
     days.set(day, (days.get(day) ?? 0n) + gen.costMicros);
     this.daily.set(gen.keyHash, days);
-    const aggKey = `${isoDate(gen.createdAt)}|${gen.keyHash}|${gen.model}`;
+    const aggKey = `${isoDate(gen.createdAt)}|${gen.keyHash}|${gen.model}|${gen.workspaceId}`;
     const agg = this.activityAgg.get(aggKey) ?? { requests: 0, prompt: 0, completion: 0, reasoning: 0, costMicros: 0n };
     agg.requests++;
     agg.prompt += gen.promptTokens;
@@ -261,19 +315,24 @@ export class FakeOpenRouterState {
     return gen;
   }
 
-  /** /activity rows: the last 30 completed UTC days (today excluded), per date and model. */
-  activity(opts: { date?: string; keyHash?: string } = {}) {
+  /**
+   * /activity rows: the last 30 completed UTC days (today excluded), per date and model, and per
+   * workspace with `groupByWorkspace` (`workspaceId` is "" otherwise).
+   */
+  activity(opts: { date?: string; keyHash?: string; workspaceId?: string; groupByWorkspace?: boolean } = {}) {
     const today = utcDayStart(this.now());
     const first = isoDate(today - 30 * DAY_MS);
     const last = isoDate(today - DAY_MS);
-    const rows = new Map<string, Agg & { date: string; model: string }>();
+    const rows = new Map<string, Agg & { date: string; model: string; workspaceId: string }>();
     for (const [k, agg] of this.activityAgg) {
-      const [date = "", keyHash, model = ""] = k.split("|");
+      const [date = "", keyHash, model = "", ws = ""] = k.split("|");
       if (date < first || date > last) continue;
       if (opts.date && date !== opts.date) continue;
       if (opts.keyHash && keyHash !== opts.keyHash) continue;
-      const rowKey = `${date}|${model}`;
-      const row = rows.get(rowKey) ?? { date, model, requests: 0, prompt: 0, completion: 0, reasoning: 0, costMicros: 0n };
+      if (opts.workspaceId && ws !== opts.workspaceId) continue;
+      const workspaceId = opts.groupByWorkspace ? ws : "";
+      const rowKey = `${date}|${model}|${workspaceId}`;
+      const row = rows.get(rowKey) ?? { date, model, workspaceId, requests: 0, prompt: 0, completion: 0, reasoning: 0, costMicros: 0n };
       row.requests += agg.requests;
       row.prompt += agg.prompt;
       row.completion += agg.completion;
@@ -281,7 +340,7 @@ export class FakeOpenRouterState {
       row.costMicros += agg.costMicros;
       rows.set(rowKey, row);
     }
-    return [...rows.values()].sort((a, b) => (a.date === b.date ? a.model.localeCompare(b.model) : a.date.localeCompare(b.date)));
+    return [...rows.values()].sort((a, b) => a.date.localeCompare(b.date) || a.model.localeCompare(b.model) || a.workspaceId.localeCompare(b.workspaceId));
   }
 
   endpointId(modelId: string): string {

@@ -5,6 +5,7 @@
  */
 import { DAY_MS, historyTimes, prng, type Prng } from "@/providers/fake-http";
 import { OpenRouterClient } from "./client";
+import { streamChatCompletion } from "@/providers/stream-chat";
 import type { FakeOpenRouterState, FakeOpenRouterKey } from "./fake-state";
 
 export type GeneratedRequest = {
@@ -49,12 +50,32 @@ const MODEL_WEIGHTS: Record<string, number> = {
 };
 const END_USERS = Array.from({ length: 24 }, (_, i) => `user-${(i * 7919 + 1009).toString(36)}`);
 
+/** Missing keys are spread over the account's workspaces, created by its members in turn (if any). */
 export function ensureOpenRouterKeys(state: FakeOpenRouterState, count: number, createdBefore: number): FakeOpenRouterKey[] {
   const keys = [...state.keys.values()];
+  const workspaces = [...state.workspaces.keys()];
+  const members = [...state.members.keys()];
   for (let i = keys.length; i < count; i++) {
-    keys.push(state.createKey({ name: KEY_NAMES[i % KEY_NAMES.length]! + (i >= KEY_NAMES.length ? ` ${i}` : ""), createdAt: createdBefore - (40 + i) * DAY_MS }));
+    keys.push(
+      state.createKey({
+        name: KEY_NAMES[i % KEY_NAMES.length]! + (i >= KEY_NAMES.length ? ` ${i}` : ""),
+        createdAt: createdBefore - (40 + i) * DAY_MS,
+        workspaceId: workspaces[i % workspaces.length],
+        creatorUserId: members.length ? members[i % members.length] : null,
+      }),
+    );
   }
   return keys;
+}
+
+/**
+ * The demo's OpenRouter account: an organization with Default, Research and Support workspaces and
+ * members whose emails match the demo org's, so mapping and member matching have something to show.
+ */
+export function makeDemoOrganization(state: FakeOpenRouterState, memberEmails: string[]) {
+  state.makeOrganization("org_tollgate_demo");
+  memberEmails.forEach((email, i) => state.addMember({ email, firstName: email.split("@")[0] ?? null, role: i === 0 ? "org:admin" : "org:member" }));
+  for (const name of ["Research", "Support"]) if (!state.workspace(name.toLowerCase())) state.createWorkspace({ name });
 }
 
 function tokens(r: Prng, model: string) {
@@ -89,7 +110,9 @@ export function generateOpenRouterTraffic(state: FakeOpenRouterState, opts: Open
       failed++;
       continue;
     }
-    const gen = state.record({ keyHash: key.hash, model, createdAt: at, user, latencyMs: 300 + r.int(0, 4000), ...t });
+    // About 40% streamed (chat apps stream, batch jobs don't), decided without a draw from `r`
+    // so a seed keeps giving the same history.
+    const gen = state.record({ keyHash: key.hash, model, createdAt: at, user, latencyMs: 300 + r.int(0, 4000), streamed: at % 10 < 4, ...t });
     opts.onRequest?.({ ...base, generationId: gen.id, status: 200, costMicros: gen.costMicros, errorType: null });
     generated++;
   }
@@ -101,11 +124,12 @@ export function generateOpenRouterTraffic(state: FakeOpenRouterState, opts: Open
 
 /**
  * Sends a chat completion every `intervalMs` through the fake's HTTP API with a random key, so
- * disabled keys get 401 and exhausted limits get 403 like real traffic would. Returns a stopper.
+ * disabled keys get 401 and exhausted limits get 403 like real traffic would. About a third are
+ * streamed (SSE, cost from the final usage chunk), as real apps do. Returns a stopper.
  */
 export function startOpenRouterLiveTraffic(
   fake: { url: string; state: FakeOpenRouterState },
-  opts: { intervalMs?: number; seed?: number; onResult?: (r: { keyHash: string; model: string; status: number; generationId?: string; costUsd?: number | null }) => void } = {},
+  opts: { intervalMs?: number; seed?: number; streamShare?: number; onResult?: (r: { keyHash: string; model: string; status: number; streamed: boolean; generationId?: string; costUsd?: number | null }) => void } = {},
 ) {
   const r = prng(opts.seed ?? 99);
   const models = Object.entries(MODEL_WEIGHTS).map(([value, weight]) => ({ value, weight }));
@@ -114,11 +138,14 @@ export function startOpenRouterLiveTraffic(
     if (keys.length === 0) return;
     const key = r.pick(keys);
     const model = r.weighted(models);
-    const client = new OpenRouterClient({ apiKey: key.secret, baseUrl: fake.url, maxRetries: 0 });
-    client
-      .chatCompletion({ model, messages: [{ role: "user", content: "x".repeat(r.int(40, 4000)) }], max_tokens: r.int(50, 800), user: r.pick(END_USERS) })
-      .then((res) => opts.onResult?.({ keyHash: key.hash, model, status: 200, generationId: res.id, costUsd: res.usage?.cost ?? null }))
-      .catch((e: { status?: number }) => opts.onResult?.({ keyHash: key.hash, model, status: e.status ?? 0 }));
+    const body = { model, messages: [{ role: "user", content: "x".repeat(r.int(40, 4000)) }], max_tokens: r.int(50, 800), user: r.pick(END_USERS) };
+    const streamed = r.next() < (opts.streamShare ?? 1 / 3);
+    const done = streamed
+      ? streamChatCompletion(fake.url, key.secret, body).then((res) => ({ id: res.generationId ?? res.id ?? undefined, cost: typeof res.usage?.cost === "number" ? res.usage.cost : null }))
+      : new OpenRouterClient({ apiKey: key.secret, baseUrl: fake.url, maxRetries: 0 }).chatCompletion(body).then((res) => ({ id: res.id, cost: res.usage?.cost ?? null }));
+    done
+      .then((res) => opts.onResult?.({ keyHash: key.hash, model, status: 200, streamed, generationId: res.id, costUsd: res.cost }))
+      .catch((e: { status?: number }) => opts.onResult?.({ keyHash: key.hash, model, status: e.status ?? 0, streamed }));
   }, opts.intervalMs ?? 5_000);
   timer.unref();
   return { stop: () => clearInterval(timer) };

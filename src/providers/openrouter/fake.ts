@@ -7,17 +7,17 @@ import { microsToDecimalString } from "@/lib/money";
 import { DAY_MS, FakeControls, isoDate, startJsonServer, utcDayStart, type FakeRequest, type FakeResponse } from "@/providers/fake-http";
 import { FakeOpenRouterState, type FakeOpenRouterKey, type LimitReset } from "./fake-state";
 import { generateOpenRouterTraffic, type OpenRouterTrafficOptions } from "./fake-traffic";
+import { handleChat, openRouterErrorBody } from "./fake-chat";
+import { handleOrg } from "./fake-org";
 
 export { FakeOpenRouterState, FAKE_OPENROUTER_MODELS } from "./fake-state";
-export type { FakeOpenRouterKey, FakeGeneration } from "./fake-state";
-export { generateOpenRouterTraffic, startOpenRouterLiveTraffic } from "./fake-traffic";
+export type { FakeOpenRouterKey, FakeGeneration, FakeMember, FakeWorkspace } from "./fake-state";
+export { openRouterErrorBody } from "./fake-chat";
+export { generateOpenRouterTraffic, makeDemoOrganization, startOpenRouterLiveTraffic } from "./fake-traffic";
 
 const usd = (micros: bigint) => Number(microsToDecimalString(micros));
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
-export function openRouterErrorBody(status: number, message: string, metadata?: Record<string, unknown>) {
-  return { error: { code: status, message, ...(metadata ? { metadata } : {}) }, user_id: null };
-}
 const fail = (status: number, message: string, headers?: Record<string, string>): FakeResponse => ({ status, body: openRouterErrorBody(status, message), headers });
 const ok = (body: unknown, status = 200): FakeResponse => ({ status, body });
 
@@ -45,8 +45,32 @@ export function keyJson(state: FakeOpenRouterState, k: FakeOpenRouterKey) {
     created_at: iso(k.createdAt),
     updated_at: k.updatedAt === null ? null : iso(k.updatedAt),
     creator_user_id: k.creatorUserId,
+    external_user: k.externalUser,
     workspace_id: k.workspaceId,
     expires_at: null,
+  };
+}
+
+const RATE_LIMIT = { requests: -1, interval: "10s", note: "This field is deprecated and safe to ignore." };
+
+/** `GET /key`: the calling key (management or inference), with the fields SDK 1.3.19 requires. */
+function currentKeyJson(state: FakeOpenRouterState, secret: string, key: FakeOpenRouterKey | undefined) {
+  const account = { allowed_data_regions: ["global"], organization_id: state.organizationId, rate_limit: RATE_LIMIT, expires_at: null };
+  if (!key) {
+    const zero = { usage: 0, usage_daily: 0, usage_weekly: 0, usage_monthly: 0, byok_usage: 0, byok_usage_daily: 0, byok_usage_weekly: 0, byok_usage_monthly: 0 };
+    // Management keys are account-level; the fake reports the Default workspace for them.
+    return { label: `${secret.slice(0, 11)}...${secret.slice(-3)}`, limit: null, limit_remaining: null, limit_reset: null, include_byok_in_limit: false, ...zero, is_free_tier: false, is_management_key: true, is_provisioning_key: true, creator_user_id: null, workspace_id: state.workspaceId, free_model_daily_requests: { limit: 1000, remaining: 1000, used: 0 }, ...account };
+  }
+  const j = keyJson(state, key);
+  const used = [...state.generations.values()].filter((g) => g.keyHash === key.hash && g.createdAt >= utcDayStart(state.now()) && g.model.endsWith(":free")).length;
+  return {
+    label: j.label, limit: j.limit, limit_remaining: j.limit_remaining, limit_reset: j.limit_reset, include_byok_in_limit: j.include_byok_in_limit,
+    usage: j.usage, usage_daily: j.usage_daily, usage_weekly: j.usage_weekly, usage_monthly: j.usage_monthly,
+    byok_usage: 0, byok_usage_daily: 0, byok_usage_weekly: 0, byok_usage_monthly: 0,
+    is_free_tier: false, is_management_key: false, is_provisioning_key: false, creator_user_id: key.creatorUserId,
+    workspace_id: state.workspaces.has(key.workspaceId) ? key.workspaceId : null,
+    free_model_daily_requests: { limit: 1000, remaining: 1000 - used, used },
+    ...account,
   };
 }
 
@@ -72,72 +96,6 @@ function modelJson(m: FakeOpenRouterState["models"][number]) {
   };
 }
 
-type ChatBody = { model?: unknown; messages?: unknown; max_tokens?: unknown; user?: unknown; fake_usage?: unknown };
-
-/** Deterministic token counts for a request; `fake_usage` (non-standard) lets tests pin them. */
-function tokensFor(state: FakeOpenRouterState, body: ChatBody, reasoningModel: boolean) {
-  const hint = (typeof body.fake_usage === "object" && body.fake_usage) || {};
-  const h = hint as Record<string, unknown>;
-  const n = (v: unknown) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : undefined);
-  const messages = Array.isArray(body.messages) ? (body.messages as { content?: unknown }[]) : [];
-  const chars = messages.reduce((s, m) => s + (typeof m.content === "string" ? m.content.length : 0), 0);
-  const promptTokens = n(h.prompt_tokens) ?? Math.max(1, Math.ceil(chars / 4)) + 4 * messages.length;
-  const maxTokens = n(body.max_tokens) ?? 256;
-  const completionTokens = n(h.completion_tokens) ?? Math.min(maxTokens, state.rng.int(16, 220));
-  const reasoningTokens = n(h.reasoning_tokens) ?? (reasoningModel ? Math.floor(completionTokens * 0.3) : 0);
-  return {
-    promptTokens,
-    completionTokens,
-    reasoningTokens: Math.min(reasoningTokens, completionTokens),
-    cachedTokens: Math.min(n(h.cached_tokens) ?? 0, promptTokens),
-    cacheWriteTokens: n(h.cache_write_tokens) ?? 0,
-  };
-}
-
-function chat(state: FakeOpenRouterState, req: FakeRequest): FakeResponse {
-  if (!req.bearer) return fail(401, "No auth credentials found");
-  if (state.isManagementKey(req.bearer) !== "no") return fail(403, "Management keys cannot be used to make API calls to the completion endpoints");
-  const key = state.keyBySecret(req.bearer);
-  if (!key) return fail(401, "User not found.");
-  if (key.disabled) return fail(401, "API key is disabled");
-  const body = (req.body ?? {}) as ChatBody;
-  if (typeof body.model !== "string" || !body.model) return fail(400, "model is required");
-  if (!Array.isArray(body.messages) || body.messages.length === 0) return fail(400, "messages must be a non-empty array");
-  const model = state.model(body.model);
-  if (!model) return fail(400, `${body.model} is not a valid model ID`);
-  const t = tokensFor(state, body, model.reasoning);
-  const cost = state.costMicros(model, t);
-  if (state.totalCreditsMicros - state.totalUsageMicros() < cost) return fail(402, "Insufficient credits. Add more using https://openrouter.ai/credits");
-  // Refuse the request that would cross the key's credit limit (zero overshoot when limits are synced).
-  if (key.limit !== null) {
-    const remaining = state.limitRemainingMicros(key) ?? 0n;
-    if (cost > remaining) {
-      const which = key.limitReset ? `${key.limitReset} limit` : "total limit";
-      state.failures.push({ at: state.now(), keyHash: key.hash, model: model.id, status: 403, message: "Key limit exceeded" });
-      return fail(403, `Key limit exceeded (${which}). Manage it using https://openrouter.ai/settings/keys`);
-    }
-  }
-  const gen = state.record({ keyHash: key.hash, model: model.id, user: typeof body.user === "string" ? body.user : null, latencyMs: 400 + state.rng.int(0, 1600), ...t });
-  const costUsd = usd(gen.costMicros);
-  return ok({
-    id: gen.id,
-    provider: model.provider,
-    model: model.id,
-    object: "chat.completion",
-    created: Math.floor(gen.createdAt / 1000),
-    choices: [{ index: 0, logprobs: null, finish_reason: "stop", native_finish_reason: "stop", message: { role: "assistant", content: "This is a response from the Tollgate fake OpenRouter.", refusal: null, reasoning: null } }],
-    usage: {
-      prompt_tokens: t.promptTokens,
-      completion_tokens: t.completionTokens,
-      total_tokens: t.promptTokens + t.completionTokens,
-      cost: costUsd,
-      is_byok: false,
-      prompt_tokens_details: { cached_tokens: t.cachedTokens, cache_write_tokens: t.cacheWriteTokens, audio_tokens: 0, video_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: t.reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
-      cost_details: { upstream_inference_cost: null, upstream_inference_prompt_cost: 0, upstream_inference_completions_cost: 0 },
-    },
-  });
-}
 
 function parsePatch(body: unknown): { ok: true; patch: Parameters<FakeOpenRouterState["updateKey"]>[1] } | { ok: false; message: string } {
   if (!body || typeof body !== "object") return { ok: false, message: "Request body must be a JSON object" };
@@ -186,18 +144,15 @@ export function handleOpenRouter(state: FakeOpenRouterState, req: FakeRequest): 
     const next = limit !== undefined && nextOffset < all.length ? `/api/v1/models?offset=${nextOffset}&limit=${limit}` : null;
     return ok({ data: slice, total_count: all.length, links: { next } });
   }
-  if (method === "POST" && path === "/chat/completions") return chat(state, req);
+  if (method === "POST" && path === "/chat/completions") return handleChat(state, req);
 
   if (method === "GET" && path === "/key") {
     if (!req.bearer) return fail(401, "Missing Authentication header");
     const m = state.isManagementKey(req.bearer);
-    if (m === "valid") {
-      return ok({ data: { label: `${req.bearer.slice(0, 11)}...${req.bearer.slice(-3)}`, limit: null, limit_remaining: null, limit_reset: null, include_byok_in_limit: false, usage: 0, usage_daily: 0, usage_weekly: 0, usage_monthly: 0, byok_usage: 0, byok_usage_daily: 0, byok_usage_weekly: 0, byok_usage_monthly: 0, is_free_tier: false, is_management_key: true, is_provisioning_key: true, creator_user_id: null, expires_at: null, rate_limit: { requests: -1, interval: "10s", note: "This field is deprecated and safe to ignore." } } });
-    }
+    if (m === "valid") return ok({ data: currentKeyJson(state, req.bearer, undefined) });
     const key = state.keyBySecret(req.bearer);
     if (!key || key.disabled) return fail(401, "User not found.");
-    const j = keyJson(state, key);
-    return ok({ data: { label: j.label, limit: j.limit, limit_remaining: j.limit_remaining, limit_reset: j.limit_reset, include_byok_in_limit: j.include_byok_in_limit, usage: j.usage, usage_daily: j.usage_daily, usage_weekly: j.usage_weekly, usage_monthly: j.usage_monthly, byok_usage: 0, byok_usage_daily: 0, byok_usage_weekly: 0, byok_usage_monthly: 0, is_free_tier: false, is_management_key: false, is_provisioning_key: false, creator_user_id: key.creatorUserId, expires_at: null, rate_limit: { requests: -1, interval: "10s", note: "This field is deprecated and safe to ignore." } } });
+    return ok({ data: currentKeyJson(state, req.bearer, key) });
   }
 
   if (method === "GET" && path === "/generation") {
@@ -218,9 +173,9 @@ export function handleOpenRouter(state: FakeOpenRouterState, req: FakeRequest): 
         native_tokens_prompt: g.promptTokens, native_tokens_completion: g.completionTokens, native_tokens_reasoning: g.reasoningTokens, native_tokens_cached: g.cachedTokens, native_tokens_completion_images: 0,
         num_media_prompt: 0, num_media_completion: 0, num_input_audio_prompt: 0, num_search_results: 0, num_fetches: 0,
         latency: g.latencyMs, generation_time: Math.round(g.latencyMs * 0.9), moderation_latency: null,
-        finish_reason: "stop", native_finish_reason: "stop", streamed: false, cancelled: false, app_id: null, external_user: g.user,
+        finish_reason: "stop", native_finish_reason: "stop", streamed: g.streamed, cancelled: false, app_id: null, external_user: g.user,
         origin: "", http_referer: null, user_agent: "tollgate-fake", preset_id: null, service_tier: null, web_search_engine: null,
-        data_region: "global", workspace_id: state.workspaceId, provider_responses: null,
+        data_region: "global", workspace_id: g.workspaceId, provider_responses: null,
       },
     });
   }
@@ -237,11 +192,13 @@ export function handleOpenRouter(state: FakeOpenRouterState, req: FakeRequest): 
       const today = utcDayStart(state.now());
       if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || date < isoDate(today - 30 * DAY_MS) || date >= isoDate(today)) return fail(400, "date must be a YYYY-MM-DD UTC date within the last 30 completed days");
     }
-    const rows = state.activity({ date, keyHash: query.get("api_key_hash") ?? undefined });
+    const groupBy = query.get("group_by");
+    if (groupBy !== null && groupBy !== "workspace") return fail(400, "group_by must be workspace");
+    const rows = state.activity({ date, keyHash: query.get("api_key_hash") ?? undefined, workspaceId: query.get("workspace_id") ?? undefined, groupByWorkspace: groupBy === "workspace" });
     return ok({
       data: rows.map((r) => {
         const m = state.model(r.model)!;
-        return { date: r.date, model: r.model, model_permaslug: m.permaslug, endpoint_id: state.endpointId(m.id), provider_name: m.provider, usage: usd(r.costMicros), byok_usage_inference: 0, requests: r.requests, prompt_tokens: r.prompt, completion_tokens: r.completion, reasoning_tokens: r.reasoning };
+        return { date: r.date, model: r.model, model_permaslug: m.permaslug, endpoint_id: state.endpointId(m.id), provider_name: m.provider, usage: usd(r.costMicros), byok_usage_inference: 0, requests: r.requests, prompt_tokens: r.prompt, completion_tokens: r.completion, reasoning_tokens: r.reasoning, ...(groupBy ? { workspace_id: r.workspaceId } : {}) };
       }),
     });
   }
@@ -249,9 +206,12 @@ export function handleOpenRouter(state: FakeOpenRouterState, req: FakeRequest): 
     const offsetRaw = query.get("offset");
     if (offsetRaw !== null && !/^\d+$/.test(offsetRaw)) return fail(400, "offset must be a non-negative integer");
     const includeDisabled = query.get("include_disabled") === "true";
-    const ws = query.get("workspace_id");
+    // Without workspace_id, only the Default workspace's keys (reference provider-updates §2).
+    const ws = query.get("workspace_id") ?? state.workspaceId;
+    if (!state.workspace(ws)) return fail(404, "Workspace not found");
+    const wsId = state.workspace(ws)!.id;
     const keys = [...state.keys.values()]
-      .filter((k) => (includeDisabled || !k.disabled) && (!ws || k.workspaceId === ws))
+      .filter((k) => (includeDisabled || !k.disabled) && k.workspaceId === wsId)
       .sort((a, b) => b.createdAt - a.createdAt || a.hash.localeCompare(b.hash));
     const offset = Number(offsetRaw ?? 0);
     return ok({ data: keys.slice(offset, offset + 100).map((k) => keyJson(state, k)) });
@@ -261,9 +221,15 @@ export function handleOpenRouter(state: FakeOpenRouterState, req: FakeRequest): 
     if (typeof b.name !== "string" || !b.name) return fail(400, "name is required");
     const parsed = parsePatch({ ...b, name: b.name });
     if (!parsed.ok) return fail(400, parsed.message);
-    const key = state.createKey({ name: b.name, limit: parsed.patch.limit ?? null, limitReset: parsed.patch.limitReset ?? null, includeByokInLimit: parsed.patch.includeByokInLimit, creatorUserId: typeof b.creator_user_id === "string" ? b.creator_user_id : null });
+    const ws = b.workspace_id === undefined ? state.workspaceId : typeof b.workspace_id === "string" ? state.workspace(b.workspace_id)?.id : undefined;
+    if (!ws) return fail(400, "workspace_id must be the id of a workspace of this account");
+    const ext = b.external as { user?: unknown } | undefined;
+    if (ext !== undefined && (typeof ext !== "object" || ext === null || typeof ext.user !== "string" || !ext.user)) return fail(400, "external.user is required");
+    const key = state.createKey({ name: b.name, limit: parsed.patch.limit ?? null, limitReset: parsed.patch.limitReset ?? null, includeByokInLimit: parsed.patch.includeByokInLimit, creatorUserId: typeof b.creator_user_id === "string" ? b.creator_user_id : null, workspaceId: ws, externalUser: ext?.user as string | undefined });
     return ok({ data: keyJson(state, key), key: key.secret }, 201);
   }
+  const org = handleOrg(state, req);
+  if (org) return org;
   const keyPath = /^\/keys\/([^/]+)$/.exec(path);
   if (keyPath) {
     const hash = decodeURIComponent(keyPath[1]!);

@@ -35,6 +35,7 @@ export const OpenRouterKey = z.looseObject({
   updated_at: z.string().nullish(),
   creator_user_id: z.string().nullish(),
   workspace_id: z.string().nullish(),
+  external_user: z.string().nullish(),
   expires_at: z.string().nullish(),
 });
 export type OpenRouterKey = z.infer<typeof OpenRouterKey>;
@@ -58,6 +59,11 @@ export const CurrentKey = z.looseObject({
   is_provisioning_key: z.boolean().optional(),
   creator_user_id: z.string().nullish(),
   expires_at: z.string().nullish(),
+  // null = an individual account (reference provider-updates-2026-12.md §1).
+  organization_id: z.string().nullish(),
+  workspace_id: z.string().nullish(),
+  allowed_data_regions: z.array(z.string()).optional(),
+  free_model_daily_requests: z.looseObject({ limit: int, remaining: int, used: int }).optional(),
 });
 export type OpenRouterCurrentKey = z.infer<typeof CurrentKey>;
 export const CurrentKeyResponse = z.looseObject({ data: CurrentKey });
@@ -143,6 +149,16 @@ export const ModelsResponse = z.looseObject({
   total_count: z.number().optional(),
   links: z.looseObject({ next: z.string().nullish() }).optional(),
 });
+
+/** `GET /workspaces` (reference §8.3; there is no `is_default`, the Default workspace's slug is "default"). */
+export const OpenRouterWorkspace = z.looseObject({ id: z.string().min(1), name: z.string().default(""), slug: z.string().default(""), created_at: z.string().optional() });
+export type OpenRouterWorkspace = z.infer<typeof OpenRouterWorkspace>;
+export const WorkspaceListResponse = z.looseObject({ data: z.array(OpenRouterWorkspace), total_count: int.optional() });
+
+/** `GET /organization/members`; a member's `id` is what keys carry as `creator_user_id`. */
+export const OpenRouterOrgMember = z.looseObject({ id: z.string().min(1), email: z.string().default(""), first_name: z.string().nullish(), last_name: z.string().nullish(), role: z.string().default("org:member") });
+export type OpenRouterOrgMember = z.infer<typeof OpenRouterOrgMember>;
+export const OrgMemberListResponse = z.looseObject({ data: z.array(OpenRouterOrgMember), total_count: int.optional() });
 
 /** `usage` on /chat/completions responses (spec ChatUsage). */
 export const ChatUsage = z.looseObject({

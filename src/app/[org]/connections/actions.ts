@@ -1,7 +1,8 @@
 "use server";
 
 import { tenantAction } from "@/server/next/gate";
-import { ConnectionCreateInput, ConnectionIdInput, ConnectionRotateInput, ConnectionUpdateInput } from "@/features/providers/schemas";
+import { ConnectionCreateInput, ConnectionIdInput, ConnectionRotateInput, ConnectionUpdateInput, ProviderWorkspaceMapInput } from "@/features/providers/schemas";
+import { mapOpenRouterWorkspace } from "@/features/providers/server/workspace-mapping";
 import {
   createConnection,
   deleteConnection,
@@ -15,3 +16,4 @@ export const updateConnectionAction = tenantAction("connections:write", Connecti
 export const rotateConnectionSecretAction = tenantAction("connections:write", ConnectionRotateInput, (ctx, input) => rotateConnectionSecret(ctx, input));
 export const deleteConnectionAction = tenantAction("connections:write", ConnectionIdInput, (ctx, input) => deleteConnection(ctx, input));
 export const pollConnectionAction = tenantAction("connections:write", ConnectionIdInput, (ctx, input) => pollConnectionNow(ctx, input));
+export const mapProviderWorkspaceAction = tenantAction("connections:write", ProviderWorkspaceMapInput, (ctx, input) => mapOpenRouterWorkspace(ctx, input));

@@ -6,9 +6,12 @@ import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { CreateConnectionForm } from "@/features/providers/components/create-connection-form";
 import { ConnectionItem } from "@/features/providers/components/connection-item";
 import { ConnectionHelp } from "@/features/providers/components/connection-help";
+import { OpenRouterWorkspaces } from "@/features/providers/components/openrouter-workspaces";
+import { openRouterAccountSections } from "@/features/providers/server/workspace-mapping";
 import {
   createConnectionAction,
   deleteConnectionAction,
+  mapProviderWorkspaceAction,
   pollConnectionAction,
   rotateConnectionSecretAction,
   updateConnectionAction,
@@ -20,6 +23,7 @@ export default async function ConnectionsPage({ params }: { params: Promise<{ or
   const { org } = await params;
   const ctx = await getPageContextWith(org, "connections:read");
   const [connections, workspaces] = await Promise.all([listConnections(ctx), listWorkspaces(ctx)]);
+  const orSections = await openRouterAccountSections(ctx, connections);
   const canWrite = ctx.permissions.has("connections:write");
   const fmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: ctx.timeZone });
   const wsOptions = workspaces.map((w) => ({ id: w.id, name: w.name }));
@@ -60,6 +64,11 @@ export default async function ConnectionsPage({ params }: { params: Promise<{ or
             </ul>
           )}
         </Card>
+        {orSections.map((s) => (
+          <Card key={s.connectionId} title={`OpenRouter workspaces · ${s.connectionName}`}>
+            <OpenRouterWorkspaces org={ctx.orgSlug} section={s} workspaces={wsOptions} canWrite={canWrite} action={mapProviderWorkspaceAction} />
+          </Card>
+        ))}
         {canWrite ? (
           <Card title="Add a connection">
             <CreateConnectionForm org={ctx.orgSlug} workspaces={wsOptions} action={createConnectionAction} />

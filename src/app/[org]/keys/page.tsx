@@ -30,6 +30,13 @@ export default async function KeysPage({ params }: { params: Promise<{ org: stri
         {k.label}
       </Link>
       <p className="text-xs text-gray-500">{k.connection?.name ?? "no connection"}</p>
+      {k.owner || k.externalUser ? (
+        <p className="text-xs text-gray-500">
+          {k.owner ? `created by ${k.owner}` : null}
+          {k.owner && k.externalUser ? " · " : null}
+          {k.externalUser ? `end user ${k.externalUser}` : null}
+        </p>
+      ) : null}
     </div>,
     PROVIDER_LABELS[k.provider],
     canWrite && k.status !== "deleted" ? (

@@ -75,6 +75,15 @@ export function CreateConnectionForm({
           error={errors.workspaceId}
         />
       </div>
+      {provider === "openrouter" ? (
+        <label className="flex items-start gap-2 text-sm text-gray-700">
+          <input type="checkbox" name="createWorkspaces" className="mt-1" />
+          <span>
+            Create a Tollgate workspace for each OpenRouter workspace (organizations).
+            <span className="block text-xs text-gray-500">Leave unchecked to map OpenRouter workspaces to existing workspaces on this page after the first poll.</span>
+          </span>
+        </label>
+      ) : null}
       <details className="rounded-md border border-gray-200 p-3" open={Boolean(errors.baseUrl)}>
         <summary className="cursor-pointer text-sm font-medium text-gray-700">Advanced</summary>
         <div className="mt-3">

@@ -74,7 +74,7 @@ export async function getConnection(ctx: TenantContext, connectionId: string) {
   return c;
 }
 
-export async function createConnection(ctx: TenantContext, input: ConnectionCreateInput) {
+export async function createConnection(ctx: TenantContext, input: Omit<ConnectionCreateInput, "createWorkspaces"> & { createWorkspaces?: boolean }) {
   requirePermission(ctx, "connections:write");
   await assertWorkspace(ctx, input.workspaceId);
   return prisma.$transaction(async (tx) => {
@@ -85,6 +85,7 @@ export async function createConnection(ctx: TenantContext, input: ConnectionCrea
         name: input.name,
         workspaceId: input.workspaceId,
         baseUrl: input.baseUrl,
+        createWorkspaces: input.provider === "openrouter" && input.createWorkspaces === true,
         secretCiphertext: encryptSecret(input.secret),
         secretLast4: last4(input.secret),
         createdById: ctx.userId,

@@ -27,15 +27,20 @@ export async function listTrackedKeys(ctx: TenantContext) {
       providerUsageMicros: true,
       disabledAtProvider: true,
       lastSeenAt: true,
+      ownerUserId: true,
+      externalUser: true,
       connection: { select: { id: true, name: true } },
     },
   });
   const ids = (pick: (k: (typeof keys)[number]) => string | null) => [...new Set(keys.map(pick).filter((v): v is string => !!v))];
-  const [workspaces, tags, budgets] = await Promise.all([
+  const [workspaces, tags, budgets, owners] = await Promise.all([
     prisma.workspace.findMany({ where: { orgId: ctx.orgId, id: { in: ids((k) => k.workspaceId) } }, select: { id: true, name: true } }),
     prisma.projectTag.findMany({ where: { orgId: ctx.orgId, id: { in: ids((k) => k.projectTagId) } }, select: { id: true, name: true, slug: true } }),
     prisma.budget.findMany({ where: { orgId: ctx.orgId, id: { in: ids((k) => k.pausedByBudgetId) } }, select: { id: true, name: true } }),
+    // Only current members of this org are shown as owners.
+    prisma.membership.findMany({ where: { orgId: ctx.orgId, userId: { in: ids((k) => k.ownerUserId) } }, select: { userId: true, user: { select: { email: true } } } }),
   ]);
+  const ownerEmail = new Map(owners.map((o) => [o.userId, o.user.email]));
   const byId = <T extends { id: string }>(rows: T[]) => new Map(rows.map((r) => [r.id, r]));
   const ws = byId(workspaces);
   const tg = byId(tags);
@@ -44,6 +49,7 @@ export async function listTrackedKeys(ctx: TenantContext) {
     ...k,
     workspace: k.workspaceId ? (ws.get(k.workspaceId) ?? null) : null,
     projectTag: k.projectTagId ? (tg.get(k.projectTagId) ?? null) : null,
+    owner: k.ownerUserId ? (ownerEmail.get(k.ownerUserId) ?? null) : null,
     pausedByBudget: k.pausedByBudgetId ? (bg.get(k.pausedByBudgetId) ?? { id: k.pausedByBudgetId, name: "(deleted budget)" }) : null,
   }));
 }

@@ -1,17 +1,23 @@
 /**
  * Polls one OpenRouter connection with its management key:
- * 1. GET /keys (all pages, disabled included) → tracked provider keys (keys.ts);
+ * 1. every workspace's keys (discover-keys.ts: /workspaces, then /keys?workspace_id=…, all pages,
+ *    disabled included) → tracked provider keys (keys.ts), placed in the Tollgate workspaces
+ *    their OpenRouter workspaces map to, with their members (openrouter-account.ts);
  * 2. GET /credits → a credit snapshot (credits.ts);
  * 3. GET /activity per key (+ once unfiltered, for spend of keys it no longer lists) → daily
  *    rows per key and model → PolledUsage and reconciled `poll` events (reconcile.ts).
  *    /activity covers only the last 30 *completed* UTC days and changes at most daily, so it
  *    is read on the first poll after a UTC day ends or every ACTIVITY_EVERY_MS.
+ *    With it, /activity?group_by=workspace is reconciled per workspace (workspace-spend.ts).
  * Cost of pushed events that came without one is filled separately (fill-costs.ts).
  */
 import { usdToMicros } from "@/lib/money";
 import { OpenRouterClient, type OpenRouterActivityItem, type OpenRouterKey } from "@/providers/openrouter/client";
 import { recordCreditSnapshot } from "./credits";
 import { syncOpenRouterKeys } from "./keys";
+import { discoverOpenRouterAccount } from "./discover-keys";
+import { applyOpenRouterAccount } from "./openrouter-account";
+import { reconcileWorkspaceSpend } from "./workspace-spend";
 import { DAY_MS, due, floorTo, runPoll, type PollOptions, type PollResult } from "./poll-run";
 import { reconcilePolled, storePolledUsage, type PolledRow } from "./reconcile";
 
@@ -95,9 +101,11 @@ function subtractFloor(total: M, part: M | undefined): M | null {
 export async function pollOpenRouter(connectionId: string, opts: PollOptions = {}): Promise<PollResult> {
   return runPoll(connectionId, "openrouter", opts, async (p) => {
     const client = new OpenRouterClient({ apiKey: p.conn.secret, baseUrl: p.baseUrl, fetch: opts.fetch, sleep: opts.sleep, maxRetries: opts.maxRetries ?? 3 });
-    const keys = await client.listKeys({ includeDisabled: true });
-    const attribution = await syncOpenRouterKeys(p.conn, keys, p.now);
+    const account = await discoverOpenRouterAccount(client);
+    const keys = account.keys;
+    const attribution = await applyOpenRouterAccount(p.conn, account, await syncOpenRouterKeys(p.conn, keys, p.now), p.now);
     p.stats.keys = keys.length;
+    p.stats.workspaces = account.workspaces.length;
 
     await recordCreditSnapshot(p.conn, await client.getCredits(), p.now);
     p.stats.creditSnapshots = 1;
@@ -111,6 +119,7 @@ export async function pollOpenRouter(connectionId: string, opts: PollOptions = {
       const oldest = today - RECONCILE_MAX_AGE_DAYS * DAY_MS;
       const from = p.backfill || Number.isNaN(lastRead) ? oldest : Math.max(oldest, floorTo(lastRead, DAY_MS) - ACTIVITY_TRAILING_DAYS * DAY_MS);
       const res = await reconcilePolled(p.conn, ENDPOINT, rows.filter((r) => r.bucketStart.getTime() >= from), attribution);
+      if (account.workspaces.length > 0) p.stats.workspaceDays = (await reconcileWorkspaceSpend(p.conn, await client.getActivity({ groupBy: "workspace" }), p.now)).length;
       p.cursors[ENDPOINT] = p.now.toISOString();
       p.stats.activityRows = rows.length;
       p.stats.pollEvents = res.written;
