@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRichOrg } from "../test/helpers/org-fixture";
 import { prisma, pool } from "@/server/db";
 import { closeQueues } from "@/server/jobs/queue";
+import { signInOverHttp } from "../test/helpers/http-session";
 import { BASE_URL } from "./support";
 
 const ORG_DIR = join(__dirname, "..", "src", "app", "[org]");
@@ -55,29 +56,13 @@ async function get(path: string): Promise<{ status: number; body: string }> {
   return { status: res.status, body: await res.text() };
 }
 
-/** Signs in through next-auth's credentials endpoint, as the sign-in form does; returns the cookies. */
-async function signIn(email: string, password: string): Promise<string> {
-  const csrfRes = await fetch(new URL("/api/auth/csrf", BASE_URL));
-  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-  const jar = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]);
-  const res = await fetch(new URL("/api/auth/callback/credentials", BASE_URL), {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar.join("; ") },
-    body: new URLSearchParams({ csrfToken, email, password, json: "true", callbackUrl: BASE_URL }),
-    redirect: "manual",
-  });
-  const session = res.headers.getSetCookie().find((c) => /session-token=/.test(c));
-  if (!session) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
-  return [...jar, session.split(";")[0]].join("; ");
-}
-
 const orgPages = pages(ORG_DIR).map((f) => ({ rel: relative(ORG_DIR, f), segments: segmentsOf(f) }));
 const idPages = orgPages.filter((p) => p.segments.some((s) => s.startsWith("[")));
 
 beforeAll(async () => {
   A = await createRichOrg();
   B = await createRichOrg();
-  cookie = await signIn(B.owner.email, "correct horse battery");
+  cookie = await signInOverHttp(BASE_URL, B.owner.email, "correct horse battery");
 });
 afterAll(async () => {
   await closeQueues();
