@@ -27,7 +27,7 @@ const CASES = Number(process.env.FUZZ_CASES ?? 100);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const RESULTS = process.env.FAULTS_RESULTS ?? ".data/faults/fuzz.json";
 
-type Surface = { cases: number; statuses: Record<string, number>; status5xx: number; partialWrites: number; unnamed: number; leaks: number; examples: string[] };
+type Surface = { cases: number; statuses: Record<string, number>; writesSeen: number; status5xx: number; partialWrites: number; unnamed: number; leaks: number; examples: string[] };
 const surfaces: Record<string, Surface> = {};
 
 let org: Awaited<ReturnType<typeof createOrg>>;
@@ -64,7 +64,7 @@ function namesWhatIsWrong(status: number, contentType: string, body: Buffer): bo
 }
 
 async function send(surface: string, path: string, init: { method?: string; headers: Record<string, string>; body: Uint8Array | string }, label: string) {
-  const s = (surfaces[surface] ??= { cases: 0, statuses: {}, status5xx: 0, partialWrites: 0, unnamed: 0, leaks: 0, examples: [] });
+  const s = (surfaces[surface] ??= { cases: 0, statuses: {}, writesSeen: 0, status5xx: 0, partialWrites: 0, unnamed: 0, leaks: 0, examples: [] });
   const before = await snapshot();
   const payload = typeof init.body === "string" ? init.body : new Uint8Array(init.body); // a plain ArrayBuffer-backed copy for fetch
   const res = await fetch(new URL(path, BASE), { method: init.method ?? "POST", headers: init.headers, body: payload as BodyInit, redirect: "manual" });
@@ -83,6 +83,8 @@ async function send(surface: string, path: string, init: { method?: string; head
     s.leaks += 1;
     note("leak");
   }
+  // Accepted writes must show in the snapshot: proof that it would see a partial write too.
+  if (res.status < 300 && (await snapshot()) !== before) s.writesSeen += 1;
   if (res.status >= 400) {
     if ((await snapshot()) !== before) {
       s.partialWrites += 1;
@@ -169,6 +171,9 @@ describe("hostile input over HTTP", () => {
   });
 
   it("holds the invariants that are not known failures: no partial write, no leak, every rejection explained", () => {
+    for (const name of ["ingest-json", "ingest-gzip", "otlp-json", "otlp-protobuf", "budgets-rest"]) {
+      expect(surfaces[name]?.writesSeen, `${name}: no accepted case changed the snapshot`).toBeGreaterThan(0);
+    }
     const bad = Object.entries(surfaces).filter(([, s]) => s.partialWrites || s.leaks || s.unnamed);
     expect(Object.fromEntries(bad.map(([k, s]) => [k, s.examples]))).toEqual({});
     // 5xx are reported (fuzz_5xx in the JSON line, known items in RELIABILITY.md), not failed here.
