@@ -7,7 +7,7 @@
  *   are compared before and after each one;
  * - a rejection says what was wrong (issue paths, or a message naming the part of the request);
  * - no response carries a stack trace or a secret.
- * FUZZ_CASES sets the cases per input kind and surface (default 100: ~1,500 requests in all).
+ * FUZZ_CASES sets the cases per input kind and surface (default 100: 1,600 requests in all).
  */
 import { gzipSync } from "node:zlib";
 import { mkdirSync, writeFileSync } from "node:fs";
