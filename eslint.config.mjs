@@ -5,7 +5,7 @@ const config = [
   ...next,
   ...nextTs,
   {
-    ignores: ["node_modules/**", ".next/**", "src/generated/**", "artifacts/**", ".data/**", "next-env.d.ts", "coverage/**"],
+    ignores: ["node_modules/**", ".next/**", "dist/**", "src/generated/**", "artifacts/**", ".data/**", "next-env.d.ts", "coverage/**"],
   },
   {
     rules: {

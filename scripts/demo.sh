@@ -3,16 +3,26 @@
 # Installs, finds/starts PostgreSQL and Redis, migrates, seeds, builds, then runs the web app,
 # the workers, a mail catcher with a web inbox and the fake OpenRouter/OpenAI. Ctrl-C stops
 # everything it started. Running it again is harmless (the seed is idempotent).
+# `npm run demo -- --check` (or DEMO_SMOKE=1) is the non-interactive smoke test CI runs: the same
+# steps on free ports, then it checks the web app, an ingest request and the workers, stops
+# everything and exits 0 (non-zero, with the failing log's tail, when anything is unhealthy).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
+SMOKE="${DEMO_SMOKE:-}"
+[ "${1:-}" = "--check" ] && SMOKE=1
+
 ensure_env_file
 export NODE_ENV=production
-export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/tollgate}"
+# The smoke check seeds a database of its own unless told otherwise, never the demo's.
+export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/tollgate${SMOKE:+_demo_check}}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export REDIS_PREFIX="${REDIS_PREFIX:-tollgate-demo}"
+# The smoke run's queues live under their own prefix, removed when it stops.
+[ -n "$SMOKE" ] && export REDIS_PREFIX="$REDIS_PREFIX-check-$$"
 
-pick_port() { if tcp_open 127.0.0.1 "$1"; then free_port; else echo "$1"; fi; }
+# The smoke run never takes the well-known ports, so it can run beside a real demo.
+pick_port() { if [ -n "$SMOKE" ] || tcp_open 127.0.0.1 "$1"; then free_port; else echo "$1"; fi; }
 WEB_PORT=$(pick_port "${PORT:-3000}")
 SMTP_PORT=$(pick_port 1025); MAIL_HTTP_PORT=$(pick_port 1080)
 FAKE_OR_PORT=$(pick_port 4010); FAKE_OAI_PORT=$(pick_port 4020)
@@ -30,16 +40,24 @@ ensure_redis
 mkdir -p .data/logs
 PIDS=()
 cleanup() {
+  local status=$? p
   trap - INT TERM EXIT
   log "stopping…"
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  # Each service runs in its own process group (setsid), so `next start`'s server child goes too.
+  for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$p" 2>/dev/null || true
+  done
+  [ -n "$SMOKE" ] && { node_modules/.bin/tsx scripts/redis-clear-prefix.ts "$REDIS_PREFIX" >/dev/null 2>&1 || true; }
   log "stopped"
+  exit "$status"
 }
-trap cleanup INT TERM EXIT
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 start() { # name, command…
   local name=$1; shift
-  "$@" >".data/logs/$name.log" 2>&1 &
+  setsid "$@" >".data/logs/$name.log" 2>&1 &
   PIDS+=($!)
 }
 wait_http() { # url, seconds
@@ -50,22 +68,44 @@ wait_http() { # url, seconds
 log "migrating $DATABASE_URL"
 npx tsx scripts/db-migrate.ts
 
-start mail npx tsx src/dev/mail-catcher.ts
-start fakes npx tsx src/dev/fake-providers.ts
+start mail node_modules/.bin/tsx src/dev/mail-catcher.ts
+start fakes node_modules/.bin/tsx src/dev/fake-providers.ts
 wait_http "$DEMO_OPENROUTER_URL/models" 60 || die "fake providers did not start (see .data/logs/fakes.log)"
 
 log "seeding demo data"
 npx tsx prisma/seed.ts
 
-if [ ! -f .next/BUILD_ID ] || [ -n "$(find src next.config.ts tailwind.config.ts -newer .next/BUILD_ID -type f -print -quit 2>/dev/null)" ]; then
+stale() { # built file, sources…: true when the build is missing or older than a source
+  local out=$1; shift
+  [ ! -f "$out" ] || [ -n "$(find "$@" -newer "$out" -type f ! -name '*.test.ts' -print -quit 2>/dev/null)" ]
+}
+if stale .next/BUILD_ID src next.config.ts tailwind.config.ts; then
   log "building the web app (first run takes a minute or two)"
   npx next build >.data/logs/build.log 2>&1 || { tail -40 .data/logs/build.log; die "next build failed (.data/logs/build.log)"; }
 fi
+if stale dist/workers/main.mjs src workers package-lock.json; then
+  log "building the workers"
+  node_modules/.bin/tsx scripts/build-workers.ts >.data/logs/build-workers.log 2>&1 || { tail -40 .data/logs/build-workers.log; die "the workers build failed (.data/logs/build-workers.log)"; }
+fi
 
-start web npx next start -p "$WEB_PORT"
-start worker npx tsx workers/main.ts
-wait_http "http://127.0.0.1:$WEB_PORT/api/health" 90 || die "the web app did not start (see .data/logs/web.log)"
-start traffic npx tsx src/dev/demo-traffic.ts "http://127.0.0.1:$WEB_PORT"
+start web node_modules/.bin/next start -p "$WEB_PORT"
+# The workers run from the build (npm run build:workers), not through tsx.
+start worker node dist/workers/main.mjs
+wait_http "http://127.0.0.1:$WEB_PORT/api/health" 90 || { tail -20 .data/logs/web.log >&2; die "the web app did not start (see .data/logs/web.log)"; }
+
+if [ -n "$SMOKE" ]; then
+  for _ in $(seq 1 60); do grep -q "^\[worker\] started" .data/logs/worker.log && break; sleep 1; done
+  grep -q "^\[worker\] started" .data/logs/worker.log || { tail -20 .data/logs/worker.log >&2; die "the workers did not start (see .data/logs/worker.log)"; }
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WEB_PORT/sign-in")
+  [ "$code" = 200 ] || die "the sign-in page answered $code"
+  code=$(curl -s -o .data/logs/check-ingest.json -w '%{http_code}' -X POST "http://127.0.0.1:$WEB_PORT/api/v1/usage" \
+    -H "authorization: Bearer $(cat .data/demo-ingest-token)" -H 'content-type: application/json' \
+    -d "{\"events\":[{\"id\":\"demo-check-$$-$(date +%s)\",\"timestamp\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\",\"provider\":\"openai\",\"model\":\"gpt-4o-mini\",\"input_tokens\":10,\"output_tokens\":5}]}")
+  [ "$code" = 202 ] || { cat .data/logs/check-ingest.json >&2; die "the ingest API answered $code"; }
+  log "demo check passed: web $APP_URL healthy, sign-in page 200, ingest 202, workers started"
+  exit 0
+fi
+start traffic node_modules/.bin/tsx src/dev/demo-traffic.ts "http://127.0.0.1:$WEB_PORT"
 
 cat <<MSG
 

@@ -8,7 +8,7 @@ import { listOrgProjectTags } from "@/features/workspaces/server/project-tags";
 import { PROVIDER_LABELS } from "@/features/providers/schemas";
 import { Badge, Card, EmptyState, PageHeader, Table } from "@/components/ui/card";
 import { KeyAttributionForm } from "@/features/providers/components/key-attribution-form";
-import { setKeyAttributionAction } from "./actions";
+import { setKeyAttributionAction } from "../actions";
 
 export const metadata: Metadata = { title: "Keys · Tollgate" };
 

@@ -4,7 +4,7 @@ import { getPageContextWith } from "@/server/next/page-context";
 import { listWorkspaces } from "@/features/workspaces/server/workspaces";
 import { Card, EmptyState, PageHeader, Table } from "@/components/ui/card";
 import { CreateWorkspaceForm } from "@/features/workspaces/components/create-workspace-form";
-import { createWorkspaceAction } from "./actions";
+import { createWorkspaceAction } from "../actions";
 
 export const metadata: Metadata = { title: "Workspaces · Tollgate" };
 

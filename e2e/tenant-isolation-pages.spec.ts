@@ -1,0 +1,102 @@
+/**
+ * The tenant gate for pages, over HTTP against the production server (`next start`): the owner
+ * of org B opens every page under /[org] with org A's slug, and every page with an id segment
+ * with org A's ids in org B's URL. Each must answer a real HTTP 404 (not the not-found UI
+ * streamed with 200 after a loading.tsx) and show nothing of A. The same pages with B's own ids
+ * answer 200, so a 404 here means the id, not a broken page. Pages are found by walking
+ * src/app, so a new page is covered without touching this file.
+ * (test/tenant-isolation.int.test.ts does the same for server actions and route handlers.)
+ */
+import { readdirSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRichOrg } from "../test/helpers/org-fixture";
+import { prisma, pool } from "@/server/db";
+import { closeQueues } from "@/server/jobs/queue";
+import { signInOverHttp } from "../test/helpers/http-session";
+import { BASE_URL } from "./support";
+
+const ORG_DIR = join(__dirname, "..", "src", "app", "[org]");
+
+function pages(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    const p = join(dir, entry);
+    if (statSync(p).isDirectory()) out.push(...pages(p));
+    else if (entry === "page.tsx") out.push(p);
+  }
+  return out;
+}
+
+/** "budgets/[budgetId]/page.tsx" → ["budgets", "[budgetId]"]; route groups "(x)" are not in the URL. */
+const segmentsOf = (file: string) =>
+  relative(ORG_DIR, file)
+    .split(sep)
+    .slice(0, -1)
+    .filter((s) => !/^\(.*\)$/.test(s));
+
+type Org = Awaited<ReturnType<typeof createRichOrg>>;
+let A: Org;
+let B: Org;
+let cookie = "";
+
+function idOf(org: Org, param: string): string {
+  const m: Record<string, string> = { budgetid: org.ids.budget, keyid: org.ids.key, workspaceid: org.ids.workspace };
+  const id = m[param.toLowerCase()];
+  if (!id) throw new Error(`No fixture id for [${param}]: add it to idOf in e2e/tenant-isolation-pages.spec.ts`);
+  return id;
+}
+
+function urlFor(segments: string[], slug: string, ids: Org): string {
+  return `/${slug}/${segments.map((s) => (s.startsWith("[") ? idOf(ids, s.slice(1, -1)) : s)).join("/")}`.replace(/\/$/, "");
+}
+
+async function get(path: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(new URL(path, BASE_URL), { headers: { cookie }, redirect: "manual" });
+  return { status: res.status, body: await res.text() };
+}
+
+const orgPages = pages(ORG_DIR).map((f) => ({ rel: relative(ORG_DIR, f), segments: segmentsOf(f) }));
+const idPages = orgPages.filter((p) => p.segments.some((s) => s.startsWith("[")));
+
+beforeAll(async () => {
+  A = await createRichOrg();
+  B = await createRichOrg();
+  cookie = await signInOverHttp(BASE_URL, B.owner.email, "correct horse battery");
+});
+afterAll(async () => {
+  await closeQueues();
+  await prisma.$disconnect();
+  await pool.end();
+});
+
+/** Everything of A that must not show: ids and slug, except the one id the URL itself carries. */
+const leaks = (body: string, requested: string) => [...Object.values(A.ids), A.org.slug].filter((v) => v !== requested && body.includes(v));
+
+describe("tenant isolation of pages over HTTP", () => {
+  it("finds the pages with an id segment", () => {
+    expect(idPages.map((p) => p.rel).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each(orgPages.map((p) => [p.rel, p]))("%s answers 200 in org B and 404 with org A's slug", async (_rel, p) => {
+    if (p.segments.some((s) => s.startsWith("["))) return; // ids: covered below
+    expect((await get(urlFor(p.segments, B.org.slug, B))).status, "org B's own page").toBe(200);
+    const r = await get(urlFor(p.segments, A.org.slug, A));
+    expect(r.status).toBe(404);
+    expect(leaks(r.body, A.org.slug)).toEqual([]);
+  });
+
+  it.each(idPages.map((p) => [p.rel, p]))("%s with org A's id in org B answers 404 and shows nothing of A", async (_rel, p) => {
+    const own = await get(urlFor(p.segments, B.org.slug, B));
+    expect(own.status, "the page with org B's own id").toBe(200);
+
+    const foreignPath = urlFor(p.segments, B.org.slug, A);
+    const foreign = await get(foreignPath);
+    expect(foreign.status, foreignPath).toBe(404);
+    const requested = foreignPath.split("/").pop()!;
+    expect(leaks(foreign.body, requested)).toEqual([]);
+
+    const viaA = await get(urlFor(p.segments, A.org.slug, A));
+    expect(viaA.status, "org A's slug and id").toBe(404);
+  });
+});

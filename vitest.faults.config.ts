@@ -1,0 +1,17 @@
+import { defineConfig } from "vitest/config";
+import { fileURLToPath } from "node:url";
+
+// npm run test:faults (scripts/test-faults.sh starts the app and sets FAULTS_BASE_URL).
+// One file and one test at a time: the suites share one app and count its database rows.
+export default defineConfig({
+  resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
+  test: {
+    include: ["test/faults/**/*.fuzz.ts"],
+    fileParallelism: false,
+    pool: "forks",
+    poolOptions: { forks: { singleFork: true } },
+    sequence: { concurrent: false },
+    testTimeout: 3_600_000,
+    hookTimeout: 120_000,
+  },
+});
