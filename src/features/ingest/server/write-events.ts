@@ -3,6 +3,7 @@ import { pool } from "@/server/db";
 import { onUsageLanded } from "@/features/budgets/server/triggers";
 import { getPriceLookup } from "@/features/pricing/server/catalog";
 import { resolveCost } from "@/features/pricing/price";
+import { guardAfterWrite, guardBeforeWrite, planGuard } from "@/features/providers/server/fill-guard";
 import type { NormalizedEvent, WriteResult } from "../types";
 import {
   EVENT_ARRAY_COLUMNS,
@@ -31,8 +32,19 @@ export async function writeUsageEvents(events: NormalizedEvent[]): Promise<Write
   const unique = dedupe(events).sort(byKey);
   const params = await toArrayParams(unique);
   // Named: each pooled connection parses and plans the statement once, then only executes it.
+  const insert = { name: "tollgate-usage-insert-v1", text: INSERT_EVENTS_WITH_ROLLUPS_SQL, values: params };
+  // Spend of a provider the org polls may meet a poll fill: written under the fill guard
+  // (providers/server/fill-guard.ts). Everything else keeps the single-statement path.
+  const guard = await planGuard(unique);
   const { rows } = await withRetry(() =>
-    pool.query<{ inserted: number }>({ name: "tollgate-usage-insert-v1", text: INSERT_EVENTS_WITH_ROLLUPS_SQL, values: params }),
+    guard.length === 0
+      ? pool.query<{ inserted: number }>(insert)
+      : inTransaction(async (client) => {
+          const affected = await guardBeforeWrite(client, guard);
+          const res = await client.query<{ inserted: number }>(insert);
+          await guardAfterWrite(client, affected);
+          return res;
+        }),
   );
   const inserted = rows[0]?.inserted ?? 0;
   if (inserted > 0) notifyLanded(unique);
@@ -56,6 +68,15 @@ export async function upsertPollEvents(events: NormalizedEvent[]): Promise<PollW
   const params = await toArrayParams(unique);
   const result = await withRetry(() => inTransaction((client) => upsertPollTx(client, params)));
   if (result.inserted + result.updated > 0) notifyLanded(unique);
+  return { ...result, duplicates: events.length - result.inserted - result.updated };
+}
+
+/** upsertPollEvents inside the caller's transaction (reconciliation); the caller notifies after commit. */
+export async function upsertPollEventsTx(client: PoolClient, events: NormalizedEvent[]): Promise<PollWriteResult> {
+  if (events.length === 0) return { inserted: 0, updated: 0, duplicates: 0 };
+  for (const e of events) if (e.source !== "poll") throw new Error(`upsertPollEventsTx only takes source 'poll' events (got '${e.source}')`);
+  const unique = dedupe([...events].reverse()).sort(byKey);
+  const result = await upsertPollTx(client, await toArrayParams(unique));
   return { ...result, duplicates: events.length - result.inserted - result.updated };
 }
 
@@ -256,7 +277,7 @@ async function withRetry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
 }
 
 /** Fire-and-forget budgets trigger; never throws into ingest (a periodic sweep covers misses). */
-function notifyLanded(events: NormalizedEvent[]) {
+export function notifyLanded(events: NormalizedEvent[]) {
   const byOrg = new Map<string, { ws: Set<string>; tags: Set<string>; keys: Set<string>; members: Set<string> }>();
   for (const e of events) {
     let g = byOrg.get(e.orgId);

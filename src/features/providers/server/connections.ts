@@ -7,6 +7,7 @@ import { requirePermission, type TenantContext } from "@/server/tenant";
 import { writeAudit } from "@/features/audit/server/audit";
 import type { ConnectionCreateInput, ConnectionIdInput, ConnectionRotateInput, ConnectionUpdateInput } from "../schemas";
 import type { Provider } from "@/generated/prisma/enums";
+import { forgetConnectionCache } from "./fill-guard";
 
 // Provider connections: the org's OpenRouter management key / OpenAI admin key, encrypted
 // with AES-256-GCM. The ciphertext is read only by getConnectionForJob (pollers,
@@ -92,7 +93,7 @@ export async function createConnection(ctx: TenantContext, input: ConnectionCrea
     });
     await writeAudit(ctx, { action: "connection.created", targetType: "connection", targetId: c.id, after: snapshot(c) }, tx);
     return c;
-  });
+  }).finally(() => forgetConnectionCache(ctx.orgId));
 }
 
 /** Name, attributed workspace, base URL, and enable/disable. */
@@ -178,6 +179,7 @@ export type ConnectionForJob = {
   cursors: unknown;
   backfillDoneAt: Date | null;
   lastPolledAt: Date | null;
+  createdAt: Date;
   secret: string;
 };
 
@@ -199,6 +201,7 @@ export async function getConnectionForJob(connectionId: string): Promise<Connect
     cursors: row.cursors,
     backfillDoneAt: row.backfillDoneAt,
     lastPolledAt: row.lastPolledAt,
+    createdAt: row.createdAt,
     secret: decryptSecret(row.secretCiphertext),
   };
 }

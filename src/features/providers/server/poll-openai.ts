@@ -5,7 +5,7 @@
  *    recent buckets, so every poll re-reads a trailing window (TRAILING_MS before the last read)
  *    and upserts: PolledUsage rows by their unique key and the reconciled `poll` events by
  *    externalId — never appended. Token endpoints (completions, embeddings, moderations) are
- *    reconciled into usage events; the others (images, audio, vector stores, …) are kept as
+ *    reconciled into usage events, each against pushed events of its own kind; the others (images, audio, vector stores, …) are kept as
  *    PolledUsage only and read every SECONDARY_EVERY_MS (their spend reaches Tollgate through
  *    the Costs API lines);
  * 3. costs, 1d buckets by project and line item → ProviderCostLine (every COSTS_EVERY_MS).
@@ -109,17 +109,14 @@ export async function pollOpenAI(connectionId: string, opts: PollOptions = {}): 
     const from = p.backfill || Number.isNaN(lastRead) ? now - BACKFILL_MS : Math.max(now - BACKFILL_MS, Math.min(now, lastRead) - TRAILING_MS);
     const startSec = floorTo(from, HOUR_MS) / 1000;
     const reconcileFrom = now - RECONCILE_MAX_AGE_MS;
-    let written = 0;
-    let rowsRead = 0;
-    for (const kind of TOKEN_KINDS) {
-      const rows = await readUsage(client, kind, startSec);
-      rowsRead += rows.length;
-      await storePolledUsage(p.conn, `openai.${kind}`, rows);
-      written += (await reconcilePolled(p.conn, `openai.${kind}`, rows.filter((r) => r.bucketStart.getTime() >= reconcileFrom), attribution)).written;
-    }
+    // All token endpoints of a bucket are reconciled together, each against the pushed events
+    // of its own kind (reconcile-math.ts): chat pushes never offset polled embeddings.
+    const byEndpoint = new Map<string, PolledRow[]>();
+    for (const kind of TOKEN_KINDS) byEndpoint.set(`openai.${kind}`, await readUsage(client, kind, startSec));
+    const res = await reconcilePolled(p.conn, byEndpoint, reconcileFrom, attribution);
     p.cursors["openai.usage"] = p.now.toISOString();
-    p.stats.usageRows = rowsRead;
-    p.stats.pollEvents = written;
+    p.stats.usageRows = [...byEndpoint.values()].reduce((n, rows) => n + rows.length, 0);
+    p.stats.pollEvents = res.written;
 
     if (p.backfill || due(p.cursors, "openai.secondary", p.now, SECONDARY_EVERY_MS)) {
       const lastSecondary = p.cursors["openai.secondary"] ? Date.parse(p.cursors["openai.secondary"]) : NaN;
