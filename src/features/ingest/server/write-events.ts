@@ -76,6 +76,8 @@ export async function upsertPollEventsTx(client: PoolClient, events: NormalizedE
   if (events.length === 0) return { inserted: 0, updated: 0, duplicates: 0 };
   for (const e of events) if (e.source !== "poll") throw new Error(`upsertPollEventsTx only takes source 'poll' events (got '${e.source}')`);
   const unique = dedupe([...events].reverse()).sort(byKey);
+  // A transaction may upsert twice (fills, then billed-cost events): the temp tables go first.
+  await client.query(`DROP TABLE IF EXISTS poll_in, poll_old`);
   const result = await upsertPollTx(client, await toArrayParams(unique));
   return { ...result, duplicates: events.length - result.inserted - result.updated };
 }

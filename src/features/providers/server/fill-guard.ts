@@ -88,6 +88,11 @@ export async function planGuard(events: Pick<NormalizedEvent, "orgId" | "provide
     let g = groups.get(id);
     if (!g) groups.set(id, (g = { orgId: e.orgId, provider: e.provider, touched: new Map() }));
     const kind = pushedKind(e.provider, e.model);
+    if (e.provider === "openai") {
+      // Days with a billed-cost adjustment (cost-lines.ts): the marker is the day start.
+      const d = Math.floor(e.occurredAt.getTime() / DAY_MS) * DAY_MS;
+      g.touched.set(`openai.costs@${d}`, { kind: "openai.costs", bucketStart: d });
+    }
     const t = Math.floor(e.occurredAt.getTime() / BUCKET_MS[e.provider]) * BUCKET_MS[e.provider];
     g.touched.set(`${kind}@${t}`, { kind, bucketStart: t });
   }
@@ -98,52 +103,63 @@ export async function planGuard(events: Pick<NormalizedEvent, "orgId" | "provide
   return plan;
 }
 
-export type AffectedFill = { orgId: string; provider: Provider; connectionId: string; bucketStarts: Date[] };
+export type AffectedFill = { orgId: string; provider: Provider; connectionId: string; bucketStarts: Date[]; costDays: Date[] };
 
 /**
  * Inside the writer's transaction, before it writes: takes L shared for every group, finds the
- * non-zero fills of the same kind in the touched buckets, and takes F for the groups that have
- * one. Returns what to recompute after the write.
+ * non-zero fills of the same kind in the touched buckets (and, for OpenAI, the closed days with
+ * billed cost lines, whose adjustment any pushed dollar moves: cost-lines.ts), and takes F for
+ * the groups that have one. Returns what to recompute after the write.
  */
 export async function guardBeforeWrite(client: Pick<PoolClient, "query">, plan: GuardPlan, mode: "push" | "cost" = "push"): Promise<AffectedFill[]> {
   const affected: AffectedFill[] = [];
   for (const g of plan) await client.query(`SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))`, [lockKey("L", g.orgId, g.provider)]);
   for (const g of plan) {
     const starts = [...new Set(g.touched.map((t) => t.bucketStart))].map((t) => new Date(t));
-    // poll externalIds are `poll:<connectionId>:<endpoint>:<bucketISO>:…` (reconcile.ts).
     // A push only lowers a fill, so only non-zero fills matter; a cost correction can also raise
     // one, so every bucket with polled rows does.
     const { rows } = await client.query<{ conn: string; endpoint: string; at: Date }>(
       mode === "cost"
         ? `SELECT DISTINCT "connectionId" AS conn, endpoint, "bucketStart" AS at FROM polled_usage
             WHERE "orgId" = $1 AND "bucketStart" = ANY($2::timestamptz[]) AND provider = $3::"Provider"`
-        : `SELECT DISTINCT split_part(e."externalId", ':', 2) AS conn, split_part(e."externalId", ':', 3) AS endpoint, e."occurredAt" AS at
-         FROM usage_events e
-        WHERE e."orgId" = $1 AND e."occurredAt" = ANY($2::timestamptz[]) AND e.provider = $3::"Provider" AND e.source = 'poll'
-          AND (e.requests <> 0 OR e."costMicros" <> 0 OR e."inputTokens" <> 0 OR e."outputTokens" <> 0 OR e."cachedTokens" <> 0
-               OR e."cacheWriteTokens" <> 0 OR e."reasoningTokens" <> 0)`,
+        : // poll externalIds are `poll:<connectionId>:<endpoint>:<bucketISO>:…` (reconcile-tx.ts).
+          `SELECT DISTINCT split_part(e."externalId", ':', 2) AS conn, split_part(e."externalId", ':', 3) AS endpoint, e."occurredAt" AS at
+             FROM usage_events e
+            WHERE e."orgId" = $1 AND e."occurredAt" = ANY($2::timestamptz[]) AND e.provider = $3::"Provider" AND e.source = 'poll'
+              AND (e.requests <> 0 OR e."costMicros" <> 0 OR e."inputTokens" <> 0 OR e."outputTokens" <> 0 OR e."cachedTokens" <> 0
+                   OR e."cacheWriteTokens" <> 0 OR e."reasoningTokens" <> 0)`,
       [g.orgId, starts, g.provider],
     );
     const wanted = new Set(g.touched.map((t) => `${t.kind}@${t.bucketStart}`));
-    const byConn = new Map<string, Set<number>>();
+    const byConn = new Map<string, { fills: Set<number>; days: Set<number> }>();
+    const at = (c: string) => byConn.get(c) ?? byConn.set(c, { fills: new Set(), days: new Set() }).get(c)!;
     for (const r of rows) {
       const t = new Date(r.at).getTime();
-      if (!wanted.has(`${r.endpoint}@${t}`)) continue;
-      byConn.set(r.conn, (byConn.get(r.conn) ?? new Set()).add(t));
+      if (wanted.has(`${r.endpoint}@${t}`)) at(r.conn).fills.add(t);
+    }
+    if (g.provider === "openai") {
+      const days = [...new Set(g.touched.map((t) => Math.floor(t.bucketStart / DAY_MS) * DAY_MS))].map((t) => new Date(t));
+      const { rows: billed } = await client.query<{ conn: string; day: Date }>(
+        `SELECT DISTINCT "connectionId" AS conn, day FROM provider_cost_lines
+          WHERE "orgId" = $1 AND day = ANY($2::timestamptz[]) AND day + interval '1 day' <= now()`,
+        [g.orgId, days],
+      );
+      for (const r of billed) at(r.conn).days.add(new Date(r.day).getTime());
     }
     if (byConn.size === 0) continue;
     await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [lockKey("F", g.orgId, g.provider)]);
-    for (const [connectionId, ts] of [...byConn].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      affected.push({ orgId: g.orgId, provider: g.provider, connectionId, bucketStarts: [...ts].sort().map((t) => new Date(t)) });
+    for (const [connectionId, x] of [...byConn].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const dates = (ts: Set<number>) => [...ts].sort().map((t) => new Date(t));
+      affected.push({ orgId: g.orgId, provider: g.provider, connectionId, bucketStarts: dates(x.fills), costDays: dates(x.days) });
     }
   }
   return affected;
 }
 
-/** After the write, same transaction: recompute the affected fills (they can only go down for a push). */
+/** After the write, same transaction: recompute the affected fills, then the billed-cost adjustments. */
 export async function guardAfterWrite(client: PoolClient, affected: AffectedFill[]): Promise<void> {
   if (affected.length === 0) return;
   // Loaded on demand: reconcile-tx imports the ingest writer, which imports this module.
   const { reconcileStoredForConnection } = await import("./reconcile-tx");
-  for (const a of affected) await reconcileStoredForConnection(client, a.connectionId, a.bucketStarts);
+  for (const a of affected) await reconcileStoredForConnection(client, a.connectionId, a.bucketStarts, a.costDays);
 }

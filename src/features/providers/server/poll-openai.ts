@@ -8,7 +8,8 @@
  *    reconciled into usage events, each against pushed events of its own kind; the others (images, audio, vector stores, …) are kept as
  *    PolledUsage only and read every SECONDARY_EVERY_MS (their spend reaches Tollgate through
  *    the Costs API lines);
- * 3. costs, 1d buckets by project and line item → ProviderCostLine (every COSTS_EVERY_MS).
+ * 3. costs, 1d buckets by project and line item → ProviderCostLine (every COSTS_EVERY_MS), and
+ *    from them spend: lines no usage explains, and each closed day's total (cost-lines.ts).
  * The first poll backfills 30 days.
  */
 import { usdToMicros } from "@/lib/money";
@@ -19,6 +20,7 @@ import type { OpenAIUsageResult } from "@/providers/openai/schemas";
 import { keyAttribution, syncOpenAIKeys } from "./keys";
 import { DAY_MS, HOUR_MS, due, floorTo, runPoll, type PollContext, type PollOptions, type PollResult } from "./poll-run";
 import { reconcilePolled, storePolledUsage, type PolledRow } from "./reconcile";
+import { reconcileCostLines } from "./cost-lines";
 
 const KEYS_EVERY_MS = 15 * 60_000;
 const SECONDARY_EVERY_MS = HOUR_MS;
@@ -75,22 +77,25 @@ async function syncCosts(client: OpenAIAdminClient, p: PollContext, startSec: nu
   let n = 0;
   for (const b of buckets) {
     const day = new Date(b.start_time * 1000);
-    const lines = new Map<string, bigint>();
+    const lines = new Map<string, { amount: bigint; unit: string | null }>();
     for (const r of b.results) {
       const k = `${r.project_id ?? ""}\u0000${r.line_item ?? ""}`;
-      lines.set(k, (lines.get(k) ?? 0n) + usdToMicros(r.amount?.value ?? 0));
+      const prev = lines.get(k);
+      lines.set(k, { amount: (prev?.amount ?? 0n) + usdToMicros(r.amount?.value ?? 0), unit: prev?.unit ?? r.quantity_unit ?? null });
     }
-    for (const [k, amountMicros] of lines) {
+    for (const [k, { amount: amountMicros, unit: quantityUnit }] of lines) {
       const [projectRef = "", lineItem = ""] = k.split("\u0000");
       await prisma.providerCostLine.upsert({
         where: { connectionId_day_projectRef_lineItem: { connectionId: p.conn.id, day, projectRef, lineItem } },
-        create: { orgId: p.conn.orgId, connectionId: p.conn.id, day, projectRef, lineItem, amountMicros },
-        update: { amountMicros, fetchedAt: p.now },
+        create: { orgId: p.conn.orgId, connectionId: p.conn.id, day, projectRef, lineItem, amountMicros, quantityUnit },
+        update: { amountMicros, quantityUnit, fetchedAt: p.now },
       });
       n++;
     }
   }
   p.stats.costLines = n;
+  // The bill becomes spend: non-token lines as they come, and each closed day's total (cost-lines.ts).
+  p.stats.costEvents = await reconcileCostLines(p.conn, buckets.map((b) => new Date(b.start_time * 1000)), p.now);
 }
 
 export async function pollOpenAI(connectionId: string, opts: PollOptions = {}): Promise<PollResult> {
@@ -113,7 +118,7 @@ export async function pollOpenAI(connectionId: string, opts: PollOptions = {}): 
     // of its own kind (reconcile-math.ts): chat pushes never offset polled embeddings.
     const byEndpoint = new Map<string, PolledRow[]>();
     for (const kind of TOKEN_KINDS) byEndpoint.set(`openai.${kind}`, await readUsage(client, kind, startSec));
-    const res = await reconcilePolled(p.conn, byEndpoint, reconcileFrom, attribution);
+    const res = await reconcilePolled(p.conn, byEndpoint, reconcileFrom, attribution, p.now);
     p.cursors["openai.usage"] = p.now.toISOString();
     p.stats.usageRows = [...byEndpoint.values()].reduce((n, rows) => n + rows.length, 0);
     p.stats.pollEvents = res.written;

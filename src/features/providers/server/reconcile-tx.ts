@@ -55,6 +55,24 @@ async function keylessScope(client: Q, conn: ReconcileConnection): Promise<{ mod
   return { mode: "rest", ws: rows.filter((r) => r.workspaceId !== null).map((r) => r.workspaceId!) };
 }
 
+/** The events a connection owns (see the header); `$n` = connection id, `$n+1` = scope mode, `$n+2` = scope workspaces. */
+const ownedSql = (n: number) => `(pk."connectionId" = $${n}
+     OR (e."providerKeyId" IS NULL AND e."apiKeyRef" IS NOT NULL)
+     OR (e."providerKeyId" IS NULL AND e."apiKeyRef" IS NULL
+         AND (($${n + 1} = 'ws' AND e."workspaceId" = ANY($${n + 2}::text[])) OR ($${n + 1} = 'rest' AND NOT (e."workspaceId" = ANY($${n + 2}::text[]))))))`;
+
+/** Cost of the successful pushed events this connection owns in [from, to). */
+export async function ownedPushedCost(client: Q, conn: ReconcileConnection, from: Date, to: Date): Promise<bigint> {
+  const scope = await keylessScope(client, conn);
+  const { rows } = await client.query<{ c: string | null }>(
+    `SELECT sum(e."costMicros")::text AS c FROM usage_events e LEFT JOIN provider_keys pk ON pk.id = e."providerKeyId"
+      WHERE e."orgId" = $1 AND e.provider = $2::"Provider" AND e.source <> 'poll' AND e.status < 400
+        AND e."occurredAt" >= $3 AND e."occurredAt" < $4 AND ${ownedSql(5)}`,
+    [conn.orgId, conn.provider, from, to, conn.id, scope.mode, scope.ws],
+  );
+  return BigInt(rows[0]?.c ?? "0");
+}
+
 type PushedRow = { bucket: Date; key_ref: string; model: string } & Record<string, string>;
 
 /** Pushed (non-poll, successful) totals of this connection per bucket, kind, key ref and model. */
@@ -74,10 +92,7 @@ async function pushedTotals(client: Q, conn: ReconcileConnection, buckets: { sta
        LEFT JOIN provider_keys pk ON pk.id = e."providerKeyId"
       WHERE e."orgId" = $1 AND e.provider = $2::"Provider" AND e.source <> 'poll' AND e.status < 400
         AND e."occurredAt" >= $3 AND e."occurredAt" < $6
-        AND (pk."connectionId" = $7
-             OR (e."providerKeyId" IS NULL AND e."apiKeyRef" IS NOT NULL)
-             OR (e."providerKeyId" IS NULL AND e."apiKeyRef" IS NULL
-                 AND (($8 = 'ws' AND e."workspaceId" = ANY($9::text[])) OR ($8 = 'rest' AND NOT (e."workspaceId" = ANY($9::text[]))))))
+        AND ${ownedSql(7)}
       GROUP BY 1, 2, 3`,
     [conn.orgId, conn.provider, min, buckets.map((b) => b.start), buckets.map((b) => b.end), max, conn.id, scope.mode, scope.ws],
   );
@@ -119,7 +134,7 @@ async function storedCells(client: Q, conn: ReconcileConnection, bucketStarts: D
   return byBucket;
 }
 
-async function fallbackWorkspace(conn: ReconcileConnection): Promise<string> {
+export async function fallbackWorkspace(conn: ReconcileConnection): Promise<string> {
   if (conn.workspaceId) return conn.workspaceId;
   const ws = await prisma.workspace.findFirst({ where: { orgId: conn.orgId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { id: true } });
   if (!ws) throw new Error(`Org ${conn.orgId} has no workspace to attribute polled usage to`);
@@ -178,15 +193,19 @@ export async function reconcileStored(client: PoolClient, conn: ReconcileConnect
 }
 
 /** The push/cost-fill side: recompute one connection's fills for some buckets (fill-guard.ts). */
-export async function reconcileStoredForConnection(client: PoolClient, connectionId: string, bucketStarts: Date[]) {
+export async function reconcileStoredForConnection(client: PoolClient, connectionId: string, bucketStarts: Date[], costDays: Date[] = []) {
   const { rows } = await client.query<ReconcileConnection>(`SELECT id, "orgId", provider, "workspaceId" FROM provider_connections WHERE id = $1`, [connectionId]);
   const conn = rows[0];
   // A deleted connection's fills stay as they are (README: deleting a connection).
   if (!conn) return;
-  await reconcileStored(client, conn, bucketStarts, await keyAttribution(conn, conn.provider));
+  if (bucketStarts.length > 0) await reconcileStored(client, conn, bucketStarts, await keyAttribution(conn, conn.provider));
+  if (costDays.length > 0) {
+    const { reconcileCostDays } = await import("./cost-lines");
+    await reconcileCostDays(client, conn, costDays, new Date());
+  }
 }
 
-function pollEvent(
+export function pollEvent(
   conn: ReconcileConnection,
   e: { workspaceId: string; externalId: string; projectTagId: string | null; providerKeyId: string | null; apiKeyRef: string | null; model: string; at: Date; metrics: PolledMetrics; endpoint: string; seconds: number },
 ): NormalizedEvent {

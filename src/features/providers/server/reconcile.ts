@@ -30,6 +30,9 @@ import { notifyLanded } from "@/features/ingest/server/write-events";
 import { METRICS, type PolledMetrics } from "./reconcile-math";
 import { lockFillsExclusive } from "./fill-guard";
 import { reconcileStored, type KeyAttribution, type ReconcileConnection } from "./reconcile-tx";
+import { reconcileCostDays } from "./cost-lines";
+
+const DAY_MS = 86_400_000;
 
 export { pollExternalId, type KeyAttribution, type ReconcileConnection } from "./reconcile-tx";
 
@@ -102,7 +105,7 @@ function addPolled(a: PolledMetrics, b: PolledMetrics): PolledMetrics {
  * stores what the provider said for each endpoint, then replaces the fills of every bucket read
  * at or after `reconcileFrom` (older buckets' pushed events may be gone with retention).
  */
-export async function reconcilePolled(conn: ReconcileConnection, rowsByEndpoint: Map<string, PolledRow[]>, reconcileFrom: number, keys: KeyAttribution) {
+export async function reconcilePolled(conn: ReconcileConnection, rowsByEndpoint: Map<string, PolledRow[]>, reconcileFrom: number, keys: KeyAttribution, now = new Date()) {
   const client = await pool.connect();
   let result;
   try {
@@ -114,6 +117,9 @@ export async function reconcilePolled(conn: ReconcileConnection, rowsByEndpoint:
       for (const r of rows) if (r.bucketStart.getTime() >= reconcileFrom) starts.add(r.bucketStart.getTime());
     }
     result = await reconcileStored(client, conn, [...starts].map((t) => new Date(t)), keys);
+    // Fills moved: so did the billed-cost adjustment of their (closed) days.
+    const days = [...new Set([...starts].map((t) => Math.floor(t / DAY_MS) * DAY_MS))].map((t) => new Date(t));
+    result.events.push(...(await reconcileCostDays(client, conn, days, now)));
     await client.query("COMMIT");
   } catch (e) {
     await client.query("ROLLBACK").catch(() => {});
