@@ -34,4 +34,5 @@ export const ALERT_KIND_LABELS: Record<string, string> = {
   connection_broken: "Connection broken",
   key_paused: "Key paused",
   key_resumed: "Key resumed",
+  bill_drift: "Spend differs from the bill",
 };

@@ -21,6 +21,7 @@ import { keyAttribution, syncOpenAIKeys } from "./keys";
 import { DAY_MS, HOUR_MS, due, floorTo, runPoll, type PollContext, type PollOptions, type PollResult } from "./poll-run";
 import { reconcilePolled, storePolledUsage, type PolledRow } from "./reconcile";
 import { reconcileCostLines } from "./cost-lines";
+import { recordBillDrift } from "./bill-drift";
 
 const KEYS_EVERY_MS = 15 * 60_000;
 const SECONDARY_EVERY_MS = HOUR_MS;
@@ -96,6 +97,7 @@ async function syncCosts(client: OpenAIAdminClient, p: PollContext, startSec: nu
   p.stats.costLines = n;
   // The bill becomes spend: non-token lines as they come, and each closed day's total (cost-lines.ts).
   p.stats.costEvents = await reconcileCostLines(p.conn, buckets.map((b) => new Date(b.start_time * 1000)), p.now);
+  p.stats.billDriftAlerts = await recordBillDrift(p.conn, buckets.map((b) => new Date(b.start_time * 1000)), p.now);
 }
 
 export async function pollOpenAI(connectionId: string, opts: PollOptions = {}): Promise<PollResult> {

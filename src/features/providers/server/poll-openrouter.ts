@@ -14,6 +14,7 @@ import { recordCreditSnapshot } from "./credits";
 import { syncOpenRouterKeys } from "./keys";
 import { DAY_MS, due, floorTo, runPoll, type PollOptions, type PollResult } from "./poll-run";
 import { reconcilePolled, type PolledRow } from "./reconcile";
+import { recordBillDrift } from "./bill-drift";
 
 const ACTIVITY_EVERY_MS = 6 * 3_600_000;
 /** Days re-reconciled after the first backfill (a completed day can still be revised briefly). */
@@ -110,6 +111,8 @@ export async function pollOpenRouter(connectionId: string, opts: PollOptions = {
       const oldest = today - RECONCILE_MAX_AGE_DAYS * DAY_MS;
       const from = p.backfill || Number.isNaN(lastRead) ? oldest : Math.max(oldest, floorTo(lastRead, DAY_MS) - ACTIVITY_TRAILING_DAYS * DAY_MS);
       const res = await reconcilePolled(p.conn, new Map([[ENDPOINT, rows]]), from, attribution);
+      const days = [...new Set(rows.map((r) => r.bucketStart.getTime()).filter((t) => t >= from))].map((t) => new Date(t));
+      p.stats.billDriftAlerts = await recordBillDrift(p.conn, days, p.now);
       p.cursors[ENDPOINT] = p.now.toISOString();
       p.stats.activityRows = rows.length;
       p.stats.pollEvents = res.written;
