@@ -33,9 +33,10 @@ const cellId = (c: { keyRef: string; model: string }) => `${c.keyRef}\u0000${nor
 
 /**
  * What the poll adds on top of pushed events in one bucket, per metric:
- *  1. per (key, model): polled − pushed, floored at 0;
+ * Everything below happens within ONE kind; other kinds' pushed events are never compared.
+ *  1. per (key, model): polled − pushed, floored at 0 (models compared without snapshot date);
  *  2. per key: the sum over its models may not exceed polled(key) − pushed(key) over ALL
- *     models (pushed model names may be spelled differently, e.g. a dated snapshot);
+ *     models of the kind (pushed model names may be spelled differently);
  *  3. per bucket: the sum may not exceed polled(total) − pushed(total), where pushed counts
  *     events of this connection's keys plus events pushed without any key (they might be
  *     any key's). Events pushed with a key this connection does not report are another
@@ -71,7 +72,14 @@ function reconcileKind(polled: PolledCell[], pushed: PushedCell[]): Omit<Delta, 
     if (m === "costMicros" && cells.every((c) => c.metrics.costMicros === null)) continue;
     const P = (c: PolledCell) => (m === "costMicros" ? (c.metrics.costMicros ?? 0n) : c.metrics[m]);
     // 1. cell level
-    const want = cells.map((c) => max0(P(c) - (pushedBy.get(cellId(c))?.[m] ?? 0n)));
+    // (cells sharing a normalised model — `x` and `x-2024-01-01` — share its pushed amount once)
+    const left = new Map([...pushedBy].map(([id, v]) => [id, v[m]]));
+    const want = cells.map((c) => {
+      const have = left.get(cellId(c)) ?? 0n;
+      const used = have < P(c) ? have : P(c);
+      left.set(cellId(c), have - used);
+      return P(c) - used;
+    });
     // 2. key level (keyless cells are only capped at the bucket level)
     const keyRemaining = new Map<string, bigint>();
     for (const k of polledKeys) {
