@@ -78,7 +78,7 @@ export async function buildMessage(alert: Alert, orgSlug: string, budget: Budget
           ["Projected at period end", p.projectedMicros ? usd(p.projectedMicros) : "—"],
           ["Mode", p.mode === "hard" ? "hard: keys pause at 100%" : "soft: alerts only"],
         ],
-        notes: [PROJECTION_NOTE],
+        notes: p.periodEnded ? ["This period has ended: the usage that crossed the line arrived late (a late push, a revised provider figure or a billed cost)."] : [PROJECTION_NOTE],
         tables: driverTables(drivers),
         link: { label: "Open the budget", url: `${base}/budgets/${alert.budgetId}` },
         event: { ...event, drivers, reportUrl: base },

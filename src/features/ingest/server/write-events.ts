@@ -1,6 +1,7 @@
 import type { PoolClient } from "pg";
 import { pool } from "@/server/db";
 import { onUsageLanded } from "@/features/budgets/server/triggers";
+import { reevaluateEndedPeriods } from "@/features/budgets/server/ended-periods";
 import { getPriceLookup } from "@/features/pricing/server/catalog";
 import { resolveCost } from "@/features/pricing/price";
 import { guardAfterWrite, guardBeforeWrite, planGuard } from "@/features/providers/server/fill-guard";
@@ -278,8 +279,31 @@ async function withRetry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
   }
 }
 
+/**
+ * Usage older than LATE_MS may belong to a period that has ended: that period's budgets are
+ * re-evaluated (budgets/server/ended-periods.ts). Times are cut to 15 minutes (no period
+ * boundary falls between), so a batch asks for a handful of periods at most.
+ */
+const LATE_MS = 5 * 60_000;
+function notifyLate(events: NormalizedEvent[]) {
+  const cutoff = Date.now() - LATE_MS;
+  let late: Map<string, Set<number>> | null = null;
+  for (const e of events) {
+    const t = e.occurredAt.getTime();
+    if (t >= cutoff) continue;
+    late ??= new Map();
+    const set = late.get(e.orgId) ?? late.set(e.orgId, new Set()).get(e.orgId)!;
+    set.add(Math.floor(t / 900_000) * 900_000);
+  }
+  if (!late) return;
+  for (const [orgId, ts] of late) {
+    void reevaluateEndedPeriods(orgId, [...ts].map((t) => new Date(t))).catch((err: unknown) => console.warn("[ingest] late-usage evaluation failed", err));
+  }
+}
+
 /** Fire-and-forget budgets trigger; never throws into ingest (a periodic sweep covers misses). */
 export function notifyLanded(events: NormalizedEvent[]) {
+  notifyLate(events);
   const byOrg = new Map<string, { ws: Set<string>; tags: Set<string>; keys: Set<string>; members: Set<string> }>();
   for (const e of events) {
     let g = byOrg.get(e.orgId);

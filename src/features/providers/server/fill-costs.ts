@@ -13,6 +13,7 @@ import { env } from "@/env";
 import { decryptSecret } from "@/server/crypto";
 import { usdToMicros } from "@/lib/money";
 import { onUsageLanded } from "@/features/budgets/server/triggers";
+import { reevaluateEndedPeriods } from "@/features/budgets/server/ended-periods";
 import { rollupContributionSql, rollupUpsertSql } from "@/features/ingest/server/rollup-sql";
 import { ProviderError } from "@/providers/errors";
 import { OpenRouterClient } from "@/providers/openrouter/client";
@@ -76,7 +77,7 @@ export async function fillGenerationCosts(orgId: string, opts: PollOptions & { l
     },
     orderBy: { occurredAt: "desc" },
     take: opts.limit ?? 200,
-    select: { id: true, generationId: true, workspaceId: true, projectTagId: true, providerKeyId: true, memberId: true },
+    select: { id: true, generationId: true, workspaceId: true, projectTagId: true, providerKeyId: true, memberId: true, occurredAt: true },
   });
   const clients = conns.map((c) => new OpenRouterClient({ apiKey: decryptSecret(c.secretCiphertext), baseUrl: c.baseUrl ?? env.OPENROUTER_BASE_URL, fetch: opts.fetch, sleep: opts.sleep, maxRetries: opts.maxRetries ?? 2 }));
   const updates: { id: bigint; costMicros: bigint }[] = [];
@@ -100,6 +101,8 @@ export async function fillGenerationCosts(orgId: string, opts: PollOptions & { l
   const filled = await applyProviderCosts(updates);
   if (filled > 0) {
     const touched = events.filter((e) => updates.some((u) => u.id === e.id));
+    // A corrected cost in a period that has ended re-evaluates that period's budgets.
+    await reevaluateEndedPeriods(orgId, touched.map((e) => e.occurredAt), now).catch(() => 0);
     const uniq = (xs: (string | null)[]) => [...new Set(xs.filter((x): x is string => !!x))];
     await onUsageLanded({
       orgId,
