@@ -44,6 +44,8 @@ const schema = z.object({
   OPENAI_BASE_URL: z.string().url().default("https://api.openai.com/v1"),
   // Sign-in attempts allowed per email+IP per 15 minutes.
   SIGNIN_MAX_ATTEMPTS: z.coerce.number().int().positive().default(10),
+  // A closed day whose spend differs from the provider's bill by more than this raises an alert.
+  BILL_DRIFT_ALERT_PERCENT: z.coerce.number().min(0).max(100).default(1),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

@@ -35,4 +35,5 @@ export const ALERT_KIND_LABELS: Record<string, string> = {
   key_paused: "Key paused",
   key_resumed: "Key resumed",
   enforcement_failed: "Enforcement failed",
+  bill_drift: "Spend differs from the bill",
 };

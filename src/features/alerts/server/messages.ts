@@ -78,7 +78,7 @@ export async function buildMessage(alert: Alert, orgSlug: string, budget: Budget
           ["Projected at period end", p.projectedMicros ? usd(p.projectedMicros) : "—"],
           ["Mode", p.mode === "hard" ? "hard: keys pause at 100%" : "soft: alerts only"],
         ],
-        notes: [PROJECTION_NOTE],
+        notes: p.periodEnded ? ["This period has ended: the usage that crossed the line arrived late (a late push, a revised provider figure or a billed cost)."] : [PROJECTION_NOTE],
         tables: driverTables(drivers),
         link: { label: "Open the budget", url: `${base}/budgets/${alert.budgetId}` },
         event: { ...event, drivers, reportUrl: base },
@@ -152,6 +152,27 @@ export async function buildMessage(alert: Alert, orgSlug: string, budget: Budget
         ],
         tables: [],
         link: { label: "What limits this key", url: `${base}/keys/${str(p.keyId)}` },
+        event,
+      };
+    }
+    case "bill_drift": {
+      const top = (rows: unknown) => (Array.isArray(rows) ? (rows as { label: string; costMicros: string }[]).map((r) => [r.label, usd(r.costMicros)] as [string, string]) : []);
+      return {
+        subject: `[Tollgate] Spend differs from the ${str(p.provider)} bill on ${str(p.day)}`,
+        headline: alert.title,
+        facts: [
+          ["Connection", str(p.connectionName)],
+          ["Day (UTC)", str(p.day)],
+          ["Tollgate counted", usd(p.tollgateMicros)],
+          ["Provider billed", usd(p.billedMicros)],
+          ["Drift", `${usd(p.driftMicros)}${typeof p.driftPercent === "number" ? ` (${p.driftPercent.toFixed(2)} %)` : ""}`],
+          ["Alert above", `${str(p.thresholdPercent)} %`],
+          ...top(p.topModels).map(([l, v]) => [`Model ${l}`, v] as [string, string]),
+          ...top(p.topKeys).map(([l, v]) => [`Key ${l}`, v] as [string, string]),
+        ],
+        notes: ["The day has ended. For OpenAI the bill is the truth: Tollgate adds the difference as a billing adjustment."],
+        tables: [],
+        link: { label: "Open the reconciliation", url: `${base}/reconciliation` },
         event,
       };
     }

@@ -115,8 +115,12 @@ async function recordEvaluation(budget: Budget, spend: bigint, now: Date) {
  * Fast path: when nothing can be due (isQuiet) only the spend is recorded. That is safe
  * because `lastSpendMicros` is written only after the claims for it committed. The minute
  * sweep passes `full` and always takes the whole path.
+ *
+ * `endedPeriod`: re-evaluates the period that contains `now` after it has ended (late usage,
+ * see ended-periods.ts): threshold alerts only, marked as such; no pace alert, no pause, no
+ * release, and the budget's current state is left alone.
  */
-export async function evaluateBudget(orgId: string, budgetId: string, now: Date = new Date(), opts: { full?: boolean } = {}): Promise<EvaluationResult | null> {
+export async function evaluateBudget(orgId: string, budgetId: string, now: Date = new Date(), opts: { full?: boolean; endedPeriod?: boolean } = {}): Promise<EvaluationResult | null> {
   const tz = await orgTimeZone(orgId);
   if (!tz) return null;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -124,6 +128,12 @@ export async function evaluateBudget(orgId: string, budgetId: string, now: Date 
     if (!budget) return null;
     const status = await budgetStatus(budget, tz, now);
     const decision = decide(budget, status);
+    if (opts.endedPeriod) {
+      const claimed = await claim(await systemContext(orgId, "late usage"), budget, status, { ...decision, pace: false }, [], now, true);
+      if (claimed === "stale") continue;
+      await Promise.all(claimed.alerts.map((id) => scheduleDelivery(id)));
+      return { budgetId, spendMicros: status.spendMicros, percent: status.percent, newAlerts: claimed.alerts, newPauses: [], resumed: 0 };
+    }
     const result = { budgetId, spendMicros: status.spendMicros, percent: status.percent, newAlerts: [] as string[], newPauses: [] as string[], resumed: 0 };
     if (!opts.full && isQuiet(budget, status, decision)) {
       await recordEvaluation(budget, status.spendMicros, now);
@@ -160,6 +170,7 @@ async function claim(
   d: Decision,
   keyIds: string[],
   now: Date,
+  periodEnded = false,
 ): Promise<"stale" | { alerts: string[]; pauses: string[] }> {
   if (d.thresholds.length === 0 && !d.pace && keyIds.length === 0) return { alerts: [], pauses: [] };
   // Most evaluations find every claim already made: check with two cheap reads and skip
@@ -172,7 +183,7 @@ async function claim(
   ]);
   const claimed = new Set([...haveAlerts, ...havePauses].map((r) => r.dedupeKey));
   if (wantAlerts.every((k) => claimed.has(k)) && wantPauses.every((k) => claimed.has(k))) return { alerts: [], pauses: [] };
-  const payload = alertPayload(budget, s, ctx.timeZone, now);
+  const payload = { ...alertPayload(budget, s, ctx.timeZone, now), ...(periodEnded ? { periodEnded: true } : {}) };
   const hasWebhook = Boolean(budget.webhookUrl);
   const alertRows = [
     ...d.thresholds.filter((t) => !claimed.has(thresholdKey(budget.id, s.bounds.start, t))).map((t) => ({
@@ -186,7 +197,7 @@ async function claim(
       subjectId: budget.id,
       spendMicros: s.spendMicros,
       limitMicros: budget.amountMicros,
-      title: `Budget "${budget.name}" reached ${t}% (${formatUsd(s.spendMicros)} of ${formatUsd(budget.amountMicros)})`,
+      title: `Budget "${budget.name}" reached ${t}% (${formatUsd(s.spendMicros)} of ${formatUsd(budget.amountMicros)})${periodEnded ? ` in ${payload.periodLabel}, a period that has ended (usage arrived late)` : ""}`,
       payload: { ...payload, threshold: t },
       webhook: hasWebhook,
     })),

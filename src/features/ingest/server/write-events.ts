@@ -1,8 +1,10 @@
 import type { PoolClient } from "pg";
 import { pool } from "@/server/db";
 import { onUsageLanded } from "@/features/budgets/server/triggers";
+import { reevaluateEndedPeriods } from "@/features/budgets/server/ended-periods";
 import { getPriceLookup } from "@/features/pricing/server/catalog";
 import { resolveCost } from "@/features/pricing/price";
+import { guardAfterWrite, guardBeforeWrite, planGuard } from "@/features/providers/server/fill-guard";
 import type { NormalizedEvent, WriteResult } from "../types";
 import {
   EVENT_ARRAY_COLUMNS,
@@ -31,8 +33,19 @@ export async function writeUsageEvents(events: NormalizedEvent[]): Promise<Write
   const unique = dedupe(events).sort(byKey);
   const params = await toArrayParams(unique);
   // Named: each pooled connection parses and plans the statement once, then only executes it.
+  const insert = { name: "tollgate-usage-insert-v1", text: INSERT_EVENTS_WITH_ROLLUPS_SQL, values: params };
+  // Spend of a provider the org polls may meet a poll fill: written under the fill guard
+  // (providers/server/fill-guard.ts). Everything else keeps the single-statement path.
+  const guard = await planGuard(unique);
   const { rows } = await withRetry(() =>
-    pool.query<{ inserted: number }>({ name: "tollgate-usage-insert-v1", text: INSERT_EVENTS_WITH_ROLLUPS_SQL, values: params }),
+    guard.length === 0
+      ? pool.query<{ inserted: number }>(insert)
+      : inTransaction(async (client) => {
+          const affected = await guardBeforeWrite(client, guard);
+          const res = await client.query<{ inserted: number }>(insert);
+          await guardAfterWrite(client, affected);
+          return res;
+        }),
   );
   const inserted = rows[0]?.inserted ?? 0;
   if (inserted > 0) notifyLanded(unique);
@@ -56,6 +69,17 @@ export async function upsertPollEvents(events: NormalizedEvent[]): Promise<PollW
   const params = await toArrayParams(unique);
   const result = await withRetry(() => inTransaction((client) => upsertPollTx(client, params)));
   if (result.inserted + result.updated > 0) notifyLanded(unique);
+  return { ...result, duplicates: events.length - result.inserted - result.updated };
+}
+
+/** upsertPollEvents inside the caller's transaction (reconciliation); the caller notifies after commit. */
+export async function upsertPollEventsTx(client: PoolClient, events: NormalizedEvent[]): Promise<PollWriteResult> {
+  if (events.length === 0) return { inserted: 0, updated: 0, duplicates: 0 };
+  for (const e of events) if (e.source !== "poll") throw new Error(`upsertPollEventsTx only takes source 'poll' events (got '${e.source}')`);
+  const unique = dedupe([...events].reverse()).sort(byKey);
+  // A transaction may upsert twice (fills, then billed-cost events): the temp tables go first.
+  await client.query(`DROP TABLE IF EXISTS poll_in, poll_old`);
+  const result = await upsertPollTx(client, await toArrayParams(unique));
   return { ...result, duplicates: events.length - result.inserted - result.updated };
 }
 
@@ -255,8 +279,31 @@ async function withRetry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
   }
 }
 
+/**
+ * Usage older than LATE_MS may belong to a period that has ended: that period's budgets are
+ * re-evaluated (budgets/server/ended-periods.ts). Times are cut to 15 minutes (no period
+ * boundary falls between), so a batch asks for a handful of periods at most.
+ */
+const LATE_MS = 5 * 60_000;
+function notifyLate(events: NormalizedEvent[]) {
+  const cutoff = Date.now() - LATE_MS;
+  let late: Map<string, Set<number>> | null = null;
+  for (const e of events) {
+    const t = e.occurredAt.getTime();
+    if (t >= cutoff) continue;
+    late ??= new Map();
+    const set = late.get(e.orgId) ?? late.set(e.orgId, new Set()).get(e.orgId)!;
+    set.add(Math.floor(t / 900_000) * 900_000);
+  }
+  if (!late) return;
+  for (const [orgId, ts] of late) {
+    void reevaluateEndedPeriods(orgId, [...ts].map((t) => new Date(t))).catch((err: unknown) => console.warn("[ingest] late-usage evaluation failed", err));
+  }
+}
+
 /** Fire-and-forget budgets trigger; never throws into ingest (a periodic sweep covers misses). */
-function notifyLanded(events: NormalizedEvent[]) {
+export function notifyLanded(events: NormalizedEvent[]) {
+  notifyLate(events);
   const byOrg = new Map<string, { ws: Set<string>; tags: Set<string>; keys: Set<string>; members: Set<string> }>();
   for (const e of events) {
     let g = byOrg.get(e.orgId);

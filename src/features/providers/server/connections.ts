@@ -8,6 +8,7 @@ import { writeAudit } from "@/features/audit/server/audit";
 import type { ConnectionCreateInput, ConnectionIdInput, ConnectionRotateInput, ConnectionUpdateInput } from "../schemas";
 import type { Provider } from "@/generated/prisma/enums";
 import { assertConnectionReleasable } from "@/features/enforcement/server/connection-guard";
+import { forgetConnectionCache } from "./fill-guard";
 
 // Provider connections: the org's OpenRouter management key / OpenAI admin key, encrypted
 // with AES-256-GCM. The ciphertext is read only by getConnectionForJob (pollers,
@@ -94,7 +95,7 @@ export async function createConnection(ctx: TenantContext, input: Omit<Connectio
     });
     await writeAudit(ctx, { action: "connection.created", targetType: "connection", targetId: c.id, after: snapshot(c) }, tx);
     return c;
-  });
+  }).finally(() => forgetConnectionCache(ctx.orgId));
 }
 
 /** Name, attributed workspace, base URL, and enable/disable. */
@@ -185,6 +186,7 @@ export type ConnectionForJob = {
   cursors: unknown;
   backfillDoneAt: Date | null;
   lastPolledAt: Date | null;
+  createdAt: Date;
   secret: string;
 };
 
@@ -206,6 +208,7 @@ export async function getConnectionForJob(connectionId: string): Promise<Connect
     cursors: row.cursors,
     backfillDoneAt: row.backfillDoneAt,
     lastPolledAt: row.lastPolledAt,
+    createdAt: row.createdAt,
     secret: decryptSecret(row.secretCiphertext),
   };
 }

@@ -13,28 +13,53 @@ import { env } from "@/env";
 import { decryptSecret } from "@/server/crypto";
 import { usdToMicros } from "@/lib/money";
 import { onUsageLanded } from "@/features/budgets/server/triggers";
+import { reevaluateEndedPeriods } from "@/features/budgets/server/ended-periods";
 import { rollupContributionSql, rollupUpsertSql } from "@/features/ingest/server/rollup-sql";
 import { ProviderError } from "@/providers/errors";
 import { OpenRouterClient } from "@/providers/openrouter/client";
+import type { Provider, UsageSource } from "@/generated/prisma/enums";
+import { guardAfterWrite, guardBeforeWrite, planGuard } from "./fill-guard";
 import type { PollOptions } from "./poll-run";
 
 const MIN_AGE_MS = 10_000;
 const MAX_AGE_MS = 7 * 86_400_000;
 
-/** Sets provider-reported costs on events (by id) and applies the rollup deltas atomically. */
+/**
+ * Sets provider-reported costs on events (by id) and applies the rollup deltas atomically. A
+ * changed pushed cost moves what a poll fill of the same bucket must be, so the update runs under
+ * the fill guard and recomputes those fills in the same transaction (fill-guard.ts).
+ */
 export async function applyProviderCosts(updates: { id: bigint; costMicros: bigint }[]): Promise<number> {
   if (updates.length === 0) return 0;
-  const { rows } = await pool.query<{ n: number }>(
-    `WITH v AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS v(id, cost)),
-     old AS (SELECT e.* FROM usage_events e JOIN v ON v.id = e.id WHERE e."costSource" <> 'provider' ORDER BY e.id FOR UPDATE OF e),
-     upd AS (UPDATE usage_events e SET "costMicros" = v.cost, "costSource" = 'provider'
-               FROM old JOIN v ON v.id = old.id WHERE e.id = old.id RETURNING e.*),
-     contrib AS (${rollupContributionSql("old", "-1")} UNION ALL ${rollupContributionSql("upd")}),
-     roll AS (${rollupUpsertSql("contrib")})
-     SELECT count(*)::int AS n FROM upd`,
-    [updates.map((u) => u.id.toString()), updates.map((u) => u.costMicros.toString())],
+  const ids = updates.map((u) => u.id.toString());
+  const { rows: touched } = await pool.query<{ orgId: string; provider: Provider; source: UsageSource; model: string; occurredAt: Date; status: number }>(
+    `SELECT "orgId", provider, source, model, "occurredAt", status FROM usage_events WHERE id = ANY($1::bigint[])`,
+    [ids],
   );
-  return rows[0]?.n ?? 0;
+  const plan = await planGuard(touched);
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const affected = await guardBeforeWrite(client, plan, "cost");
+    const { rows } = await client.query<{ n: number }>(
+      `WITH v AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS v(id, cost)),
+       old AS (SELECT e.* FROM usage_events e JOIN v ON v.id = e.id WHERE e."costSource" <> 'provider' ORDER BY e.id FOR UPDATE OF e),
+       upd AS (UPDATE usage_events e SET "costMicros" = v.cost, "costSource" = 'provider'
+                 FROM old JOIN v ON v.id = old.id WHERE e.id = old.id RETURNING e.*),
+       contrib AS (${rollupContributionSql("old", "-1")} UNION ALL ${rollupContributionSql("upd")}),
+       roll AS (${rollupUpsertSql("contrib")})
+       SELECT count(*)::int AS n FROM upd`,
+      [ids, updates.map((u) => u.costMicros.toString())],
+    );
+    await guardAfterWrite(client, affected);
+    await client.query("COMMIT");
+    return rows[0]?.n ?? 0;
+  } catch (e) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
 }
 
 export async function fillGenerationCosts(orgId: string, opts: PollOptions & { limit?: number } = {}) {
@@ -52,7 +77,7 @@ export async function fillGenerationCosts(orgId: string, opts: PollOptions & { l
     },
     orderBy: { occurredAt: "desc" },
     take: opts.limit ?? 200,
-    select: { id: true, generationId: true, workspaceId: true, projectTagId: true, providerKeyId: true, memberId: true },
+    select: { id: true, generationId: true, workspaceId: true, projectTagId: true, providerKeyId: true, memberId: true, occurredAt: true },
   });
   const clients = conns.map((c) => new OpenRouterClient({ apiKey: decryptSecret(c.secretCiphertext), baseUrl: c.baseUrl ?? env.OPENROUTER_BASE_URL, fetch: opts.fetch, sleep: opts.sleep, maxRetries: opts.maxRetries ?? 2 }));
   const updates: { id: bigint; costMicros: bigint }[] = [];
@@ -76,6 +101,8 @@ export async function fillGenerationCosts(orgId: string, opts: PollOptions & { l
   const filled = await applyProviderCosts(updates);
   if (filled > 0) {
     const touched = events.filter((e) => updates.some((u) => u.id === e.id));
+    // A corrected cost in a period that has ended re-evaluates that period's budgets.
+    await reevaluateEndedPeriods(orgId, touched.map((e) => e.occurredAt), now).catch(() => 0);
     const uniq = (xs: (string | null)[]) => [...new Set(xs.filter((x): x is string => !!x))];
     await onUsageLanded({
       orgId,

@@ -11,6 +11,7 @@ import type { OpenRouterKey } from "@/providers/openrouter/client";
 import type { OpenAIProject, OpenAIProjectApiKey } from "@/providers/openai/client";
 import type { Provider } from "@/generated/prisma/enums";
 import type { KeyAttribution } from "./reconcile";
+import { assertAccountNotConnected } from "./same-account";
 
 export type KeyConnection = { id: string; orgId: string; workspaceId: string | null };
 
@@ -26,6 +27,7 @@ type KeyFacts = {
 const micros = (usd: number | null | undefined) => (usd === null || usd === undefined ? null : usdToMicros(usd));
 
 async function upsertKeys(conn: KeyConnection, provider: Provider, facts: KeyFacts[], seenAt: Date, complete: boolean): Promise<KeyAttribution> {
+  await assertAccountNotConnected(conn, provider, facts.map((f) => f.providerKeyId));
   const out: KeyAttribution = new Map();
   for (const f of facts) {
     const provided = {

@@ -5,7 +5,7 @@ import { requeueAfterRateLimit } from "./sweep";
 
 export async function runPollJob(provider: "openrouter" | "openai", connectionId: string) {
   const result = provider === "openrouter" ? await pollOpenRouter(connectionId) : await pollOpenAI(connectionId);
-  if (result.status === "rate_limited") {
+  if (result.status === "rate_limited" || result.status === "deferred") {
     const requeuedInMs = await requeueAfterRateLimit(provider, connectionId, result.retryAfterMs ?? 60_000);
     return { ...result, requeuedInMs };
   }

@@ -60,9 +60,10 @@ describe("OpenAI poller against the fake", () => {
     expect(polled.requests).toBe(expected.requests);
     expect(polled.inputTokens).toBe(expected.input);
     expect((await rollupTotals(org.id, { granularity: "hour" })).requests).toBe(expected.requests);
-    // Events are priced from the catalog (usage buckets carry no money).
+    // Token fills are priced from the catalog (usage buckets carry no money); only the billed-cost
+    // events (cost-lines.ts) carry the provider's amounts.
     expect(polled.costMicros).toBeGreaterThan(0n);
-    expect(await prisma.usageEvent.count({ where: { orgId: org.id, source: "poll", costSource: "provider" } })).toBe(0);
+    expect(await prisma.usageEvent.count({ where: { orgId: org.id, source: "poll", costSource: "provider", NOT: { externalId: { contains: ":openai.costs:" } } } })).toBe(0);
     expect(await prisma.polledUsage.count({ where: { connectionId: conn.id, endpoint: "openai.images" } })).toBeGreaterThan(0);
 
     // Cost lines add up to what the fake charged since the first day of the backfill.

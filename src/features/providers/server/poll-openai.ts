@@ -5,10 +5,11 @@
  *    recent buckets, so every poll re-reads a trailing window (TRAILING_MS before the last read)
  *    and upserts: PolledUsage rows by their unique key and the reconciled `poll` events by
  *    externalId — never appended. Token endpoints (completions, embeddings, moderations) are
- *    reconciled into usage events; the others (images, audio, vector stores, …) are kept as
+ *    reconciled into usage events, each against pushed events of its own kind; the others (images, audio, vector stores, …) are kept as
  *    PolledUsage only and read every SECONDARY_EVERY_MS (their spend reaches Tollgate through
  *    the Costs API lines);
- * 3. costs, 1d buckets by project and line item → ProviderCostLine (every COSTS_EVERY_MS).
+ * 3. costs, 1d buckets by project and line item → ProviderCostLine (every COSTS_EVERY_MS), and
+ *    from them spend: lines no usage explains, and each closed day's total (cost-lines.ts).
  * The first poll backfills 30 days.
  */
 import { usdToMicros } from "@/lib/money";
@@ -19,6 +20,8 @@ import type { OpenAIUsageResult } from "@/providers/openai/schemas";
 import { keyAttribution, syncOpenAIKeys } from "./keys";
 import { DAY_MS, HOUR_MS, due, floorTo, runPoll, type PollContext, type PollOptions, type PollResult } from "./poll-run";
 import { reconcilePolled, storePolledUsage, type PolledRow } from "./reconcile";
+import { reconcileCostLines } from "./cost-lines";
+import { recordBillDrift } from "./bill-drift";
 
 const KEYS_EVERY_MS = 15 * 60_000;
 const SECONDARY_EVERY_MS = HOUR_MS;
@@ -75,22 +78,26 @@ async function syncCosts(client: OpenAIAdminClient, p: PollContext, startSec: nu
   let n = 0;
   for (const b of buckets) {
     const day = new Date(b.start_time * 1000);
-    const lines = new Map<string, bigint>();
+    const lines = new Map<string, { amount: bigint; unit: string | null }>();
     for (const r of b.results) {
       const k = `${r.project_id ?? ""}\u0000${r.line_item ?? ""}`;
-      lines.set(k, (lines.get(k) ?? 0n) + usdToMicros(r.amount?.value ?? 0));
+      const prev = lines.get(k);
+      lines.set(k, { amount: (prev?.amount ?? 0n) + usdToMicros(r.amount?.value ?? 0), unit: prev?.unit ?? r.quantity_unit ?? null });
     }
-    for (const [k, amountMicros] of lines) {
+    for (const [k, { amount: amountMicros, unit: quantityUnit }] of lines) {
       const [projectRef = "", lineItem = ""] = k.split("\u0000");
       await prisma.providerCostLine.upsert({
         where: { connectionId_day_projectRef_lineItem: { connectionId: p.conn.id, day, projectRef, lineItem } },
-        create: { orgId: p.conn.orgId, connectionId: p.conn.id, day, projectRef, lineItem, amountMicros },
-        update: { amountMicros, fetchedAt: p.now },
+        create: { orgId: p.conn.orgId, connectionId: p.conn.id, day, projectRef, lineItem, amountMicros, quantityUnit },
+        update: { amountMicros, quantityUnit, fetchedAt: p.now },
       });
       n++;
     }
   }
   p.stats.costLines = n;
+  // The bill becomes spend: non-token lines as they come, and each closed day's total (cost-lines.ts).
+  p.stats.costEvents = await reconcileCostLines(p.conn, buckets.map((b) => new Date(b.start_time * 1000)), p.now);
+  p.stats.billDriftAlerts = await recordBillDrift(p.conn, buckets.map((b) => new Date(b.start_time * 1000)), p.now);
 }
 
 export async function pollOpenAI(connectionId: string, opts: PollOptions = {}): Promise<PollResult> {
@@ -109,17 +116,14 @@ export async function pollOpenAI(connectionId: string, opts: PollOptions = {}): 
     const from = p.backfill || Number.isNaN(lastRead) ? now - BACKFILL_MS : Math.max(now - BACKFILL_MS, Math.min(now, lastRead) - TRAILING_MS);
     const startSec = floorTo(from, HOUR_MS) / 1000;
     const reconcileFrom = now - RECONCILE_MAX_AGE_MS;
-    let written = 0;
-    let rowsRead = 0;
-    for (const kind of TOKEN_KINDS) {
-      const rows = await readUsage(client, kind, startSec);
-      rowsRead += rows.length;
-      await storePolledUsage(p.conn, `openai.${kind}`, rows);
-      written += (await reconcilePolled(p.conn, `openai.${kind}`, rows.filter((r) => r.bucketStart.getTime() >= reconcileFrom), attribution)).written;
-    }
+    // All token endpoints of a bucket are reconciled together, each against the pushed events
+    // of its own kind (reconcile-math.ts): chat pushes never offset polled embeddings.
+    const byEndpoint = new Map<string, PolledRow[]>();
+    for (const kind of TOKEN_KINDS) byEndpoint.set(`openai.${kind}`, await readUsage(client, kind, startSec));
+    const res = await reconcilePolled(p.conn, byEndpoint, reconcileFrom, attribution, p.now);
     p.cursors["openai.usage"] = p.now.toISOString();
-    p.stats.usageRows = rowsRead;
-    p.stats.pollEvents = written;
+    p.stats.usageRows = [...byEndpoint.values()].reduce((n, rows) => n + rows.length, 0);
+    p.stats.pollEvents = res.written;
 
     if (p.backfill || due(p.cursors, "openai.secondary", p.now, SECONDARY_EVERY_MS)) {
       const lastSecondary = p.cursors["openai.secondary"] ? Date.parse(p.cursors["openai.secondary"]) : NaN;

@@ -19,7 +19,8 @@ import { discoverOpenRouterAccount } from "./discover-keys";
 import { applyOpenRouterAccount } from "./openrouter-account";
 import { reconcileWorkspaceSpend } from "./workspace-spend";
 import { DAY_MS, due, floorTo, runPoll, type PollOptions, type PollResult } from "./poll-run";
-import { reconcilePolled, storePolledUsage, type PolledRow } from "./reconcile";
+import { reconcilePolled, type PolledRow } from "./reconcile";
+import { recordBillDrift } from "./bill-drift";
 
 const ACTIVITY_EVERY_MS = 6 * 3_600_000;
 /** Days re-reconciled after the first backfill (a completed day can still be revised briefly). */
@@ -114,11 +115,12 @@ export async function pollOpenRouter(connectionId: string, opts: PollOptions = {
     const newDay = !Number.isNaN(lastRead) && floorTo(lastRead, DAY_MS) < floorTo(p.now.getTime(), DAY_MS);
     if (p.backfill || newDay || due(p.cursors, ENDPOINT, p.now, ACTIVITY_EVERY_MS)) {
       const rows = await readActivity(client, keys);
-      await storePolledUsage(p.conn, ENDPOINT, rows);
       const today = floorTo(p.now.getTime(), DAY_MS);
       const oldest = today - RECONCILE_MAX_AGE_DAYS * DAY_MS;
       const from = p.backfill || Number.isNaN(lastRead) ? oldest : Math.max(oldest, floorTo(lastRead, DAY_MS) - ACTIVITY_TRAILING_DAYS * DAY_MS);
-      const res = await reconcilePolled(p.conn, ENDPOINT, rows.filter((r) => r.bucketStart.getTime() >= from), attribution);
+      const res = await reconcilePolled(p.conn, new Map([[ENDPOINT, rows]]), from, attribution);
+      const days = [...new Set(rows.map((r) => r.bucketStart.getTime()).filter((t) => t >= from))].map((t) => new Date(t));
+      p.stats.billDriftAlerts = await recordBillDrift(p.conn, days, p.now);
       if (account.workspaces.length > 0) p.stats.workspaceDays = (await reconcileWorkspaceSpend(p.conn, await client.getActivity({ groupBy: "workspace" }), p.now)).length;
       p.cursors[ENDPOINT] = p.now.toISOString();
       p.stats.activityRows = rows.length;

@@ -5,6 +5,8 @@
  *   after saving the cursors of the steps that did finish, so the next run resumes there.
  * - Anything else is thrown: the job retries with backoff.
  * - Success sets a broken connection back to active and records lastPolledAt/backfillDoneAt.
+ * - A connection younger than CONNECTION_GRACE_MS is `deferred` (queued again when it is old
+ *   enough): see fill-guard.ts for why its first fill must wait.
  */
 import { prisma } from "@/server/db";
 import { env } from "@/env";
@@ -12,6 +14,8 @@ import type { Prisma } from "@/generated/prisma/client";
 import { ProviderError } from "@/providers/errors";
 import { getConnectionForJob, type ConnectionForJob } from "./connections";
 import { brokenReason, markConnectionBroken, markConnectionHealthy } from "./broken";
+import { CONNECTION_GRACE_MS } from "./fill-guard";
+import { AccountAlreadyConnected } from "./same-account";
 
 export type PollOptions = {
   /** Injected into the provider client (tests point it at a fake, or count calls). */
@@ -22,7 +26,7 @@ export type PollOptions = {
 };
 
 export type PollResult = {
-  status: "ok" | "broken" | "rate_limited" | "skipped";
+  status: "ok" | "broken" | "rate_limited" | "skipped" | "deferred";
   detail?: string;
   retryAfterMs?: number;
   stats: Record<string, number>;
@@ -53,6 +57,9 @@ export async function runPoll(connectionId: string, provider: "openrouter" | "op
   if (conn.provider !== provider) throw new Error(`Connection ${connectionId} is a ${conn.provider} connection, not ${provider}`);
   if (conn.status === "disabled") return { status: "skipped", detail: "connection disabled", stats: {} };
   const now = opts.now?.() ?? new Date();
+  // No fill before every ingest process knows the connection exists (fill-guard.ts).
+  const age = now.getTime() - conn.createdAt.getTime();
+  if (age < CONNECTION_GRACE_MS) return { status: "deferred", detail: "new connection: first poll shortly", retryAfterMs: CONNECTION_GRACE_MS - age, stats: {} };
   const p: PollContext = {
     conn,
     now,
@@ -64,6 +71,10 @@ export async function runPoll(connectionId: string, provider: "openrouter" | "op
   try {
     await body(p);
   } catch (e) {
+    if (e instanceof AccountAlreadyConnected) {
+      const { transitioned } = await markConnectionBroken(conn.id, e.message, now);
+      return { status: "broken", detail: e.message, stats: { ...p.stats, transitioned: transitioned ? 1 : 0 } };
+    }
     if (e instanceof ProviderError && e.isAuth) {
       const { transitioned } = await markConnectionBroken(conn.id, brokenReason(provider, e), now);
       return { status: "broken", detail: e.message, stats: { ...p.stats, transitioned: transitioned ? 1 : 0 } };

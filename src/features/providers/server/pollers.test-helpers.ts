@@ -15,6 +15,8 @@ export async function makeConnection(org: { id: string }, opts: { provider: Prov
       baseUrl: opts.baseUrl,
       secretCiphertext: encryptSecret(opts.secret),
       secretLast4: opts.secret.slice(-4),
+      // An existing connection: past the grace before its first fill (fill-guard.ts).
+      createdAt: new Date(Date.now() - 5 * 60_000),
     },
   });
 }

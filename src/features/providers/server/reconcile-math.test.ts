@@ -71,4 +71,47 @@ describe("reconcileBucket", () => {
       { numRuns: 500 },
     );
   });
+
+  it("pushed events of another kind never offset a kind's polled cells (chat pushes vs polled embeddings)", () => {
+    const d = reconcileBucket(
+      [
+        { kind: "openai.completions", keyRef: "k", model: "gpt-4o-2024-08-06", metrics: m(100, 0) },
+        { kind: "openai.embeddings", keyRef: "k", model: "text-embedding-3-small", metrics: m(50, 0) },
+      ],
+      [{ kind: "openai.completions", keyRef: "k", model: "gpt-4o", metrics: m(100, 0) }],
+    );
+    expect(d.map((x) => [x.kind, x.metrics.requests])).toEqual([
+      ["openai.completions", 0n],
+      ["openai.embeddings", 50n],
+    ]);
+  });
+
+  it("property: within each kind, pushed + fill = max(pushed, polled) exactly, per metric", () => {
+    const cell = fc.record({
+      kind: fc.constantFrom("a", "b"),
+      keyRef: fc.constantFrom("", "k1", "k2"),
+      model: fc.constantFrom("m", "m-2024-01-01", "n"),
+      r: fc.nat(40),
+      c: fc.nat(9_000),
+    });
+    fc.assert(
+      fc.property(fc.array(cell, { maxLength: 8 }), fc.array(cell, { maxLength: 8 }), (p, q) => {
+        const P = p.map((x) => ({ kind: x.kind, keyRef: x.keyRef, model: x.model, metrics: m(x.r, x.c) }));
+        const Q = q.map((x) => ({ kind: x.kind, keyRef: x.keyRef, model: x.model, metrics: m(x.r, x.c) }));
+        const d = reconcileBucket(P, Q);
+        for (const kind of ["a", "b"]) {
+          const Pk = P.filter((x) => x.kind === kind);
+          if (Pk.length === 0) continue;
+          const keys = new Set(Pk.map((x) => x.keyRef).filter(Boolean));
+          const Qk = Q.filter((x) => x.kind === kind && (x.keyRef === "" || keys.has(x.keyRef)));
+          for (const k of ["requests", "costMicros"] as const) {
+            const polledT = sum(Pk, k);
+            const pushedT = sum(Qk, k);
+            expect(pushedT + sum(d.filter((x) => x.kind === kind), k)).toBe(pushedT > polledT ? pushedT : polledT);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

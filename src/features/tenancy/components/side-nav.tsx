@@ -10,6 +10,7 @@ const ITEMS = [
   { label: "Alerts", path: "/alerts" },
   { label: "Keys", path: "/keys" },
   { label: "Connections", path: "/connections" },
+  { label: "Reconciliation", path: "/reconciliation" },
   { label: "Workspaces", path: "/workspaces" },
   { label: "Members", path: "/members" },
   { label: "Audit log", path: "/audit" },
