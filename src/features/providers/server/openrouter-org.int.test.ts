@@ -6,13 +6,21 @@ import { startFakeOpenRouter, type FakeOpenRouter } from "@/providers/openrouter
 import { evaluateBudget } from "@/features/budgets/server/evaluate";
 import { applyAction } from "@/features/enforcement/server/apply";
 import { landUsage, makeBudget } from "@/features/budgets/test/fixtures";
-import { createConnection } from "./connections";
+import { createConnection as createFreshConnection } from "./connections";
 import { pollOpenRouter } from "./poll-openrouter";
 import { mapOpenRouterWorkspace, openRouterAccountView } from "./workspace-mapping";
 import { reconcileWorkspaceSpend, workspaceDrift } from "./workspace-spend";
 import { noSleep } from "./pollers.test-helpers";
 import { listTrackedKeys } from "./keys.queries";
 import { createMirrorWorkspace } from "./openrouter-account";
+
+/** A connection created past its first-poll grace period (CONNECTION_GRACE_MS), as after a real wait. */
+async function createConnection(...args: Parameters<typeof createFreshConnection>) {
+  const conn = await createFreshConnection(...args);
+  await prisma.providerConnection.update({ where: { id: conn.id }, data: { createdAt: new Date(Date.now() - 5 * 60_000) } });
+  return conn;
+}
+
 
 const DAY = 86_400_000;
 const yesterday = () => Math.floor(Date.now() / DAY) * DAY - DAY + 3_600_000;
