@@ -1,7 +1,7 @@
 import { AppError, badRequest } from "@/server/errors";
 import type { NormalizedEvent } from "../../types";
 import { authenticateIngestToken } from "../tokens";
-import { getWorkspaceInfo, prepareAttribution } from "../attribution";
+import { getWorkspaceInfo, oldestAcceptedMs, prepareAttribution } from "../attribution";
 import { readLimitedBody } from "../body";
 import { enforceRate, type IngestHttpRequest } from "../push";
 import { writeUsageEvents } from "../write-events";
@@ -58,7 +58,7 @@ export async function ingestOtlpTraces(req: OtlpRequest): Promise<{ reply: OtlpR
   const reasons = new Map<string, number>();
   const reject = (reason: string) => reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   const now = Date.now();
-  const oldest = now - ws.retentionDays * DAY_MS;
+  const oldest = oldestAcceptedMs(ws, now);
   let ignored = 0;
   for (const o of outcomes) {
     if (o.kind === "ignored") ignored++;
