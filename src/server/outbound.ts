@@ -30,7 +30,11 @@ export type OutboundPolicy = {
   providerHosts: readonly string[];
 };
 
-export const defaultPolicy = (): OutboundPolicy => ({ allowLoopback: env.OUTBOUND_ALLOW_LOOPBACK, providerHosts: env.PROVIDER_ALLOWED_HOSTS });
+/** The operator's own OPENROUTER_BASE_URL / OPENAI_BASE_URL hosts are trusted like the allow-list. */
+export const defaultPolicy = (): OutboundPolicy => ({
+  allowLoopback: env.OUTBOUND_ALLOW_LOOPBACK,
+  providerHosts: [...env.PROVIDER_ALLOWED_HOSTS, ...[env.OPENROUTER_BASE_URL, env.OPENAI_BASE_URL].map((u) => new URL(u).hostname.replace(/^\[|\]$/g, "").toLowerCase())],
+});
 
 export class OutboundUrlError extends Error {
   constructor(message: string) {
