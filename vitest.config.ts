@@ -13,6 +13,9 @@ const testEnv = {
   SMTP_PORT: process.env.TEST_SMTP_PORT ?? String(20_000 + (process.pid % 20_000)),
   MAIL_CATCHER_HTTP_PORT: process.env.TEST_MAIL_HTTP_PORT ?? String(40_000 + (process.pid % 20_000)),
   APP_URL: "http://localhost:3000",
+  // The fakes and webhook receivers listen on loopback; tests allow exactly that.
+  PROVIDER_ALLOWED_HOSTS: "openrouter.ai,api.openai.com,127.0.0.1,localhost",
+  OUTBOUND_ALLOW_LOOPBACK: "1",
 };
 Object.assign(process.env, testEnv);
 

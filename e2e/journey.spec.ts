@@ -45,6 +45,16 @@ describe("journey: sign up → workspace and project tag → invite → accept",
     await screenshot(admin, "overview");
   });
 
+  it("opens the verification link that password sign-up emails", async () => {
+    const mail = await waitForMail(owner.email, /Verify your email/);
+    const link = mail.text.match(/https?:\/\/\S+\/verify-email\?\S+/)?.[0];
+    expect(link).toBeTruthy();
+    await admin.goto(link!);
+    await admin.getByRole("heading", { level: 1, name: "Email verified" }).waitFor();
+    await screenshot(admin, "email-verified");
+    await admin.goto(orgPath);
+  });
+
   it("signs out, is refused with a wrong password, then signs in", async () => {
     await admin.getByRole("button", { name: "Sign out" }).click();
     await admin.waitForURL((u) => u.pathname === "/sign-in");

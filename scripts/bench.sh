@@ -16,6 +16,9 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 # DATABASE_URL for itself before loading any app module; never the demo's or the tests'.
 export DATABASE_URL="${BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 
+# Benchmarks drive the local fakes and receivers on loopback (src/server/outbound.ts).
+export PROVIDER_ALLOWED_HOSTS="${PROVIDER_ALLOWED_HOSTS:-openrouter.ai,api.openai.com,127.0.0.1,localhost}" OUTBOUND_ALLOW_LOOPBACK="${OUTBOUND_ALLOW_LOOPBACK:-1}"
+
 ensure_deps
 ensure_postgres
 ensure_redis

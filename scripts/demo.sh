@@ -32,6 +32,8 @@ export FAKE_OPENROUTER_PORT="$FAKE_OR_PORT" FAKE_OPENAI_PORT="$FAKE_OAI_PORT"
 export DEMO_OPENROUTER_URL="http://127.0.0.1:$FAKE_OR_PORT/api/v1" DEMO_OPENAI_URL="http://127.0.0.1:$FAKE_OAI_PORT/v1"
 # The demo never reaches the real providers: public endpoints (e.g. /models for pricing) go to the fakes too.
 export OPENROUTER_BASE_URL="$DEMO_OPENROUTER_URL" OPENAI_BASE_URL="$DEMO_OPENAI_URL"
+# The fakes listen on loopback: allow exactly that for provider calls and webhooks (src/server/outbound.ts).
+export PROVIDER_ALLOWED_HOSTS="openrouter.ai,api.openai.com,127.0.0.1,localhost" OUTBOUND_ALLOW_LOOPBACK=1
 
 ensure_deps
 ensure_postgres

@@ -44,6 +44,8 @@ export SMTP_HOST=127.0.0.1 SMTP_PORT MAIL_CATCHER_HTTP_PORT
 export APP_URL="http://127.0.0.1:$APP_PORT"
 export NEXTAUTH_URL="$APP_URL"
 export E2E_BASE_URL="$APP_URL"
+# Fakes and webhook receivers listen on loopback (src/server/outbound.ts).
+export PROVIDER_ALLOWED_HOSTS="openrouter.ai,api.openai.com,127.0.0.1,localhost" OUTBOUND_ALLOW_LOOPBACK=1
 mkdir -p .data/e2e
 rm -rf artifacts/e2e && mkdir -p artifacts/e2e
 

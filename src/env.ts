@@ -42,6 +42,18 @@ const schema = z.object({
   // Public API base URLs; connections may override per connection (the demo points them at the fakes).
   OPENROUTER_BASE_URL: z.string().url().default("https://openrouter.ai/api/v1"),
   OPENAI_BASE_URL: z.string().url().default("https://api.openai.com/v1"),
+  // Hosts a connection's base URL may name (comma-separated). Outside tests and the demo keep the
+  // default: only the providers' own API hosts, so a provider key is never sent anywhere else.
+  PROVIDER_ALLOWED_HOSTS: z
+    .string()
+    .default("openrouter.ai,api.openai.com")
+    .transform((v) => v.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean)),
+  // Lets provider calls and webhooks reach loopback (127.0.0.0/8, ::1): tests and the demo, whose
+  // fakes and receivers listen there. Private, link-local and metadata addresses stay refused.
+  OUTBOUND_ALLOW_LOOPBACK: bool,
+  // How many reverse proxies in front of the app append to X-Forwarded-For. 0 (the default): the
+  // header is ignored and the socket peer is the client; N: the N-th address from the right.
+  TRUSTED_PROXY_COUNT: z.coerce.number().int().min(0).max(10).default(0),
   // Sign-in attempts allowed per email+IP per 15 minutes.
   SIGNIN_MAX_ATTEMPTS: z.coerce.number().int().positive().default(10),
   // A closed day whose spend differs from the provider's bill by more than this raises an alert.

@@ -5,6 +5,7 @@
  * canned fetch) without waiting.
  */
 import type { z } from "zod";
+import { OutboundUrlError, outboundFetch } from "@/server/outbound";
 
 export type ProviderName = "openrouter" | "openai";
 
@@ -18,11 +19,14 @@ export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;
   readonly retryAfterMs: number | null;
   readonly body: unknown;
+  /** The provider's own error text: for logs only, never stored or shown (see providerErrorMessage). */
+  readonly providerMessage: string | null;
 
   constructor(opts: {
     provider: ProviderName;
     status: number;
     message: string;
+    providerMessage?: string | null;
     code?: string | null;
     kind?: ProviderErrorKind;
     retryAfterMs?: number | null;
@@ -36,6 +40,7 @@ export class ProviderError extends Error {
     this.kind = opts.kind ?? kindForStatus(opts.status);
     this.retryAfterMs = opts.retryAfterMs ?? null;
     this.body = opts.body;
+    this.providerMessage = opts.providerMessage ?? null;
   }
 
   /** The provider rejected the credential (401/403 not caused by a spend limit): the connection is broken. */
@@ -77,6 +82,16 @@ export function kindForStatus(status: number): ProviderErrorKind {
   if (status >= 500) return "server";
   if (status === 0) return "network";
   return "bad_request";
+}
+
+/**
+ * The message of an error answer: the provider's name, the HTTP status and its error code when the
+ * code is short and plain. The body's free text is left out: messages end up in the UI (a broken
+ * connection's reason, a failed pause), and a body must not be a channel into it.
+ */
+export function providerErrorMessage(label: string, status: number, code: string | null | undefined): string {
+  const c = code != null && /^[\w.:-]{1,48}$/.test(code) && code !== String(status) ? ` (${code})` : "";
+  return `${label} ${status}${c}`;
 }
 
 /** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
@@ -175,7 +190,9 @@ export class HttpJsonClient {
   private readonly baseUrl: string;
 
   constructor(private readonly opts: HttpClientOptions) {
-    this.fetchImpl = opts.fetch ?? fetch;
+    // The default fetch is the outbound guard: the request carries the provider key, so it only
+    // goes to an allowed provider host on a public address (src/server/outbound.ts).
+    this.fetchImpl = opts.fetch ?? outboundFetch("provider");
     this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
     this.retry = {
       maxRetries: opts.maxRetries ?? 4,
@@ -226,6 +243,8 @@ export class HttpJsonClient {
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
       });
     } catch (e) {
+      // A refused URL is configuration, not an outage: not retried.
+      if (e instanceof OutboundUrlError) throw new ProviderError({ provider: this.opts.provider, status: 0, kind: "bad_request", message: `Refused to call ${this.opts.provider}: ${e.message}` });
       throw new ProviderError({ provider: this.opts.provider, status: 0, kind: "network", message: `Could not reach ${this.opts.provider}: ${(e as Error).message}` });
     }
     const text = await res.text();
@@ -239,7 +258,7 @@ export class HttpJsonClient {
     }
     if (!res.ok) throw this.opts.toError(res.status, body, res.headers);
     if (typeof body === "string") {
-      throw new ProviderError({ provider: this.opts.provider, status: res.status, kind: "invalid_response", message: `${this.opts.provider} answered with non-JSON: ${text.slice(0, 200)}` });
+      throw new ProviderError({ provider: this.opts.provider, status: res.status, kind: "invalid_response", message: `${this.opts.provider} answered with non-JSON (HTTP ${res.status})` });
     }
     return body;
   }

@@ -111,6 +111,21 @@ const BudgetFields = z.object({
   paceAlerts: z.boolean().default(true),
 });
 
+/**
+ * A webhook URL is a bearer secret (a Slack incoming webhook posts to the channel for anyone who
+ * has it), so the UI, the REST API and the audit log only ever see this form: scheme, host and
+ * the last 4 characters. Sending the masked form back in an update keeps the stored URL.
+ */
+export function maskWebhookUrl(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}/…${url.slice(-4)}`;
+  } catch {
+    return `…${url.slice(-4)}`;
+  }
+}
+
 /** Which id each scope needs; the others must be empty. */
 export const SCOPE_FIELDS: Record<(typeof BUDGET_SCOPES)[number], ("workspaceId" | "projectTagId" | "providerKeyId" | "memberId")[]> = {
   org: [],

@@ -1,5 +1,6 @@
 import { regexes } from "zod/v4/core";
 import { MAX_EVENTS_PER_BATCH, type PushBatch, type PushEvent } from "./schemas";
+import { costWithinBound } from "./limits";
 
 /**
  * A hand-written fast path for `PushBatch.safeParse` on the ingest hot path, where zod
@@ -86,10 +87,10 @@ function event(raw: unknown): PushEvent | null {
   if ("cost_usd" in raw) {
     const c = raw.cost_usd;
     if (typeof c === "number") {
-      if (!Number.isFinite(c) || c < 0 || c > 1e9) return null;
+      if (!Number.isFinite(c) || c < 0 || !costWithinBound(c)) return null;
     } else if (typeof c === "string") {
       const t = c.trim();
-      if (!DECIMAL.test(t)) return null;
+      if (!DECIMAL.test(t) || !costWithinBound(t)) return null;
       raw.cost_usd = t;
     } else if (c !== null && c !== undefined) return null;
   }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { COST_BOUND_MESSAGE, costWithinBound } from "./limits";
 
 // The push API's wire format (POST /api/v1/usage). Browser-safe: docs and the UI's
 // "test your integration" form can reuse it. Unknown fields are ignored; null = absent.
@@ -17,13 +18,17 @@ const count = (what: string) =>
 const text = (max: number) => z.string().trim().min(1, "Must not be empty").max(max, `At most ${max} characters`).nullish();
 
 /** USD as a JSON number or a decimal string ("0.0012"): converted to micro-USD exactly. */
-const usd = z.union(
-  [
-    z.number().finite().min(0, "cost_usd must be 0 or more").max(1e9, "cost_usd is too large"),
-    z.string().trim().regex(/^\d{1,10}(\.\d+)?$/, 'cost_usd must be a non-negative decimal, e.g. 0.0012 or "0.0012"'),
-  ],
-  { error: 'cost_usd must be a number or a decimal string such as "0.0012"' },
-);
+const usd = z
+  .union(
+    [
+      z.number().finite().min(0, "cost_usd must be 0 or more"),
+      z.string().trim().regex(/^\d{1,10}(\.\d+)?$/, 'cost_usd must be a non-negative decimal, e.g. 0.0012 or "0.0012"'),
+    ],
+    { error: 'cost_usd must be a number or a decimal string such as "0.0012"' },
+  )
+  // One bound for push and OTLP, with the proof that rollups can't overflow (limits.ts).
+  // (Checked only on a well-formed value, so a malformed one gets exactly one issue.)
+  .refine((v) => (typeof v === "string" && !/^\d{1,10}(\.\d+)?$/.test(v.trim())) || costWithinBound(v), `cost_usd: ${COST_BOUND_MESSAGE}`);
 
 export const PushEvent = z.object({
   id: z.string({ error: "id is required (your idempotency key, up to 128 characters)" }).min(1, "id must not be empty").max(128, "id is at most 128 characters"),

@@ -55,6 +55,8 @@ export const ConnectionUpdateInput = z.object({
   name: nameSchema,
   workspaceId: optionalId,
   baseUrl: baseUrlSchema,
+  // Required when the base URL changes: whoever sends the stored key to a new host must know it.
+  secret: z.preprocess(blankToNull, secretSchema.nullable()).optional(),
   // false → status "disabled" (never polled, never used to enforce); true → back to "active".
   enabled: z.boolean(),
 });

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { HttpJsonClient, ProviderAuthError, ProviderError, ProviderRateLimitError, parseRetryAfter, type ProviderClientOptions, type QueryValue } from "@/providers/errors";
+import { HttpJsonClient, providerErrorMessage, ProviderAuthError, ProviderError, ProviderRateLimitError, parseRetryAfter, type ProviderClientOptions, type QueryValue } from "@/providers/errors";
 import {
   CostPage,
   MAX_BUCKETS,
@@ -59,7 +59,7 @@ export function openAIError(status: number, body: unknown, headers: Headers): Pr
   const err = parsed.success ? parsed.data.error : null;
   const message = err?.message || (typeof body === "string" && body ? body.slice(0, 300) : `HTTP ${status}`);
   const code = err?.code != null ? String(err.code) : (err?.type ?? null);
-  const base = { provider: "openai" as const, status, code, message: `OpenAI ${status}: ${message}`, body, retryAfterMs: parseRetryAfter(headers.get("retry-after")) };
+  const base = { provider: "openai" as const, status, code, message: providerErrorMessage("OpenAI", status, code), providerMessage: message, body, retryAfterMs: parseRetryAfter(headers.get("retry-after")) };
   if (status === 401 || status === 403) return new ProviderAuthError(base);
   if (BILLING_CODES.has(String(err?.code ?? "")) || (status === 429 && err?.type === "insufficient_quota")) return new ProviderError({ ...base, kind: "limit_exceeded" });
   if (status === 429) return new ProviderRateLimitError(base);

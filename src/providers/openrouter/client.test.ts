@@ -68,7 +68,7 @@ describe("OpenRouterClient against OpenRouter's own example responses", () => {
     const c = new OpenRouterClient({ apiKey: "k", fetch: f.fetch, sleep: noSleep });
     const auth = await c.listKeys().catch((e: unknown) => e);
     expect(auth).toBeInstanceOf(ProviderAuthError);
-    expect(auth).toMatchObject({ status: 401, isAuth: true, message: expect.stringContaining("User not found.") });
+    expect(auth).toMatchObject({ status: 401, isAuth: true, providerMessage: expect.stringContaining("User not found.") });
     const limit = await c.chatCompletion({ model: "m", messages: [] }).catch((e: unknown) => e as ProviderError);
     expect(limit).toMatchObject({ status: 403, isAuth: false, isLimitExceeded: true });
     const credits = await c.getGeneration("x").catch((e: unknown) => e as ProviderError);
@@ -165,7 +165,7 @@ describe("OpenRouterClient against the fake OpenRouter", () => {
     await inference.chatCompletion(body);
     const refused = (await inference.chatCompletion(body).catch((e: unknown) => e)) as ProviderError;
     expect(refused).toMatchObject({ status: 403, isLimitExceeded: true });
-    expect(refused.message).toMatch(/Key limit exceeded \(total limit\)/);
+    expect(refused.providerMessage).toMatch(/Key limit exceeded \(total limit\)/);
     const after = await client.getKey(key.hash);
     expect(after.usage).toBe(0.02);
     expect(after.limit_remaining).toBe(0.005);

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { HttpJsonClient, ProviderAuthError, ProviderError, ProviderRateLimitError, parseRetryAfter, type ProviderClientOptions } from "@/providers/errors";
+import { HttpJsonClient, providerErrorMessage, ProviderAuthError, ProviderError, ProviderRateLimitError, parseRetryAfter, type ProviderClientOptions } from "@/providers/errors";
 import {
   ActivityResponse,
   ChatCompletion,
@@ -46,7 +46,7 @@ export function openRouterError(status: number, body: unknown, headers: Headers)
   const parsed = ErrorEnvelope.safeParse(body);
   const message = parsed.success ? parsed.data.error.message || `HTTP ${status}` : typeof body === "string" && body ? body.slice(0, 300) : `HTTP ${status}`;
   const code = parsed.success && parsed.data.error.code !== undefined ? String(parsed.data.error.code) : String(status);
-  const base = { provider: "openrouter" as const, status, code, message: `OpenRouter ${status}: ${message}`, body, retryAfterMs: parseRetryAfter(headers.get("retry-after")) };
+  const base = { provider: "openrouter" as const, status, code, message: providerErrorMessage("OpenRouter", status, code), providerMessage: message, body, retryAfterMs: parseRetryAfter(headers.get("retry-after")) };
   if (status === 402 || ((status === 403 || status === 429) && LIMIT_MESSAGE.test(message))) return new ProviderError({ ...base, kind: "limit_exceeded" });
   if (status === 401 || status === 403) {
     const moderation = parsed.success && parsed.data.error.metadata && "reasons" in parsed.data.error.metadata;

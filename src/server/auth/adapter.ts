@@ -27,13 +27,25 @@ export function tollgateAdapter(): Adapter {
       return a ? toAdapterUser(a.user) : null;
     },
     async updateUser(user) {
+      // next-auth sets emailVerified on a magic-link sign-in. The first one to an unverified
+      // account also removes its password: whoever chose it never proved the address
+      // (account pre-hijacking, features/tenancy/server/email-verification.ts).
+      const before = user.emailVerified ? await prisma.user.findUnique({ where: { id: user.id }, select: { emailVerified: true } }) : null;
       const u = await prisma.user.update({
         where: { id: user.id },
-        data: { name: user.name ?? undefined, image: user.image ?? undefined, emailVerified: user.emailVerified ?? undefined },
+        data: {
+          name: user.name ?? undefined,
+          image: user.image ?? undefined,
+          emailVerified: user.emailVerified ?? undefined,
+          ...(before && before.emailVerified === null ? { passwordHash: null } : {}),
+        },
       });
       return toAdapterUser(u);
     },
     async linkAccount(account: AdapterAccount) {
+      // An OIDC account linked to an unverified user: the provider proved the address, the
+      // password set before it did not (same rule as the magic link above).
+      await prisma.user.updateMany({ where: { id: account.userId, emailVerified: null }, data: { emailVerified: new Date(), passwordHash: null } });
       await prisma.account.create({
         data: {
           userId: account.userId,

@@ -7,6 +7,7 @@ import { prisma } from "@/server/db";
 import { tollgateAdapter } from "./adapter";
 import { verifyPassword } from "./password";
 import { hitRateLimit } from "./rate-limit";
+import { PEER_HEADER } from "@/server/peer-address";
 import { sendMail } from "@/server/email/transport";
 import { emailLayout, escapeHtml } from "@/server/email/layout";
 
@@ -44,14 +45,19 @@ const DUMMY_HASH = "$2b$10$CwTycUXWue0Thq9StjUM0uJ8.qfY5eP6dV1bD/z8sQe4XDEvZo1S2
 type Headers = Record<string, string | string[] | undefined> | undefined;
 
 /**
- * The client address for rate limiting. `next start` fills x-forwarded-for from the socket
- * when absent; behind a proxy that appends, the right-most entry is the one the proxy saw,
- * which the client can't forge.
+ * The client address for per-IP rate limits. `x-forwarded-for` is trusted only as far as
+ * TRUSTED_PROXY_COUNT says: each of N proxies appends the address it saw, so the client is the
+ * N-th entry from the right and everything left of it is the client's own claim. With no proxy
+ * (the default) the header is ignored, since `next start` passes a client-sent one through
+ * unchanged, and the TCP peer stamped by src/server/peer-address.ts is used.
  */
-export function clientIp(headers: Headers): string {
-  const raw = headers?.["x-forwarded-for"] ?? headers?.["x-real-ip"];
-  const list = (Array.isArray(raw) ? raw.join(",") : (raw ?? "")).split(",").map((s) => s.trim()).filter(Boolean);
-  return list.at(-1) ?? "unknown";
+export function clientIp(headers: Headers, trustedProxies: number = env.TRUSTED_PROXY_COUNT): string {
+  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(",") : (v ?? ""));
+  const peer = one(headers?.[PEER_HEADER]).trim() || "unknown";
+  if (trustedProxies <= 0) return peer;
+  const list = one(headers?.["x-forwarded-for"]).split(",").map((s) => s.trim()).filter(Boolean);
+  // Fewer entries than proxies: the request skipped a proxy, so the list is the client's claim.
+  return list.length >= trustedProxies ? list[list.length - trustedProxies]! : peer;
 }
 
 /** The credentials provider's check: limit first (per email and per IP), then bcrypt. */

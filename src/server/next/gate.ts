@@ -4,6 +4,7 @@ import { AppError, errorBody, unauthorized, zodIssues, type Issue } from "@/serv
 import { requirePermission, resolveTenant, type TenantContext } from "@/server/tenant";
 import type { Permission } from "@/server/rbac";
 import { getSessionUserId } from "./session";
+import { env } from "@/env";
 
 /**
  * The gates. Every route handler under an org goes through `withTenantRoute`, every
@@ -27,6 +28,42 @@ export function errorResponse(e: unknown): NextResponse {
   return jsonResponse({ error: { code: "internal", message: "Internal error" } }, { status: 500 });
 }
 
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Cross-site request forgery guard for the cookie-authenticated routes (server actions get the
+ * same check from Next.js itself). A mutation is refused (403) when:
+ * - its `Origin` is not this app (APP_URL, or the Host the request was sent to), or
+ * - it has no `Origin` but the browser says it came from another site (`Sec-Fetch-Site`).
+ * A mutation with neither header is allowed: every browser that sends cookies with a cross-site
+ * POST/PATCH/DELETE also sends `Origin` (and `Sec-Fetch-Site`), so such a request comes from a
+ * non-browser client (curl, a script holding a session cookie), which CSRF can't drive.
+ * A body must also be declared JSON: `<form enctype="text/plain">` can't send that cross-site
+ * without a CORS preflight, which these routes never grant.
+ */
+export function assertSameOrigin(req: Request): void {
+  if (SAFE_METHODS.has(req.method.toUpperCase())) return;
+  const origin = req.headers.get("origin");
+  if (origin) {
+    const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
+    let originHost: string | null = null;
+    try {
+      originHost = origin === "null" ? null : new URL(origin).host;
+    } catch {
+      originHost = null;
+    }
+    const ok = origin === new URL(env.APP_URL).origin || (originHost !== null && host !== null && originHost === host);
+    if (!ok) throw new AppError(403, "forbidden", `Cross-origin request refused: Origin ${origin} is not this app (${new URL(env.APP_URL).origin})`);
+  } else {
+    const site = req.headers.get("sec-fetch-site");
+    if (site && site !== "same-origin" && site !== "none") throw new AppError(403, "forbidden", "Cross-site request refused: send it from this app (no Origin, Sec-Fetch-Site: " + site + ")");
+  }
+  const method = req.method.toUpperCase();
+  if ((method === "POST" || method === "PUT" || method === "PATCH") && !/^application\/json\b/i.test(req.headers.get("content-type") ?? "")) {
+    throw new AppError(415, "unsupported_media_type", "Send the body as JSON (Content-Type: application/json)");
+  }
+}
+
 type RouteParams = Record<string, string | string[]>;
 type RouteHandler<P extends RouteParams> = (req: Request, ctx: TenantContext, params: P) => Promise<Response | unknown>;
 
@@ -35,6 +72,7 @@ export const TENANT_ROUTE = Symbol.for("tollgate.tenantRoute");
 export function withTenantRoute<P extends RouteParams & { org: string }>(permission: Permission, handler: RouteHandler<P>) {
   const wrapped = async (req: Request, context: { params: Promise<P> }) => {
     try {
+      assertSameOrigin(req);
       const params = await context.params;
       const userId = await getSessionUserId();
       if (!userId) throw unauthorized();

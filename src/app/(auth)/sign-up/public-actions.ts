@@ -10,7 +10,7 @@ import { runPublicAction } from "@/features/tenancy/server/public-action";
 export async function signUpAction(input: SignUpInput) {
   return runPublicAction(SignUpInput, input, async (i) => {
     const h = await headers();
-    const ip = clientIp({ "x-forwarded-for": h.get("x-forwarded-for") ?? undefined, "x-real-ip": h.get("x-real-ip") ?? undefined });
+    const ip = clientIp(Object.fromEntries(h.entries()));
     const { org } = await signUp(i, { ip });
     return { orgSlug: org.slug };
   });

@@ -1,5 +1,6 @@
 import { prisma } from "@/server/db";
 import { sendMail } from "@/server/email/transport";
+import { outboundFetch } from "@/server/outbound";
 import { buildMessage } from "./messages";
 import { recipientsFor } from "./recipients";
 import { renderEmail, renderWebhook, type AlertMessage } from "./templates";
@@ -89,7 +90,9 @@ export async function deliverAlert(alertId: string, opts: { finalAttempt?: boole
       const url = budget?.webhookUrl ?? null;
       if (!url) await done("webhook", "none", null);
       else {
-        const res = await fetch(url, {
+        // The outbound guard: public addresses only (checked after DNS), redirects not followed.
+        // Only the status is kept: the target's answer is never stored or shown.
+        const res = await outboundFetch("webhook")(url, {
           method: "POST",
           headers: { "content-type": "application/json", "user-agent": "Tollgate-Alerts/1" },
           body: JSON.stringify(renderWebhook(await getMessage())),

@@ -174,7 +174,7 @@ export function BudgetForm<T>({
       <fieldset className="grid gap-4 sm:grid-cols-2">
         <legend className="mb-2 text-sm font-semibold text-gray-900">Who hears about it</legend>
         <Field label="Emails" name="recipientEmails" value={emails} error={errors.recipientEmails} onChange={(e) => setEmails(e.target.value)} placeholder="finance@example.com, lead@example.com" />
-        <Field label="Webhook URL (Slack-compatible)" name="webhookUrl" value={v.webhookUrl ?? ""} error={errors.webhookUrl} onChange={(e) => set("webhookUrl", e.target.value || null)} placeholder="https://hooks.slack.com/services/…" />
+        <Field label="Webhook URL (Slack-compatible; a secret, shown masked: leave it as is to keep it)" name="webhookUrl" value={v.webhookUrl ?? ""} error={errors.webhookUrl} onChange={(e) => set("webhookUrl", e.target.value || null)} placeholder="https://hooks.slack.com/services/…" />
         <div className="space-y-1 text-sm text-gray-700">
           <p className="font-medium">Roles</p>
           <div className="flex flex-wrap gap-3">

@@ -5,7 +5,8 @@ import { requirePermission, type TenantContext } from "@/server/tenant";
 import { writeAudit } from "@/features/audit/server/audit";
 import { usdToMicros } from "@/lib/money";
 import { periodBounds } from "@/lib/periods";
-import { BudgetInput, UpdateBudgetInput, type BudgetIdInput } from "../schemas";
+import { BudgetInput, UpdateBudgetInput, maskWebhookUrl, type BudgetIdInput } from "../schemas";
+import { OutboundUrlError, checkUrlShape } from "@/server/outbound";
 import { budgetStatus, statusFromSpend, type BudgetStatus } from "./status";
 import { spendInRange } from "./spend";
 import { supersedeClaims } from "./rearm";
@@ -35,7 +36,8 @@ function toView(b: Budget, status?: BudgetStatus) {
     recipientEmails: b.recipientEmails,
     recipientRoles: b.recipientRoles,
     notifyProjectOwner: b.notifyProjectOwner,
-    webhookUrl: b.webhookUrl,
+    // Masked for everyone (a secret); the stored URL is read only by delivery.
+    webhookUrl: maskWebhookUrl(b.webhookUrl),
     syncKeyLimits: b.syncKeyLimits,
     paceAlerts: b.paceAlerts,
     createdAt: b.createdAt.toISOString(),
@@ -98,6 +100,23 @@ async function resolveScope(ctx: TenantContext, input: BudgetInput) {
   return out;
 }
 
+/**
+ * The masked form sent back means "keep the stored URL". A new URL must not name a private,
+ * link-local or metadata address (the worker POSTs to it; checked again at delivery after DNS).
+ */
+function resolveWebhook(input: BudgetInput, stored: string | null): string | null {
+  if (input.webhookUrl && stored && input.webhookUrl === maskWebhookUrl(stored)) return stored;
+  if (input.webhookUrl) {
+    try {
+      checkUrlShape(input.webhookUrl, "webhook");
+    } catch (e) {
+      if (e instanceof OutboundUrlError) throw badRequest(e.message, [{ path: "webhookUrl", message: e.message }]);
+      throw e;
+    }
+  }
+  return input.webhookUrl;
+}
+
 function dataFrom(input: BudgetInput, scopeIds: Awaited<ReturnType<typeof resolveScope>>) {
   return {
     name: input.name,
@@ -133,6 +152,7 @@ export async function getBudget(ctx: TenantContext, input: BudgetIdInput, now = 
 export async function createBudget(ctx: TenantContext, raw: unknown) {
   requirePermission(ctx, "budgets:write");
   const input = parse(BudgetInput, raw);
+  input.webhookUrl = resolveWebhook(input, null);
   const scopeIds = await resolveScope(ctx, input);
   const budget = await prisma.$transaction(async (tx) => {
     const b = await tx.budget.create({ data: { orgId: ctx.orgId, createdById: ctx.userId, ...dataFrom(input, scopeIds) } });
@@ -148,6 +168,7 @@ export async function updateBudget(ctx: TenantContext, raw: unknown, now = new D
   requirePermission(ctx, "budgets:write");
   const input = parse(UpdateBudgetInput, raw);
   const before = await findBudget(ctx, input.budgetId);
+  input.webhookUrl = resolveWebhook(input, before.webhookUrl);
   const scopeIds = await resolveScope(ctx, input);
   const data = dataFrom(input, scopeIds);
   // Spend under the NEW definition decides which claims of the current period still hold.

@@ -48,3 +48,32 @@ describe("REST /api/v1/orgs/:org/budgets", () => {
     expect((await item.GET(req("GET"), p({ org: a.org.slug, budgetId: data.id }))).status).toBe(404);
   });
 });
+
+describe("REST /api/v1/orgs/:org/budgets against cross-site requests", () => {
+  const send = (method: string, headers: Record<string, string>, body?: unknown) =>
+    new Request("http://localhost:3000/api/v1/orgs/x/budgets", { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { host: "localhost:3000", ...headers } });
+  const budget = (name: string) => ({ name, scope: "org", period: "daily", amountUsd: "1", mode: "hard" });
+
+  it("refuses a mutation whose Origin is another site (403 with a clear message) and changes nothing", async () => {
+    const a = await createOrg();
+    actAs(a.owner.id);
+    const json = { "content-type": "application/json" };
+    const evil = await collection.POST(send("POST", { ...json, origin: "https://evil.example" }, budget("csrf")), p({ org: a.org.slug }));
+    expect(evil.status).toBe(403);
+    expect(((await evil.json()) as { error: { message: string } }).error.message).toMatch(/Cross-origin request refused: Origin https:\/\/evil\.example/);
+    // A sibling subdomain is another origin too.
+    expect((await collection.POST(send("POST", { ...json, origin: "https://app.localhost:3000" }, budget("csrf")), p({ org: a.org.slug }))).status).toBe(403);
+    // No Origin, but the browser says cross-site.
+    expect((await collection.POST(send("POST", { ...json, "sec-fetch-site": "cross-site" }, budget("csrf")), p({ org: a.org.slug }))).status).toBe(403);
+    // text/plain (what a cross-site <form> can send without a preflight) is refused.
+    expect((await collection.POST(send("POST", { "content-type": "text/plain", origin: "http://localhost:3000" }, budget("csrf")), p({ org: a.org.slug }))).status).toBe(415);
+    const { prisma } = await import("@/server/db");
+    expect(await prisma.budget.count({ where: { orgId: a.org.id } })).toBe(0);
+
+    // Same origin, and non-browser clients (no Origin, no Sec-Fetch-Site), go through.
+    expect((await collection.POST(send("POST", { ...json, origin: "http://localhost:3000", "sec-fetch-site": "same-origin" }, budget("ok1")), p({ org: a.org.slug }))).status).toBe(201);
+    expect((await collection.POST(send("POST", json, budget("ok2")), p({ org: a.org.slug }))).status).toBe(201);
+    // Reads are never refused.
+    expect((await collection.GET(send("GET", { origin: "https://evil.example" }), p({ org: a.org.slug }))).status).toBe(200);
+  });
+});

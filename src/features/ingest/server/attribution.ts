@@ -19,7 +19,17 @@ export type WorkspaceInfo = {
   retentionDays: number;
   ingestRateLimit: number;
   defaultTagId: string | null;
+  purgedBefore: Date | null;
 };
+
+/**
+ * The oldest event time ingest accepts: inside retention AND not before what the retention job
+ * already deleted. An id deleted by retention must never be inserted again (it would count
+ * twice), so a raised retention doesn't reopen the purged range.
+ */
+export function oldestAcceptedMs(ws: Pick<WorkspaceInfo, "retentionDays" | "purgedBefore">, now: number): number {
+  return Math.max(now - ws.retentionDays * 86_400_000, ws.purgedBefore?.getTime() ?? -Infinity);
+}
 
 type Entry<T> = { value: T; at: number; loading?: Promise<T> };
 type Directory = {
@@ -66,10 +76,10 @@ export async function getWorkspaceInfo(workspaceId: string): Promise<WorkspaceIn
   return cached(wsCache, workspaceId, WORKSPACE_TTL_MS, async () => {
     const ws = await prisma.workspace.findUnique({
       where: { id: workspaceId },
-      select: { id: true, orgId: true, retentionDays: true, ingestRateLimit: true, projectTags: { where: { isDefault: true }, select: { id: true }, take: 1 } },
+      select: { id: true, orgId: true, retentionDays: true, purgedBefore: true, ingestRateLimit: true, projectTags: { where: { isDefault: true }, select: { id: true }, take: 1 } },
     });
     if (!ws) throw notFound("Workspace not found");
-    return { id: ws.id, orgId: ws.orgId, retentionDays: ws.retentionDays, ingestRateLimit: ws.ingestRateLimit, defaultTagId: ws.projectTags[0]?.id ?? null };
+    return { id: ws.id, orgId: ws.orgId, retentionDays: ws.retentionDays, purgedBefore: ws.purgedBefore, ingestRateLimit: ws.ingestRateLimit, defaultTagId: ws.projectTags[0]?.id ?? null };
   });
 }
 

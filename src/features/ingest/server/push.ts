@@ -4,7 +4,7 @@ import { MAX_EVENTS_PER_BATCH, PushBatch, type PushEvent, type PushResult } from
 import { fastParsePushBatch } from "../fast-validate";
 import type { NormalizedEvent } from "../types";
 import { authenticateIngestToken, type IngestPrincipal } from "./tokens";
-import { getWorkspaceInfo, prepareAttribution, type WorkspaceInfo } from "./attribution";
+import { getWorkspaceInfo, oldestAcceptedMs, prepareAttribution, type WorkspaceInfo } from "./attribution";
 import { readLimitedBody } from "./body";
 import { checkIngestRate } from "./rate-limit";
 import { writeUsageEvents } from "./write-events";
@@ -83,7 +83,7 @@ function rejected(issues: Issue[]): AppError {
 /** Validated wire events → NormalizedEvents with attribution (or a 400 listing every problem). */
 export async function normalizePushEvents(ws: WorkspaceInfo, principal: IngestPrincipal, input: PushEvent[]): Promise<NormalizedEvent[]> {
   const now = Date.now();
-  const oldest = now - ws.retentionDays * DAY_MS;
+  const oldest = oldestAcceptedMs(ws, now);
   const issues: Issue[] = [];
   const times = new Array<number>(input.length);
   const slugs = new Map<string, number[]>();
@@ -93,7 +93,7 @@ export async function normalizePushEvents(ws: WorkspaceInfo, principal: IngestPr
     times[i] = t;
     // Events older than the workspace keeps raw events are refused: once retention deleted
     // an id, accepting it again would count it twice.
-    if (t < oldest) issues.push({ path: `events.${i}.timestamp`, message: `timestamp is older than this workspace keeps usage (${ws.retentionDays} days)` });
+    if (t < oldest) issues.push({ path: `events.${i}.timestamp`, message: `timestamp is older than this workspace keeps usage (${ws.retentionDays} days, and nothing before what retention already deleted)` });
     else if (t > now + MAX_FUTURE_MS) issues.push({ path: `events.${i}.timestamp`, message: "timestamp is more than 24 hours in the future" });
     if (e.project) {
       const list = slugs.get(e.project);

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { MAX_SAFE_EVENTS_PER_SECOND } from "../limits";
 import { createRedis, rkey } from "@/server/redis";
 
 /**
@@ -46,6 +47,8 @@ export async function checkIngestRate(
   client: LimiterRedis | Redis = limiterClient(),
 ): Promise<RateDecision> {
   const second = Math.floor(Date.now() / 1000);
+  // Capped so a day's rollup provably can't overflow int8 (the proof is in ingest/limits.ts).
+  limitPerSecond = Math.min(limitPerSecond, MAX_SAFE_EVENTS_PER_SECOND);
   try {
     const c = client as LimiterRedis;
     // A fresh process: give the first connection a moment instead of failing open at once.

@@ -4,6 +4,9 @@ import { createOrg } from "../../../../test/helpers/factory";
 import type { NormalizedEvent } from "../types";
 import { upsertPollEvents, writeUsageEvents } from "./write-events";
 import { deleteExpiredUsage } from "./retention";
+import { POST } from "@/app/api/v1/usage/route";
+import { createIngestToken } from "./tokens";
+import { clearAttributionCaches } from "./attribution";
 
 const DAY = 86_400_000;
 
@@ -49,5 +52,35 @@ describe("usage.retention", () => {
     const second = await deleteExpiredUsage({ batchSize: 5, orgIds: [a.org.id] });
     expect(second).toMatchObject({ deleted: 7, complete: true });
     expect(await prisma.usageEvent.count({ where: { workspaceId: a.workspace.id } })).toBe(0);
+  });
+
+  it("raising retention from 30 to 90 days doesn't reopen ids the retention job already deleted (a replay would count twice)", async () => {
+    const a = await createOrg();
+    const { token } = await createIngestToken(a.ctx, { workspaceId: a.workspace.id, name: "replay" });
+    // Pushed 20 days ago, when it was 20 days old: now 40 days old, past the 30-day retention.
+    await writeUsageEvents([event(a.org.id, a.workspace.id, "replayed", 40), event(a.org.id, a.workspace.id, "recent", 5)]);
+    expect(await deleteExpiredUsage({ orgIds: [a.org.id] })).toMatchObject({ deleted: 1 });
+    const daySum = async () =>
+      (await pool.query(`SELECT coalesce(sum(requests), 0)::int AS n FROM usage_rollups WHERE "workspaceId" = $1 AND granularity = 'day'`, [a.workspace.id])).rows[0].n as number;
+    expect(await daySum()).toBe(2);
+
+    await prisma.workspace.update({ where: { id: a.workspace.id }, data: { retentionDays: 90 } });
+    clearAttributionCaches();
+    const replay = (id: string, daysAgo: number) =>
+      POST(
+        new Request("http://localhost/api/v1/usage", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: JSON.stringify({ events: [{ id, timestamp: new Date(Date.now() - daysAgo * DAY).toISOString(), provider: "openai", model: "gpt-4o", cost_usd: "0.000007" }] }),
+        }),
+      );
+    const res = await replay("replayed", 40);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.issues[0]).toMatchObject({ path: "events.0.timestamp", message: expect.stringMatching(/already deleted/) });
+    expect(await prisma.usageEvent.count({ where: { workspaceId: a.workspace.id, externalId: "replayed" } })).toBe(0);
+    expect(await daySum()).toBe(2);
+    // Inside the purged watermark, the longer retention applies as before.
+    expect((await replay("recent", 5)).status).toBe(202);
+    expect(await daySum()).toBe(2);
   });
 });

@@ -7,7 +7,9 @@ const DAY_MS = 86_400_000;
  * in bounded batches (short transactions, no long locks). Rollups are kept, so reports and
  * budgets are unaffected. Poll rows are kept: they are provider aggregates (few rows) that
  * pollers REPLACE by externalId, and deleting them would let a later re-read count again.
- * Pushed events older than retention are refused at ingest for the same reason.
+ * Pushed events older than retention are refused at ingest for the same reason, and so is
+ * anything older than the workspace's `purgedBefore` watermark, which this job advances before
+ * it deletes: raising retention from 30 to 90 days does not reopen ids already deleted.
  * At most `maxRows` per run; the next run continues where this one stopped. `orgIds`
  * limits a run to some orgs (tests must not touch other tests' data).
  */
@@ -23,6 +25,9 @@ export async function deleteExpiredUsage(opts: { batchSize?: number; maxRows?: n
   let deleted = 0;
   for (const ws of workspaces) {
     const cutoff = new Date(now - ws.retentionDays * DAY_MS);
+    // The watermark is committed before anything is deleted, so from here on ingest refuses
+    // these ids even if retention is raised later (oldestAcceptedMs in attribution.ts).
+    await pool.query(`UPDATE workspaces SET "purgedBefore" = GREATEST(COALESCE("purgedBefore", $2), $2) WHERE id = $1`, [ws.id, cutoff]);
     for (;;) {
       if (deleted >= maxRows) return { workspaces: workspaces.length, deleted, complete: false };
       const { rowCount } = await pool.query(

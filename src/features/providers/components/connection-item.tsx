@@ -77,6 +77,14 @@ function EditForm({ org, c, workspaces, action, onDone }: { org: string; c: Conn
         <SelectField id={`conn-${c.id}-ws`} label="Attribute discovered keys to" name="workspaceId" defaultValue={c.workspaceId ?? ""} options={workspaceOptions(workspaces)} error={errors.workspaceId} />
         <Field id={`conn-${c.id}-url`} label="API base URL" name="baseUrl" defaultValue={c.baseUrl ?? ""} placeholder="(provider default)" error={errors.baseUrl} />
       </div>
+      <Field
+        id={`conn-${c.id}-confirm-secret`}
+        label={`${c.provider === "openrouter" ? "Management key" : "Admin key"} (required only when the base URL changes)`}
+        name="secret"
+        type="password"
+        autoComplete="off"
+        error={errors.secret}
+      />
       <label className="flex items-center gap-2 text-sm text-gray-700">
         <input type="checkbox" name="enabled" defaultChecked={c.status !== "disabled"} className="h-4 w-4 rounded border-gray-300" />
         Enabled (polled, and used to pause keys under hard budgets)

@@ -14,8 +14,9 @@ const PROVIDER_NAME = { openrouter: "OpenRouter", openai: "OpenAI" } as const;
 const KEY_KIND = { openrouter: "management key", openai: "admin key" } as const;
 
 export function brokenReason(provider: "openrouter" | "openai", e: ProviderError): string {
-  const detail = e.message.replace(/^(OpenRouter|OpenAI) \d+: /, "");
-  return `${PROVIDER_NAME[provider]} rejected the ${KEY_KIND[provider]} (HTTP ${e.status}: ${detail}). Rotate the key on the connection to resume polling.`;
+  // Status and short code only: the provider's free text never reaches the UI (providerErrorMessage).
+  const code = e.message.match(/\((.+)\)$/)?.[1];
+  return `${PROVIDER_NAME[provider]} rejected the ${KEY_KIND[provider]} (HTTP ${e.status}${code ? `, ${code}` : ""}). Rotate the key on the connection to resume polling.`;
 }
 
 /** Marks the connection broken (if it is active) and claims the one alert for this breakage. */

@@ -98,6 +98,40 @@ describe("provider connections", () => {
     expect(await prisma.providerConnection.count({ where: { orgId: { in: [a.org.id, b.org.id] } } })).toBe(0);
   });
 
+  it("changing the base URL requires the key again, and only the providers' own hosts (plus configured fakes) are accepted", async () => {
+    const a = await createOrg();
+    actAs(a.owner.id);
+    const s1 = secret();
+    const c = await createConnection(a.ctx, { provider: "openrouter", name: "OR", secret: s1, workspaceId: null, baseUrl: null });
+    const update = (extra: Record<string, unknown>) => updateConnectionAction(a.org.slug, { connectionId: c.id, name: "OR", workspaceId: "", baseUrl: "", enabled: true, ...extra });
+
+    // An admin who never saw the key can't point it elsewhere.
+    expect(await update({ baseUrl: "https://openrouter.ai/api/v1" })).toMatchObject({ ok: false, status: 400, fieldErrors: { secret: expect.stringMatching(/requires the key again/) } });
+    // A host outside the allow-list is refused even with the key.
+    expect(await update({ baseUrl: "https://attacker.example/v1", secret: secret() })).toMatchObject({ ok: false, status: 400, fieldErrors: { baseUrl: expect.stringMatching(/provider's own API host/) } });
+    expect(await update({ baseUrl: "http://169.254.169.254/latest", secret: secret() })).toMatchObject({ ok: false, status: 400, fieldErrors: { baseUrl: expect.any(String) } });
+    expect(await createConnectionAction(a.org.slug, input(secret(), { baseUrl: "https://attacker.example/v1" }))).toMatchObject({ ok: false, status: 400, fieldErrors: { baseUrl: expect.any(String) } });
+    const unchanged = await prisma.providerConnection.findUniqueOrThrow({ where: { id: c.id } });
+    expect(unchanged.baseUrl).toBeNull();
+    expect(decryptSecret(unchanged.secretCiphertext)).toBe(s1);
+
+    // With the key: the URL and the key change together. Other edits need no key.
+    const s2 = secret();
+    expect(await update({ baseUrl: "https://openrouter.ai/api/v1", secret: s2 })).toMatchObject({ ok: true, data: { baseUrl: "https://openrouter.ai/api/v1" } });
+    expect(decryptSecret((await prisma.providerConnection.findUniqueOrThrow({ where: { id: c.id } })).secretCiphertext)).toBe(s2);
+    expect(await update({ baseUrl: "https://openrouter.ai/api/v1", name: "Renamed" })).toMatchObject({ ok: true, data: { name: "Renamed" } });
+  });
+
+  it("a stored base URL on a private or metadata address is refused at request time, before the key leaves", async () => {
+    const a = await createOrg();
+    actAs(a.owner.id);
+    const c = await createConnection(a.ctx, { provider: "openrouter", name: "OR", secret: secret(), workspaceId: null, baseUrl: null });
+    // As if written before the rules existed.
+    await prisma.providerConnection.update({ where: { id: c.id }, data: { baseUrl: "http://169.254.169.254/api/v1" } });
+    const { pollOpenRouter } = await import("./poll-openrouter");
+    await expect(pollOpenRouter(c.id, { sleep: async () => {}, maxRetries: 0 })).rejects.toThrow(/Refused to call openrouter/);
+  });
+
   it("'Poll now' enqueues the provider's poll job once per connection per minute", async () => {
     const a = await createOrg();
     actAs(a.owner.id);

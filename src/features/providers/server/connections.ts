@@ -1,5 +1,6 @@
 import { prisma } from "@/server/db";
-import { conflict, notFound } from "@/server/errors";
+import { badRequest, conflict, notFound } from "@/server/errors";
+import { OutboundUrlError, checkUrlShape } from "@/server/outbound";
 import { fieldNotFound } from "@/features/workspaces/server/errors";
 import { decryptSecret, encryptSecret, last4 } from "@/server/crypto";
 import { enqueue } from "@/server/jobs/queue";
@@ -58,6 +59,17 @@ async function assertWorkspace(ctx: TenantContext, workspaceId: string | null) {
   if (!ws) throw fieldNotFound("workspaceId", "Choose a workspace of this organization");
 }
 
+/** A base URL must name an allowed provider host (PROVIDER_ALLOWED_HOSTS); addresses are checked again at every request. */
+function assertBaseUrl(baseUrl: string | null) {
+  if (!baseUrl) return;
+  try {
+    checkUrlShape(baseUrl, "provider");
+  } catch (e) {
+    if (e instanceof OutboundUrlError) throw badRequest(e.message, [{ path: "baseUrl", message: e.message }]);
+    throw e;
+  }
+}
+
 export async function listConnections(ctx: TenantContext) {
   requirePermission(ctx, "connections:read");
   const rows = await prisma.providerConnection.findMany({
@@ -77,6 +89,7 @@ export async function getConnection(ctx: TenantContext, connectionId: string) {
 
 export async function createConnection(ctx: TenantContext, input: Omit<ConnectionCreateInput, "createWorkspaces"> & { createWorkspaces?: boolean }) {
   requirePermission(ctx, "connections:write");
+  assertBaseUrl(input.baseUrl);
   await assertWorkspace(ctx, input.workspaceId);
   return prisma.$transaction(async (tx) => {
     const c = await tx.providerConnection.create({
@@ -98,10 +111,20 @@ export async function createConnection(ctx: TenantContext, input: Omit<Connectio
   }).finally(() => forgetConnectionCache(ctx.orgId));
 }
 
-/** Name, attributed workspace, base URL, and enable/disable. */
+/**
+ * Name, attributed workspace, base URL, and enable/disable. Changing the base URL requires the
+ * secret again (it replaces the stored one): otherwise an admin who never saw the key could
+ * point the connection at their own server and have the worker send the key there.
+ */
 export async function updateConnection(ctx: TenantContext, input: ConnectionUpdateInput) {
   requirePermission(ctx, "connections:write");
   const before = await getConnection(ctx, input.connectionId);
+  const urlChanged = (input.baseUrl ?? null) !== (before.baseUrl ?? null);
+  if (urlChanged && !input.secret) {
+    const message = "Changing the base URL requires the key again: paste it to confirm";
+    throw badRequest(message, [{ path: "secret", message }]);
+  }
+  if (urlChanged) assertBaseUrl(input.baseUrl);
   await assertWorkspace(ctx, input.workspaceId);
   // Re-enabling goes back to "active"; a broken connection stays broken until its secret
   // is rotated or a poll succeeds, so enabling doesn't hide the problem.
@@ -113,6 +136,7 @@ export async function updateConnection(ctx: TenantContext, input: ConnectionUpda
         name: input.name,
         workspaceId: input.workspaceId,
         baseUrl: input.baseUrl,
+        ...(urlChanged && input.secret ? { secretCiphertext: encryptSecret(input.secret), secretLast4: last4(input.secret) } : {}),
         ...(status !== before.status
           ? { status, statusChangedAt: new Date(), statusReason: status === "disabled" ? `Disabled by ${ctx.actorLabel}` : null }
           : {}),

@@ -4,6 +4,7 @@ import { AppError, conflict, forbidden, notFound } from "@/server/errors";
 import { generateToken, sha256Hex } from "@/server/crypto";
 import { hashPassword } from "@/server/auth/password";
 import { sendMail } from "@/server/email/transport";
+import { sendVerificationEmail } from "./email-verification";
 import { assignableRoles, permissionsFor } from "@/server/rbac";
 import { requirePermission, type TenantContext } from "@/server/tenant";
 import { writeAudit } from "@/features/audit/server/audit";
@@ -183,10 +184,16 @@ async function join(tx: Tx, inv: Awaited<ReturnType<typeof pendingByToken>>, use
 /** A signed-in user accepts; the invitation must have been sent to their email address. */
 export async function acceptInvitation(userId: string, token: string) {
   const inv = await pendingByToken(token);
-  const user = await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true } });
+  const user = await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, emailVerified: true } });
   if (!user) throw notFound("User not found");
   if (user.email.toLowerCase() !== inv.email.toLowerCase()) {
     throw forbidden(`This invitation was sent to ${inv.email}. Sign in with that address to accept it.`);
+  }
+  // Whoever signed up with a password first may not own the address (pre-hijacking): joining
+  // someone else's org takes a verified email (email-verification.ts).
+  if (!user.emailVerified) {
+    await sendVerificationEmail(user);
+    throw forbidden(`Verify your email first: we sent a link to ${user.email}. Open it, then accept the invitation.`);
   }
   return prisma.$transaction((tx) => join(tx, inv, user));
 }

@@ -6,6 +6,7 @@ import { hashPassword } from "@/server/auth/password";
 import type { TenantContext } from "@/server/tenant";
 import type { Prisma } from "@/generated/prisma/client";
 import { slugify, type CreateOrgInput, type SignUpInput } from "../schemas";
+import { sendVerificationEmail } from "./email-verification";
 
 // Top-level paths the app owns: an org with one of these slugs would be unreachable at /<slug>.
 const RESERVED_SLUGS = new Set(["api", "sign-in", "sign-up", "sign-out", "invite", "onboarding", "_next", "static", "public", "favicon-ico", "health", "admin", "settings", "new"]);
@@ -59,11 +60,15 @@ export async function signUp(input: SignUpInput, opts: { ip?: string } = {}) {
   if (existing) throw conflict("An account with this email already exists. Sign in instead.");
   const passwordHash = await hashPassword(input.password);
   const slug = await freeOrgSlug(input.orgName);
-  return prisma.$transaction(async (tx) => {
+  const created = await prisma.$transaction(async (tx) => {
     const user = await tx.user.create({ data: { email: input.email, name: input.name, passwordHash } });
     const org = await createOrgFor(tx, user, input.orgName, slug);
     return { user, org };
   });
+  // Unverified until the link is opened (email-verification.ts has the rules). A mail failure
+  // doesn't undo the sign-up: accepting an invitation later sends a new link.
+  await sendVerificationEmail(created.user).catch((e: unknown) => console.warn("[auth] verification email failed", (e as Error).message));
+  return created;
 }
 
 /** Onboarding (or "new organization"): a signed-in user creates an org they own. */

@@ -1,5 +1,6 @@
 import type { NormalizedEvent } from "../../types";
 import { usdToMicros } from "@/lib/money";
+import { COST_BOUND_MESSAGE, MAX_EVENT_COST_MICROS } from "../../limits";
 import type { Provider } from "@/generated/prisma/enums";
 
 /**
@@ -127,6 +128,8 @@ export function mapSpan(span: OtlpSpan, resource: Map<string, Scalar>): SpanOutc
   } catch {
     return { kind: "rejected", reason: "cost attribute is not a non-negative number" };
   }
+  // The same per-event bound as push (limits.ts: why rollups then can't overflow).
+  if (cost !== null && cost > MAX_EVENT_COST_MICROS) return { kind: "rejected", reason: COST_BOUND_MESSAGE };
   if (input === null && output === null && cost === null) return { kind: "ignored" };
 
   const traceId = typeof span.traceId === "string" ? span.traceId.toLowerCase() : "";
@@ -253,5 +256,7 @@ function nanosToMs(v: string | number | undefined): number | null {
   if (v === undefined || v === null || v === "" || v === "0" || v === 0) return null;
   const s = String(v);
   if (!/^\d+$/.test(s)) return null;
-  return Number(BigInt(s) / 1_000_000n);
+  const ms = Number(BigInt(s) / 1_000_000n);
+  // Beyond what a Date can hold (e.g. "999999999999999999999999999"): refused by the future bound.
+  return ms <= 8.64e15 ? ms : Infinity;
 }

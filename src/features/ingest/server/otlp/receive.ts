@@ -1,16 +1,19 @@
 import { AppError, badRequest } from "@/server/errors";
 import type { NormalizedEvent } from "../../types";
 import { authenticateIngestToken } from "../tokens";
-import { getWorkspaceInfo, prepareAttribution } from "../attribution";
+import { getWorkspaceInfo, oldestAcceptedMs, prepareAttribution } from "../attribution";
 import { readLimitedBody } from "../body";
 import { enforceRate, type IngestHttpRequest } from "../push";
 import { writeUsageEvents } from "../write-events";
 import { decodeTraceRequest, encodeRpcStatus, encodeTraceResponse } from "./proto";
-import { mapTraceRequest, type MappedSpan } from "./map-spans";
+import { mapTraceRequest, type MappedSpan, type SpanOutcome } from "./map-spans";
+import { traceRequestProblem } from "./shape";
 
 /** Collectors batch more than the push API allows; OTLP exporters default to a few MiB. */
 export const MAX_OTLP_BYTES = 4 * 1024 * 1024;
 const DAY_MS = 86_400_000;
+// Like push: a span more than a day ahead of our clock is a broken clock or a bad unit.
+const MAX_FUTURE_MS = DAY_MS;
 
 export type OtlpRequest = IngestHttpRequest & { contentType: string | null };
 export type OtlpReply = { status: number; body: Uint8Array | string; contentType: string; headers: Record<string, string> };
@@ -41,15 +44,26 @@ export async function ingestOtlpTraces(req: OtlpRequest): Promise<{ reply: OtlpR
   } catch {
     throw badRequest(`Body is not a valid OTLP ExportTraceServiceRequest (${encoding})`);
   }
-  const outcomes = mapTraceRequest(decoded);
+  // A body of the wrong shape is the client's mistake: 400 naming where, before any span is read.
+  const problem = traceRequestProblem(decoded);
+  if (problem) throw badRequest(`Body is not a valid OTLP ExportTraceServiceRequest: ${problem}`);
+  let outcomes: SpanOutcome[];
+  try {
+    outcomes = mapTraceRequest(decoded);
+  } catch (e) {
+    // The shape check should make this unreachable; if a case slips through, it is still a 400.
+    throw badRequest(`Body is not a valid OTLP ExportTraceServiceRequest (${(e as Error).message.slice(0, 200)})`);
+  }
   const usable: MappedSpan[] = [];
   const reasons = new Map<string, number>();
   const reject = (reason: string) => reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-  const oldest = Date.now() - ws.retentionDays * DAY_MS;
+  const now = Date.now();
+  const oldest = oldestAcceptedMs(ws, now);
   let ignored = 0;
   for (const o of outcomes) {
     if (o.kind === "ignored") ignored++;
     else if (o.kind === "rejected") reject(o.reason);
+    else if (!Number.isFinite(o.span.occurredAt.getTime()) || o.span.occurredAt.getTime() > now + MAX_FUTURE_MS) reject("span start is more than 24 hours in the future");
     else if (o.span.occurredAt.getTime() < oldest) reject(`span older than this workspace keeps usage (${ws.retentionDays} days)`);
     else usable.push(o.span);
   }
