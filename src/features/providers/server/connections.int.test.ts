@@ -127,7 +127,7 @@ describe("provider connections", () => {
     actAs(a.owner.id);
     const c = await createConnection(a.ctx, { provider: "openrouter", name: "OR", secret: secret(), workspaceId: null, baseUrl: null });
     // As if written before the rules existed.
-    await prisma.providerConnection.update({ where: { id: c.id }, data: { baseUrl: "http://169.254.169.254/api/v1" } });
+    await prisma.providerConnection.update({ where: { id: c.id }, data: { baseUrl: "http://169.254.169.254/api/v1", createdAt: new Date(Date.now() - 5 * 60_000) } });
     const { pollOpenRouter } = await import("./poll-openrouter");
     await expect(pollOpenRouter(c.id, { sleep: async () => {}, maxRetries: 0 })).rejects.toThrow(/Refused to call openrouter/);
   });
