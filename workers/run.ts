@@ -5,7 +5,7 @@ import { JOBS, QUEUE_NAMES, SCHEDULES, type JobName } from "@/server/jobs/defini
 import { getQueue, closeQueues } from "@/server/jobs/queue";
 import { PROCESSORS, type ProcessorMap } from "./registry";
 
-const CONCURRENCY: Record<string, number> = { budgets: 8, alerts: 8, enforcement: 8, limits: 4, providers: 4, maintenance: 1 };
+const CONCURRENCY: Record<string, number> = { budgets: 8, alerts: 8, enforcement: 8, limits: 4, providers: 4, maintenance: 1, exports: 2, reports: 4 };
 
 /** Starts one BullMQ Worker per queue and upserts the schedules. Returns a stopper. */
 export async function startWorkers(opts: { processors?: ProcessorMap; schedules?: boolean; log?: (m: string) => void } = {}) {

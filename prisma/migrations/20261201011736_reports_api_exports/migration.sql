@@ -52,7 +52,7 @@ CREATE TABLE "exports" (
     "query" JSONB NOT NULL,
     "status" TEXT NOT NULL DEFAULT 'queued',
     "rowsWritten" BIGINT NOT NULL DEFAULT 0,
-    "rowsEstimate" BIGINT,
+    "progress" INTEGER NOT NULL DEFAULT 0,
     "bytes" BIGINT NOT NULL DEFAULT 0,
     "error" TEXT,
     "createdById" TEXT,
