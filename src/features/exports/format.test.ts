@@ -1,51 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { csvText, encodeToString, isoInTimeZone, type Column } from "./format";
-
-/** An independent RFC 4180 reader (quoted fields, doubled quotes, CRLF rows). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let i = 0;
-  let quoted = false;
-  while (i < text.length) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i += 2;
-      } else if (ch === '"') {
-        quoted = false;
-        i++;
-      } else {
-        cell += ch;
-        i++;
-      }
-    } else if (ch === '"') {
-      quoted = true;
-      i++;
-    } else if (ch === ",") {
-      row.push(cell);
-      cell = "";
-      i++;
-    } else if (ch === "\r" && text[i + 1] === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-      i += 2;
-    } else {
-      cell += ch;
-      i++;
-    }
-  }
-  if (cell || row.length) {
-    row.push(cell);
-    rows.push(row);
-  }
-  return rows;
-}
+import { parseCsv } from "../../../test/helpers/csv";
 
 type Row = { model: string; label: string; tokens: bigint; cost: bigint; at: Date };
 const columns: Column<Row>[] = [
