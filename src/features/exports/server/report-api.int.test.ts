@@ -83,7 +83,8 @@ beforeAll(async () => {
   B = await setup(2);
 }, 60_000);
 
-const call = (handler: typeof reportGET, url: string, token: string | null, params: Record<string, string> = {}, init: RequestInit = {}) =>
+type Handler<P> = (req: Request, c: { params: Promise<P> }) => Promise<Response>;
+const call = <P extends Record<string, string>>(handler: Handler<P>, url: string, token: string | null, params: P = {} as P, init: RequestInit = {}) =>
   handler(new Request(`http://localhost${url}`, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), "content-type": "application/json" } }), { params: Promise.resolve(params) });
 
 async function allPages(token: string, query: string, format: "json" | "csv" | "ndjson") {
@@ -91,7 +92,7 @@ async function allPages(token: string, query: string, format: "json" | "csv" | "
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const res = await call(reportGET, `/api/v1/reports/usage?${query}&format=${format}${cursor ? `&cursor=${cursor}` : ""}`, token);
+    const res: Response = await call(reportGET, `/api/v1/reports/usage?${query}&format=${format}${cursor ? `&cursor=${cursor}` : ""}`, token);
     expect(res.status, await res.clone().text()).toBe(200);
     const text = await res.text();
     if (format === "json") {
@@ -99,7 +100,7 @@ async function allPages(token: string, query: string, format: "json" | "csv" | "
       rows.push(...body.data);
       cursor = body.next_cursor;
     } else {
-      rows.push(...(format === "csv" ? csvObjects(text) : text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)));
+      rows.push(...(format === "csv" ? csvObjects(text) : text.trim().split("\n").filter(Boolean).map((l: string) => JSON.parse(l) as Record<string, unknown>)));
       cursor = res.headers.get("x-next-cursor");
     }
     pages++;

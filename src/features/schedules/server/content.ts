@@ -36,10 +36,22 @@ function filtersOf(s: Pick<ReportSchedule, "workspaceId" | "filters">): { usage:
   const f = (s.filters ?? {}) as ScheduleFilters;
   const usage: UsageFilters = {};
   const report: Partial<ReportQuery> = {};
-  if (s.workspaceId) (usage.workspaceId = [s.workspaceId]), (report.workspace_id = [s.workspaceId]);
-  if (f.provider) (usage.provider = [f.provider]), (report.provider = [f.provider]);
-  if (f.projectTagId) (usage.projectTagId = [f.projectTagId]), (report.project_id = [f.projectTagId]);
-  if (f.model) (usage.model = [f.model]), (report.model = [f.model]);
+  if (s.workspaceId) {
+    usage.workspaceId = [s.workspaceId];
+    report.workspace_id = [s.workspaceId];
+  }
+  if (f.provider) {
+    usage.provider = [f.provider];
+    report.provider = [f.provider];
+  }
+  if (f.projectTagId) {
+    usage.projectTagId = [f.projectTagId];
+    report.project_id = [f.projectTagId];
+  }
+  if (f.model) {
+    usage.model = [f.model];
+    report.model = [f.model];
+  }
   return { usage, report };
 }
 
