@@ -8,6 +8,8 @@ const ITEMS = [
   { label: "Overview", path: "" },
   { label: "Budgets", path: "/budgets" },
   { label: "Alerts", path: "/alerts" },
+  { label: "Scheduled reports", path: "/schedules" },
+  { label: "Exports", path: "/exports" },
   { label: "Keys", path: "/keys" },
   { label: "Connections", path: "/connections" },
   { label: "Workspaces", path: "/workspaces" },
