@@ -31,7 +31,7 @@ export default async function SchedulesPage({ params }: { params: Promise<{ org:
         <Card title="Schedules">
           <Table
             head={["Name", "When", "Scope", "Recipients", "Last sent", ""]}
-            empty={<EmptyState title="No scheduled reports yet">Create one below: finance gets Monday's numbers without asking.</EmptyState>}
+            empty={<EmptyState title="No scheduled reports yet">Create one below: finance gets Monday&apos;s numbers without asking.</EmptyState>}
             rows={schedules.map((s) => [
               s.name,
               `${FREQUENCY_LABELS[s.frequency]} at ${String(s.hour).padStart(2, "0")}:00`,
