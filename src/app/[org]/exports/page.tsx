@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import { getPageContextWith } from "@/server/next/page-context";
-import { listExports } from "@/features/exports/server/exports";
-import { isoInTimeZone } from "@/features/exports/format";
+import { defaultExportRange, listExports } from "@/features/exports/server/exports";
 import { Badge, Card, EmptyState, PageHeader, Table } from "@/components/ui/card";
 import { ExportForm, RefreshWhileRunning } from "@/features/exports/components/export-form";
 import { createExportAction } from "./actions";
@@ -18,7 +17,7 @@ export default async function ExportsPage({ params }: { params: Promise<{ org: s
   const { org } = await params;
   const ctx = await getPageContextWith(org, "reports:read");
   const exports = await listExports(ctx);
-  const now = Date.now();
+  const range = defaultExportRange(ctx.timeZone);
   const fmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: ctx.timeZone });
   const running = exports.some((e) => e.status === "queued" || e.status === "running");
 
@@ -28,7 +27,7 @@ export default async function ExportsPage({ params }: { params: Promise<{ org: s
       <RefreshWhileRunning running={running} />
       <div className="space-y-6">
         <Card title="New export">
-          <ExportForm org={ctx.orgSlug} defaultFrom={isoInTimeZone(new Date(now - 30 * 86_400_000), ctx.timeZone).slice(0, 10)} defaultTo={isoInTimeZone(new Date(now + 86_400_000), ctx.timeZone).slice(0, 10)} action={createExportAction} />
+          <ExportForm org={ctx.orgSlug} defaultFrom={range.from} defaultTo={range.to} action={createExportAction} />
         </Card>
         <Card title="Recent exports">
           <Table

@@ -5,7 +5,7 @@ import { requirePermission, type TenantContext } from "@/server/tenant";
 import { enqueue } from "@/server/jobs/queue";
 import { writeAudit } from "@/features/audit/server/audit";
 import { ExportIdInput, ExportInput } from "../schemas";
-import { CONTENT_TYPES, type ExportFormat } from "../format";
+import { CONTENT_TYPES, isoInTimeZone, type ExportFormat } from "../format";
 import { checkRange } from "./aggregate";
 
 /**
@@ -94,4 +94,9 @@ export async function openExportDownload(ctx: TenantContext, raw: unknown, now =
 export async function expireExports(now = new Date()): Promise<number> {
   const r = await prisma.export.deleteMany({ where: { expiresAt: { lte: now } } });
   return r.count;
+}
+
+/** The export form's default range: the last 30 local days through tomorrow. */
+export function defaultExportRange(tz: string, now = new Date()): { from: string; to: string } {
+  return { from: isoInTimeZone(new Date(now.getTime() - 30 * 86_400_000), tz).slice(0, 10), to: isoInTimeZone(new Date(now.getTime() + 86_400_000), tz).slice(0, 10) };
 }
