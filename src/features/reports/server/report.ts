@@ -1,4 +1,3 @@
-import "server-only";
 import { requirePermission, type TenantContext } from "@/server/tenant";
 import { localParts } from "@/lib/periods";
 import { queryUsage, type UsageRow } from "@/features/usage/server/rollups";

@@ -1,4 +1,3 @@
-import "server-only";
 import { prisma } from "@/server/db";
 import { notFound } from "@/server/errors";
 import type { TenantContext } from "@/server/tenant";
