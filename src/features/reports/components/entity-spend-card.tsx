@@ -1,8 +1,8 @@
 import Link from "next/link";
-import { Card } from "@/components/ui/card";
+import { Card, Table } from "@/components/ui/card";
 import { formatUsd, microsToUsdNumber } from "@/lib/money";
 import type { TenantContext } from "@/server/tenant";
-import { entitySpend, type EntityRef } from "../server/entity-spend";
+import { entitySpend, spendByDimension, type EntityRef } from "../server/entity-spend";
 import { ReportChart } from "./report-charts";
 
 /** Spend, trend and budgets of a key, member, project tag or workspace (its page's header card). */
@@ -39,6 +39,26 @@ export async function EntitySpendCard({ ctx, entity }: { ctx: TenantContext; ent
           ))}
         </ul>
       )}
+    </Card>
+  );
+}
+
+/** Each project tag's spend over the last 30 days, linked to the workspace report narrowed to it. */
+export async function TagSpendCard({ ctx, workspaceId, tags }: { ctx: TenantContext; workspaceId: string; tags: { id: string; slug: string; name: string }[] }) {
+  if (!ctx.permissions.has("reports:read")) return null;
+  const spend = await spendByDimension(ctx, "projectTag");
+  const rows = [...tags].sort((a, b) => Number((spend.get(b.id) ?? 0n) - (spend.get(a.id) ?? 0n)));
+  return (
+    <Card title="Spend by project tag, last 30 days">
+      <Table
+        head={["Project tag", "Spend"]}
+        rows={rows.map((t) => [
+          `${t.name} (${t.slug})`,
+          <Link key="s" href={`/${ctx.orgSlug}/workspaces/${workspaceId}/reports?tag=${t.id}`} className="text-blue-700 hover:underline">
+            {formatUsd(spend.get(t.id) ?? 0n)}
+          </Link>,
+        ])}
+      />
     </Card>
   );
 }
