@@ -118,3 +118,9 @@ export async function hasUsage(scope: UsageScope, input: Omit<UsageQuery, "metri
   const rows = await queryUsage(scope, { ...input, groupBy: input.groupBy?.length ? input.groupBy : ["workspace"], metrics: ["requests"], limit: 1 });
   return rows.length > 0;
 }
+
+/** Orgs with any usage in the hour starting at `hourStart` (system sweeps only: crosses orgs). */
+export async function orgsWithUsageInHour(hourStart: Date): Promise<string[]> {
+  const { rows } = await pool.query<{ orgId: string }>(`SELECT DISTINCT "orgId" FROM usage_rollups WHERE granularity = 'hour' AND "bucketStart" = $1`, [hourStart]);
+  return rows.map((r) => r.orgId);
+}
