@@ -26,6 +26,7 @@ const NOT_TENANT_SCOPED: Record<string, string> = {
   "api/health/route.ts": "liveness, no tenant data",
   "api/v1/usage/route.ts": "ingest: authenticated by a workspace token (tested in ingest tests)",
   "api/otlp/v1/traces/route.ts": "OTLP ingest: authenticated by a workspace token",
+  "api/v1/openapi.json/route.ts": "the public API reference, no tenant data",
 };
 const PUBLIC_ACTION_DIRS = ["(auth)/", "onboarding/"]; // sign-up, invitation acceptance, first org
 

@@ -87,3 +87,28 @@ export function toUsageFilters(q: z.infer<typeof ReportFilters>): UsageFilters {
 export function groupDims(q: Pick<ReportQuery, "group_by">): Dimension[] {
   return [...new Set((q.group_by ?? []).map((g) => GROUP_TO_DIM[g]))];
 }
+
+/** Outputs (for the OpenAPI document; the services build exactly these shapes). */
+export const ExportView = z.object({
+  id: z.string(),
+  shape: z.enum(["aggregated", "raw"]),
+  format: z.enum(["csv", "json", "ndjson"]),
+  query: z.record(z.string(), z.unknown()).describe("The report query the export was started with"),
+  status: z.enum(["queued", "running", "done", "failed"]),
+  progress: z.number().int().min(0).max(100).describe("Percent of the range written"),
+  rows: z.number().int(),
+  bytes: z.number().int(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  expiresAt: z.string().describe("Files are kept 7 days"),
+});
+
+const Cell = z.union([z.string(), z.number(), z.null()]);
+export const ReportUsageResponse = z.object({
+  data: z.array(z.record(z.string(), Cell)).describe("Rows with the documented aggregated columns"),
+  columns: z.array(z.string()),
+  time_zone: z.string().describe("The org's time zone; bucket_start/bucket_end carry its offset"),
+  next_cursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last page"),
+  page_size: z.number().int(),
+});

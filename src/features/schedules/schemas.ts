@@ -76,3 +76,21 @@ export type ScheduleUpdateInput = z.infer<typeof ScheduleUpdateInput>;
 
 export const ScheduleIdInput = z.object({ scheduleId: z.string().trim().min(1, "Required").max(64) });
 export type ScheduleIdInput = z.infer<typeof ScheduleIdInput>;
+
+/** A scheduled-report run as the API lists it (for the OpenAPI document). */
+export const ReportRunView = z.object({
+  id: z.string(),
+  scheduleId: z.string(),
+  scheduleName: z.string(),
+  test: z.boolean().describe("Sent with “Send now”"),
+  periodStart: z.string(),
+  periodEnd: z.string(),
+  status: z.enum(["pending", "sending", "sent", "failed", "none"]),
+  attempts: z.number().int(),
+  error: z.string().nullable(),
+  recipients: z.array(z.string()),
+  totalMicros: z.string().nullable().describe("Spend in the period, integer micro-USD"),
+  createdAt: z.string(),
+  sentAt: z.string().nullable(),
+  hasCsv: z.boolean(),
+});
