@@ -50,7 +50,7 @@ describe("OpenAPI document", () => {
       const methods = ["GET", "POST", "PUT", "PATCH", "DELETE"].filter((m) => typeof mod[m] === "function").map((m) => m.toLowerCase());
       expect(Object.keys(doc.paths[path]!).sort(), path).toEqual(methods.sort());
     }
-  });
+  }, 30_000); // imports every route module: slow on a busy 2-core machine
 
   it("describes the report API's query and response from the zod schemas the handler uses", () => {
     const op = doc.paths["/api/v1/reports/usage"]!.get!;
