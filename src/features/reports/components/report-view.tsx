@@ -87,7 +87,7 @@ export function ReportView({ report: r, params: p, base, tz, lockedWorkspace }: 
               <Delta now={t.requests ?? 0n} before={prev?.requests} />
             </Kpi>
             <Kpi label="Cache utilization" value={`${pctOf(t.cachedTokens ?? 0n, t.inputTokens ?? 0n).toFixed(1)} %`}>
-              <p className="mt-1 text-xs text-gray-500">of input tokens served from cache</p>
+              <p className="mt-1 text-xs text-gray-500">of input tokens served from cache; saved about {formatUsd(r.cacheSavedMicros)}</p>
               <p className="mt-1 text-xs text-gray-500">
                 latency p50 {r.totals.p50 ?? "—"} · p95 {r.totals.p95 ?? "—"} · p99 {r.totals.p99 ?? "—"} ms
               </p>

@@ -7,6 +7,9 @@ import { previousRange } from "@/features/usage/server/range";
 import type { Dimension, UsageFilters } from "@/features/usage/schemas";
 import { listBudgets } from "@/features/budgets/server/budgets";
 import { listCreditStats } from "@/features/alerts/server/credits";
+import { getPriceLookup } from "@/features/pricing/server/catalog";
+import type { Price } from "@/features/pricing/price";
+import type { Provider } from "@/generated/prisma/enums";
 import { reportDates, type ReportParams } from "../report-params";
 
 const SUMS = ["requests", "errors", "inputTokens", "outputTokens", "cachedTokens", "reasoningTokens", "costMicros"] as const;
@@ -24,7 +27,7 @@ export function reportFilters(p: ReportParams, workspaceId?: string): UsageFilte
   return f;
 }
 
-export type Slice = { value: string; label: string; costMicros: bigint; requests: bigint; tokens: bigint; errors: bigint; p95: number | null };
+export type Slice = { value: string; label: string; costMicros: bigint; requests: bigint; tokens: bigint; cachedTokens: bigint; errors: bigint; p95: number | null };
 
 /**
  * Everything the report page shows, read from rollups through the usage module (error
@@ -64,6 +67,7 @@ export async function loadReport(ctx: TenantContext, p: ReportParams, opts: { wo
     workspace: [...(opts.workspaceId ? [opts.workspaceId] : []), ...(p.ws ? [p.ws] : [])],
   });
   const slices = (rows: UsageRow[], dim: Dimension) => rows.map((r) => toSlice(r, dim, labels));
+  const price = await getPriceLookup([ctx.orgId]);
   return {
     dates,
     labels,
@@ -73,6 +77,7 @@ export async function loadReport(ctx: TenantContext, p: ReportParams, opts: { wo
     tokensByService,
     hourOfDay: hourOfDay(hourly, ctx.timeZone),
     models: models.map((r) => ({ ...toSlice(r, "model", labels), provider: r.dims.provider! })),
+    cacheSavedMicros: cacheSaved(models, (prov, model) => price(ctx.orgId, prov as Provider, model)),
     members: slices(members, "member"),
     projects: slices(projects, "projectTag"),
     keys: slices(keys, "key"),
@@ -86,10 +91,24 @@ export async function loadReport(ctx: TenantContext, p: ReportParams, opts: { wo
   };
 }
 
+/**
+ * What cached input saved: per model, cached tokens × (prompt price − cache-read price), from
+ * the price catalog (a model without a price or without a cache-read price saves nothing).
+ */
+function cacheSaved(models: UsageRow[], priceOf: (provider: string, model: string) => Price | null): bigint {
+  let saved = 0n;
+  for (const r of models) {
+    const p = priceOf(r.dims.provider!, r.dims.model!);
+    if (!p || p.cacheReadPerMTok === null || p.cacheReadPerMTok >= p.promptPerMTok) continue;
+    saved += ((r.sums.cachedTokens ?? 0n) * (p.promptPerMTok - p.cacheReadPerMTok)) / 1_000_000n;
+  }
+  return saved;
+}
+
 function toSlice(r: UsageRow, dim: Dimension, labels: Labels): Slice {
   const v = r.dims[dim]!;
   const s = r.sums;
-  return { value: v, label: labelOf(labels, dim, v), costMicros: s.costMicros ?? 0n, requests: s.requests ?? 0n, tokens: (s.inputTokens ?? 0n) + (s.outputTokens ?? 0n), errors: s.errors ?? 0n, p95: r.p95 ?? null };
+  return { value: v, label: labelOf(labels, dim, v), costMicros: s.costMicros ?? 0n, requests: s.requests ?? 0n, tokens: (s.inputTokens ?? 0n) + (s.outputTokens ?? 0n), cachedTokens: s.cachedTokens ?? 0n, errors: s.errors ?? 0n, p95: r.p95 ?? null };
 }
 
 /** Requests and cost per local hour of day (0–23) over the range. */
