@@ -41,7 +41,13 @@ export function checkRange(q: Pick<ReportQuery, "from" | "to" | "bucket">, tz: s
   return r;
 }
 
-export async function* aggregatedRows(scope: UsageScope, q: ReportQuery, labels: Labels, start: AggPosition = { t: -Infinity, skip: 0 }): AsyncGenerator<{ row: AggRow; pos: AggPosition }> {
+export async function* aggregatedRows(
+  scope: UsageScope,
+  q: ReportQuery,
+  labels: Labels,
+  start: AggPosition = { t: -Infinity, skip: 0 },
+  queryLimit = QUERY_LIMIT, // smaller in tests, to exercise window halving
+): AsyncGenerator<{ row: AggRow; pos: AggPosition }> {
   const { from, to } = checkRange(q, scope.timeZone);
   const groupBy = groupDims(q);
   const filters = toUsageFilters(q);
@@ -52,7 +58,7 @@ export async function* aggregatedRows(scope: UsageScope, q: ReportQuery, labels:
       groupBy,
       bucket: q.bucket,
       metrics: METRICS,
-      limit: QUERY_LIMIT,
+      limit: queryLimit,
     });
   const toAgg = (r: Awaited<ReturnType<typeof read>>[number], end: number | null): AggRow => {
     const l: AggRow["labels"] = {};
@@ -76,7 +82,7 @@ export async function* aggregatedRows(scope: UsageScope, q: ReportQuery, labels:
 
   if (!q.bucket) {
     const rows = await read(from, to);
-    if (rows.length >= QUERY_LIMIT) throw badRequest(`More than ${QUERY_LIMIT} groups: add a bucket or filters`, [{ path: "group_by", message: "Too many groups without a bucket" }]);
+    if (rows.length >= queryLimit) throw badRequest(`More than ${queryLimit} groups: add a bucket or filters`, [{ path: "group_by", message: "Too many groups without a bucket" }]);
     for (let i = start.t === 0 ? start.skip : 0; i < rows.length; i++) yield { row: toAgg(rows[i]!, null), pos: { t: 0, skip: i } };
     return;
   }
@@ -91,8 +97,8 @@ export async function* aggregatedRows(scope: UsageScope, q: ReportQuery, labels:
     const a = Math.max(from, starts[i]!);
     const b = Math.min(to, starts[j] ?? to);
     const rows = await read(a, b);
-    if (rows.length >= QUERY_LIMIT) {
-      if (size === 1) throw badRequest(`More than ${QUERY_LIMIT} groups in one bucket: use a smaller bucket or filters`, [{ path: "group_by", message: "Too many groups per bucket" }]);
+    if (rows.length >= queryLimit) {
+      if (size === 1) throw badRequest(`More than ${queryLimit} groups in one bucket: use a smaller bucket or filters`, [{ path: "group_by", message: "Too many groups per bucket" }]);
       size = Math.ceil(size / 2);
       continue;
     }
@@ -107,6 +113,6 @@ export async function* aggregatedRows(scope: UsageScope, q: ReportQuery, labels:
       yield { row: toAgg(r, idx >= 0 ? endOf(idx) : null), pos: { t, skip: k } };
     }
     i = j;
-    if (rows.length < QUERY_LIMIT / 4 && size < 256) size *= 2;
+    if (rows.length < queryLimit / 4 && size < 256) size *= 2;
   }
 }

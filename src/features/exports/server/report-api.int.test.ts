@@ -7,6 +7,9 @@ import type { NormalizedEvent } from "@/features/ingest/types";
 import { createApiToken, revokeApiToken } from "@/features/api-tokens/server/api-tokens";
 import { runExport } from "./run";
 import { expireExports } from "./exports";
+import { aggregatedRows } from "./aggregate";
+import { loadLabels } from "./labels";
+import { systemContext } from "@/server/tenant";
 import { GET as reportGET } from "@/app/api/v1/reports/usage/route";
 import { GET as exportsGET, POST as exportsPOST } from "@/app/api/v1/exports/route";
 import { GET as exportGET } from "@/app/api/v1/exports/[exportId]/route";
@@ -181,6 +184,23 @@ describe("GET /api/v1/reports/usage", () => {
     const row = await prisma.apiToken.findUniqueOrThrow({ where: { id } });
     expect(row.tokenHash).toBe(sha256Hex(token));
     expect(row.lastUsedAt).not.toBeNull();
+  });
+});
+
+describe("aggregated rows in windows", () => {
+  it("returns the same rows, in the same order, whatever the per-query limit (windows halve until they fit) and from any position", async () => {
+    const ctx = await systemContext(A.org.id);
+    const labels = await loadLabels(A.org.id);
+    const q = { from, to, bucket: "hour" as const, group_by: ["model" as const, "member" as const] };
+    const read = async (limit: number, start?: { t: number; skip: number }) => {
+      const out: { key: string; pos: { t: number; skip: number } }[] = [];
+      for await (const { row, pos } of aggregatedRows(ctx, q, labels, start, limit)) out.push({ key: `${row.bucketStart!.toISOString()}|${row.dims.model}|${row.dims.member}|${row.costMicros}`, pos });
+      return out;
+    };
+    const full = await read(10_000); // at most 4 models × 3 members = 12 groups per hour, so 13 fits one bucket
+    expect(full.length).toBeGreaterThan(50);
+    expect((await read(13)).map((r) => r.key)).toEqual(full.map((r) => r.key));
+    for (const i of [1, 17, full.length - 1]) expect((await read(15, full[i]!.pos)).map((r) => r.key)).toEqual(full.slice(i).map((r) => r.key));
   });
 });
 
