@@ -130,7 +130,7 @@ export function ReportView({ report: r, params: p, base, tz, lockedWorkspace }: 
             <ul className="space-y-2 text-sm">
               {r.budgets.map((b) => (
                 <li key={b.id}>
-                  <Link href={`${base.replace(/\/reports$|\/workspaces\/[^/]+\/reports$/, "")}/budgets/${b.id}`} className="text-blue-700 hover:underline">
+                  <Link href={`${base.replace(/(\/workspaces\/[^/]+)?\/reports$/, "")}/budgets/${b.id}`} className="text-blue-700 hover:underline">
                     {b.name}
                   </Link>{" "}
                   — {b.status ? `${b.status.percent.toFixed(1)} % of $${b.amountUsd}` : "—"}
