@@ -13,7 +13,10 @@ import type { z } from "zod";
 
 vi.mock("@/server/next/session", () => sessionMock);
 
-const { TENANT_ACTION, TENANT_ROUTE } = await import("@/server/next/gate");
+const { TENANT_ACTION, TENANT_ROUTE, TOKEN_ROUTE } = await import("@/server/next/gate");
+const { createApiToken } = await import("@/features/api-tokens/server/api-tokens");
+const { prisma } = await import("@/server/db");
+const { sha256Hex } = await import("@/server/crypto");
 
 const APP = join(__dirname, "..", "src", "app");
 
@@ -23,6 +26,7 @@ const NOT_TENANT_SCOPED: Record<string, string> = {
   "api/health/route.ts": "liveness, no tenant data",
   "api/v1/usage/route.ts": "ingest: authenticated by a workspace token (tested in ingest tests)",
   "api/otlp/v1/traces/route.ts": "OTLP ingest: authenticated by a workspace token",
+  "api/v1/openapi.json/route.ts": "the public API reference, no tenant data",
 };
 const PUBLIC_ACTION_DIRS = ["(auth)/", "onboarding/"]; // sign-up, invitation acceptance, first org
 
@@ -43,6 +47,8 @@ let A: Awaited<ReturnType<typeof createRichOrg>>;
 let B: Awaited<ReturnType<typeof createRichOrg>>;
 let before: string;
 let aIdValues: string[];
+let tokenB: string;
+let tokenBNoScope: string;
 
 function idFor(field: string): string | undefined {
   const f = field.toLowerCase();
@@ -61,6 +67,8 @@ function idFor(field: string): string | undefined {
     budgetid: A.ids.budget,
     alertid: A.ids.alert,
     scheduleid: A.ids.schedule,
+    exportid: A.ids.export,
+    runid: A.ids.run,
     ownerid: A.ids.owner,
     orgid: A.ids.org,
   };
@@ -75,6 +83,9 @@ beforeAll(async () => {
   A = await createRichOrg();
   B = await createRichOrg();
   aIdValues = [...Object.values(A.ids), A.org.slug];
+  tokenB = (await createApiToken(B.ctx, { name: "B pipeline", scopes: ["reports:read"] })).token;
+  tokenBNoScope = `tg_api_noscope_${B.ids.org}`;
+  await prisma.apiToken.create({ data: { orgId: B.org.id, name: "B no scope", scopes: [], tokenHash: sha256Hex(tokenBNoScope), prefix: "tg_api_nosc" } });
   before = await snapshotOrg(A.org.id);
 }, 60_000);
 
@@ -118,6 +129,7 @@ describe("tenant isolation", () => {
     if (NOT_TENANT_SCOPED[rel]) return;
     const mod = (await import(join(APP, rel))) as Record<string, unknown>;
     const segments = [...rel.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]!);
+    if (isTokenRouteModule(mod)) return tokenRouteChecks(rel, mod, segments);
     expect(segments, `${rel} must live under an [org] segment`).toContain("org");
     for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) {
       const handler = mod[method] as ((req: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response>) | undefined;
@@ -137,7 +149,47 @@ describe("tenant isolation", () => {
     }
   });
 
+  it("covers the token-authenticated public API", () => {
+    expect(routeFiles.map((f) => relative(APP, f))).toEqual(expect.arrayContaining(["api/v1/reports/usage/route.ts", "api/v1/exports/[exportId]/download/route.ts", "api/v1/report-runs/[runId]/download/route.ts"]));
+  });
+
   it("left org A exactly as it was", async () => {
     expect(await snapshotOrg(A.org.id)).toBe(before);
   });
 });
+
+type Handler = (req: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response>;
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+function isTokenRouteModule(mod: Record<string, unknown>): boolean {
+  return METHODS.some((m) => mod[m] && (mod[m] as unknown as Record<symbol, unknown>)[TOKEN_ROUTE]);
+}
+
+/**
+ * Routes of the public API are authenticated by an org API token, not a session, and take
+ * no org in the URL: the org is the token's. Org B's token with org A's ids must get 404 (or,
+ * for lists, nothing of A); a token without the scope 403; no token 401.
+ */
+async function tokenRouteChecks(rel: string, mod: Record<string, unknown>, segments: string[]) {
+  for (const method of METHODS) {
+    const handler = mod[method] as Handler | undefined;
+    if (!handler) continue;
+    expect((handler as unknown as Record<symbol, unknown>)[TOKEN_ROUTE], `${rel} ${method} must use withTokenRoute`).toBeTruthy();
+    const body = method === "GET" || method === "DELETE" ? undefined : JSON.stringify({ from: "2020-01-01", to: "2020-01-02", ...Object.fromEntries(Object.keys(A.ids).map((k) => [`${k}Id`, A.ids[k as keyof typeof A.ids]])) });
+    const params = Object.fromEntries(segments.map((s) => [s, idFor(s) ?? A.ids.workspace]));
+    const req = (token: string | null) =>
+      new Request(`http://localhost/x?workspace_id=${A.ids.workspace}&scheduleId=${A.ids.schedule}&from=2020-01-01&to=2030-01-01`, {
+        method,
+        body,
+        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      });
+    actAs(B.owner.id); // a session must not stand in for a token
+    expect((await handler(req(null), { params: Promise.resolve(params) })).status, `${rel} ${method} without a token`).toBe(401);
+    expect((await handler(req(tokenBNoScope), { params: Promise.resolve(params) })).status, `${rel} ${method} without the scope`).toBe(403);
+    const res = await handler(req(tokenB), { params: Promise.resolve(params) });
+    const text = await res.text();
+    if (segments.length) expect(res.status, `${rel} ${method} with org A's ids: ${text}`).toBe(404);
+    else if (res.status < 400) expect(leaksA(text), `${rel} ${method} returned org A data`).toEqual([]);
+    else expect(res.status, `${rel} ${method}: ${text}`).toBeLessThan(500);
+  }
+}

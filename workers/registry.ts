@@ -13,6 +13,10 @@ import { providersPollOpenRouter } from "./processors/providers-poll-openrouter"
 import { providersPollOpenAI } from "./processors/providers-poll-openai";
 import { providersSweep } from "./processors/providers-sweep";
 import { providersFillCosts } from "./processors/providers-fill-costs";
+import { exportsRun } from "./processors/exports-run";
+import { exportsExpire } from "./processors/exports-expire";
+import { reportsSweep } from "./processors/reports-sweep";
+import { reportsDeliver } from "./processors/reports-deliver";
 
 export type Processor<N extends JobName> = (payload: JobPayload<N>, job: Job) => Promise<unknown>;
 export type ProcessorMap = { [N in JobName]?: Processor<N> };
@@ -38,4 +42,9 @@ export const PROCESSORS: ProcessorMap = {
   "providers.poll-openai": providersPollOpenAI,
   "providers.sweep": providersSweep,
   "usage.fill-costs": providersFillCosts,
+  // exports, scheduled reports
+  "exports.run": exportsRun,
+  "exports.expire": exportsExpire,
+  "reports.sweep": reportsSweep,
+  "reports.deliver": reportsDeliver,
 };

@@ -6,7 +6,7 @@ import { closeQueues } from "@/server/jobs/queue";
 import { ensureSchedules, HEAL_EVERY_MS, recoverAfterLoss } from "@/server/jobs/schedules";
 import { PROCESSORS, type ProcessorMap } from "./registry";
 
-const CONCURRENCY: Record<string, number> = { budgets: 8, alerts: 8, enforcement: 8, limits: 4, providers: 4, maintenance: 1 };
+const CONCURRENCY: Record<string, number> = { budgets: 8, alerts: 8, enforcement: 8, limits: 4, providers: 4, maintenance: 1, exports: 2, reports: 4 };
 
 /**
  * Starts one BullMQ Worker per queue and upserts the schedules, then keeps checking them

@@ -16,6 +16,10 @@ export type CaughtMail = {
   text: string;
   html: string;
   receivedAt: string;
+  /** Text attachments (e.g. a scheduled report's CSV), decoded as UTF-8. */
+  attachments: { filename: string; contentType: string; text: string }[];
+  /** X-Tollgate-* headers (alert / report ids). */
+  tollgate: Record<string, string>;
 };
 
 function esc(s: string) {
@@ -41,6 +45,8 @@ export async function startMailCatcher(opts: { smtpPort: number; httpPort: numbe
             text: parsed.text ?? "",
             html: typeof parsed.html === "string" ? parsed.html : "",
             receivedAt: new Date().toISOString(),
+            attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? "", contentType: a.contentType, text: a.content.toString("utf8") })),
+            tollgate: Object.fromEntries([...parsed.headers].filter(([k]) => k.startsWith("x-tollgate-")).map(([k, v]) => [k, String(v)])),
           });
           if (messages.length > (opts.max ?? 5000)) messages.shift();
           callback();

@@ -24,6 +24,8 @@ export const PERMISSIONS = [
   "schedules:write",
   "pricing:write",
   "audit:read",
+  "api_tokens:read",
+  "api_tokens:write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -32,8 +34,8 @@ const READ: Permission[] = PERMISSIONS.filter((p) => p.endsWith(":read"));
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   owner: PERMISSIONS,
   admin: PERMISSIONS,
-  // Members see everything and manage their own ingest tokens and scheduled reports.
-  member: [...READ, "ingest_tokens:write", "schedules:write"],
+  // Members see everything and manage their own ingest tokens, API tokens and scheduled reports.
+  member: [...READ, "ingest_tokens:write", "api_tokens:write", "schedules:write"],
   viewer: READ,
 };
 
@@ -47,7 +49,7 @@ export function can(role: string, permission: Permission): boolean {
 }
 
 /** Roles a member with `actor` role may assign: nobody but an owner makes owners. */
-export function assignableRoles(actor: Role): Role[] {
+export function assignableRoles(actor: Role | "token"): Role[] {
   if (actor === "owner") return ["owner", "admin", "member", "viewer"];
   if (actor === "admin") return ["admin", "member", "viewer"];
   return [];

@@ -14,7 +14,8 @@ export type TenantContext = {
   timeZone: string;
   userId: string | null; // null for system actors (jobs, ingest tokens)
   actorLabel: string;
-  role: Role | "system";
+  // "token": an org API token; it holds only its scopes' read permissions.
+  role: Role | "system" | "token";
   permissions: ReadonlySet<Permission>;
 };
 

@@ -28,6 +28,13 @@ export async function createRichOrg() {
     data: { orgId: org.id, kind: "budget_threshold", dedupeKey: uniq("alert"), budgetId: budget.id, threshold: 80, title: "Alert A" },
   });
   const schedule = await prisma.reportSchedule.create({ data: { orgId: org.id, name: "Weekly A", frequency: "weekly", recipients: [owner.email] } });
+  const apiToken = await prisma.apiToken.create({ data: { orgId: org.id, name: "API A", scopes: ["reports:read"], tokenHash: sha256Hex(uniq("api")), prefix: "tg_api_xxxx" } });
+  const exp = await prisma.export.create({
+    data: { orgId: org.id, shape: "raw", format: "csv", query: { from: "2026-01-01", to: "2026-01-02" }, status: "done", expiresAt: new Date(Date.now() + 86_400_000), chunks: { create: [{ seq: 0, data: Buffer.from("occurred_at\r\n") }] } },
+  });
+  const run = await prisma.reportRun.create({
+    data: { orgId: org.id, scheduleId: schedule.id, dedupeKey: uniq("run"), periodStart: new Date(0), periodEnd: new Date(86_400_000), status: "sent", csv: Buffer.from("a\r\n") },
+  });
   const action = await prisma.enforcementAction.create({
     data: { orgId: org.id, providerKeyId: key.id, budgetId: budget.id, action: "pause", reason: "test", dedupeKey: uniq("enf") },
   });
@@ -58,6 +65,9 @@ export async function createRichOrg() {
       budget: budget.id,
       alert: alert.id,
       schedule: schedule.id,
+      apiToken: apiToken.id,
+      export: exp.id,
+      run: run.id,
       enforcement: action.id,
     },
   };

@@ -1,7 +1,14 @@
 import nodemailer, { type Transporter } from "nodemailer";
 import { env } from "@/env";
 
-export type Mail = { to: string | string[]; subject: string; html: string; text: string; headers?: Record<string, string> };
+export type Mail = {
+  to: string | string[];
+  subject: string;
+  html: string;
+  text: string;
+  headers?: Record<string, string>;
+  attachments?: { filename: string; content: Buffer | string; contentType: string }[];
+};
 
 let transporter: Transporter | undefined;
 

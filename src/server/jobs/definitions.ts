@@ -19,6 +19,11 @@ export const JOBS = {
   "pricing.sync": { queue: "providers", payload: z.object({}) },
   "usage.fill-costs": { queue: "providers", payload: z.object({ orgId: id }) },
   "usage.retention": { queue: "maintenance", payload: z.object({}) },
+  // Own queues: a long export or a slow SMTP server never delays budgets or alerts.
+  "exports.run": { queue: "exports", payload: z.object({ exportId: id }) },
+  "exports.expire": { queue: "maintenance", payload: z.object({}) },
+  "reports.sweep": { queue: "reports", payload: z.object({}) },
+  "reports.deliver": { queue: "reports", payload: z.object({ runId: id }) },
 } as const;
 
 export type JobName = keyof typeof JOBS;
@@ -34,4 +39,7 @@ export const SCHEDULES: { id: string; job: JobName; every?: number; pattern?: st
   { id: "credits-sweep", job: "alerts.credits-sweep", every: 15 * 60_000 },
   { id: "anomaly-sweep", job: "alerts.anomaly-sweep", pattern: "5 * * * *" },
   { id: "usage-retention", job: "usage.retention", pattern: "40 2 * * *" },
+  { id: "exports-expire", job: "exports.expire", pattern: "25 * * * *" },
+  // Every 5 minutes: a schedule's report goes out within 5 minutes of its hour.
+  { id: "reports-sweep", job: "reports.sweep", every: 5 * 60_000 },
 ];

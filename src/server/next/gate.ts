@@ -3,6 +3,7 @@ import { z } from "zod";
 import { AppError, errorBody, unauthorized, zodIssues, type Issue } from "@/server/errors";
 import { requirePermission, resolveTenant, type TenantContext } from "@/server/tenant";
 import type { Permission } from "@/server/rbac";
+import { authenticateApiToken } from "@/features/api-tokens/server/api-tokens";
 import { getSessionUserId } from "./session";
 import { env } from "@/env";
 
@@ -85,6 +86,32 @@ export function withTenantRoute<P extends RouteParams & { org: string }>(permiss
     }
   };
   Object.assign(wrapped, { [TENANT_ROUTE]: { permission } });
+  return wrapped;
+}
+
+export const TOKEN_ROUTE = Symbol.for("tollgate.tokenRoute");
+
+type TokenRouteHandler<P extends RouteParams> = (req: Request, ctx: TenantContext & { tokenId: string }, params: P) => Promise<Response | unknown>;
+
+/**
+ * The gate for the public, token-authenticated API (`/api/v1/reports/…`, `/api/v1/exports/…`):
+ * bearer token → its org → scope, once. The org comes from the token, never from the request,
+ * so a token reads its own org only; rows are then looked up by `{id, orgId}` (404 otherwise).
+ * No or bad token 401, a token without the permission 403.
+ */
+export function withTokenRoute<P extends RouteParams>(permission: Permission, handler: TokenRouteHandler<P>) {
+  const wrapped = async (req: Request, context: { params: Promise<P> }) => {
+    try {
+      const params = await context.params;
+      const ctx = await authenticateApiToken(req.headers.get("authorization"));
+      requirePermission(ctx, permission);
+      const result = await handler(req, ctx, params);
+      return result instanceof Response ? result : jsonResponse(result);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  };
+  Object.assign(wrapped, { [TOKEN_ROUTE]: { permission } });
   return wrapped;
 }
 

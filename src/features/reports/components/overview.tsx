@@ -37,8 +37,12 @@ export function OverviewReport({ data, days }: { data: Overview; days: number })
   const errorRate = t.requests > 0n ? Number((t.errors * 10_000n) / t.requests) / 100 : 0;
   const cacheShare = t.inputTokens > 0n ? Number((t.cachedTokens * 10_000n) / t.inputTokens) / 100 : 0;
   const avgLatency = t.latencyCount > 0n ? `${Number(t.latencySumMs / t.latencyCount)} ms` : "—";
+  const perProvider = { openrouter: 0n, openai: 0n } as Record<string, bigint>;
+  for (const d of data.daily) perProvider[d.provider] = (perProvider[d.provider] ?? 0n) + d.costMicros;
   const stats = [
     { label: `Spend, last ${days} days`, value: formatUsd(t.costMicros) },
+    { label: "OpenRouter", value: formatUsd(perProvider.openrouter ?? 0n) },
+    { label: "OpenAI", value: formatUsd(perProvider.openai ?? 0n) },
     { label: "Requests", value: n(t.requests) },
     { label: "Tokens in / out", value: `${n(t.inputTokens)} / ${n(t.outputTokens)}` },
     { label: "Cached input", value: `${cacheShare}%` },

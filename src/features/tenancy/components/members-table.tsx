@@ -7,7 +7,7 @@ import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { ROLE_LABELS, type ChangeRoleInput, type MembershipIdInput, type RoleInput } from "../schemas";
 
-export type MemberView = { id: string; email: string; name: string | null; role: RoleInput; joined: string; isYou: boolean };
+export type MemberView = { id: string; email: string; name: string | null; role: RoleInput; joined: string; isYou: boolean; spend?: { label: string; href: string } };
 
 type Actions = {
   changeRole: (org: string, input: ChangeRoleInput) => Promise<ActionResult<unknown>>;
@@ -70,7 +70,8 @@ function RemoveCell({ org, member, action }: { org: string; member: MemberView; 
 export function MembersTable({ org, members, canWrite, assignable, actions }: { org: string; members: MemberView[]; canWrite: boolean; assignable: RoleInput[]; actions: Actions }) {
   const owners = members.filter((m) => m.role === "owner").length;
   const lastOwner = (m: MemberView) => (m.role === "owner" && owners <= 1 ? "The last owner can't be demoted or removed" : null);
-  const head = ["Member", "Role", "Joined", ...(canWrite ? [<span key="a" className="sr-only">Actions</span>] : [])];
+  const withSpend = members.some((m) => m.spend);
+  const head = ["Member", "Role", "Joined", ...(withSpend ? ["Spend (30 d)"] : []), ...(canWrite ? [<span key="a" className="sr-only">Actions</span>] : [])];
   const rows = members.map((m) => [
     <div key="who">
       <div className="font-medium text-gray-900">
@@ -88,6 +89,17 @@ export function MembersTable({ org, members, canWrite, assignable, actions }: { 
     <span key="joined" className="text-gray-600">
       {m.joined}
     </span>,
+    ...(withSpend
+      ? [
+          m.spend ? (
+            <a key="spend" href={m.spend.href} className="whitespace-nowrap text-blue-700 hover:underline">
+              {m.spend.label}
+            </a>
+          ) : (
+            <span key="spend" />
+          ),
+        ]
+      : []),
     ...(canWrite
       ? [assignable.includes(m.role) && !lastOwner(m) ? <RemoveCell key="rm" org={org} member={m} action={actions.remove} /> : <span key="rm" />]
       : []),

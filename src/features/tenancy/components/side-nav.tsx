@@ -6,8 +6,11 @@ import { usePathname } from "next/navigation";
 // The order is the route map's (notes/ROUTES.md).
 const ITEMS = [
   { label: "Overview", path: "" },
+  { label: "Reports", path: "/reports" },
   { label: "Budgets", path: "/budgets" },
   { label: "Alerts", path: "/alerts" },
+  { label: "Scheduled reports", path: "/schedules" },
+  { label: "Exports", path: "/exports" },
   { label: "Keys", path: "/keys" },
   { label: "Connections", path: "/connections" },
   { label: "Reconciliation", path: "/reconciliation" },

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { getPageContextWith } from "@/server/next/page-context";
 import { formatUsd } from "@/lib/money";
 import { listTrackedKeys } from "@/features/providers/server/keys.queries";
+import { spendByDimension } from "@/features/reports/server/entity-spend";
 import { listWorkspaces } from "@/features/workspaces/server/workspaces";
 import { listOrgProjectTags } from "@/features/workspaces/server/project-tags";
 import { PROVIDER_LABELS } from "@/features/providers/schemas";
@@ -17,7 +18,12 @@ const STATUS_TONE = { active: "green", paused: "amber", deleted: "gray" } as con
 export default async function KeysPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
   const ctx = await getPageContextWith(org, "keys:read");
-  const [keys, workspaces, tags] = await Promise.all([listTrackedKeys(ctx), listWorkspaces(ctx), listOrgProjectTags(ctx)]);
+  const [keys, workspaces, tags, spend] = await Promise.all([
+    listTrackedKeys(ctx),
+    listWorkspaces(ctx),
+    listOrgProjectTags(ctx),
+    ctx.permissions.has("reports:read") ? spendByDimension(ctx, "key") : Promise.resolve(new Map<string, bigint>()),
+  ]);
   const canWrite = ctx.permissions.has("keys:write");
   const fmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: ctx.timeZone });
   const wsOptions = workspaces.map((w) => ({ id: w.id, name: w.name }));
@@ -73,8 +79,11 @@ export default async function KeysPage({ params }: { params: Promise<{ org: stri
         </p>
       ) : null}
     </div>,
+    <Link key="sp" href={`${base}/reports?key=${k.id}`} className="whitespace-nowrap text-sm text-blue-700 hover:underline">
+      {formatUsd(spend.get(k.id) ?? 0n)}
+    </Link>,
     <span key="u" className="whitespace-nowrap text-sm">
-      {k.providerUsageMicros !== null ? formatUsd(k.providerUsageMicros) : "—"}
+      {k.providerUsageMicros !== null ? formatUsd(k.providerUsageMicros) : k.provider === "openai" ? "not reported by OpenAI" : "—"}
       {" / "}
       {k.providerLimitMicros !== null ? formatUsd(k.providerLimitMicros) : "no limit"}
     </span>,
@@ -89,7 +98,7 @@ export default async function KeysPage({ params }: { params: Promise<{ org: stri
       />
       <Card>
         <Table
-          head={["Key", "Provider", "Workspace / project tag", "Status", "Provider usage / limit", "Last seen"]}
+          head={["Key", "Provider", "Workspace / project tag", "Status", "Spend (30 d)", "Provider usage / limit", "Last seen"]}
           rows={rows}
           empty={
             <EmptyState

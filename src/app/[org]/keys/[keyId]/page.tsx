@@ -8,6 +8,7 @@ import { whatLimitsKey } from "@/features/enforcement/server/key-limits";
 import { BudgetProgress } from "@/features/budgets/components/budget-progress";
 import { ResumeKeyForm } from "@/features/enforcement/components/resume-key-form";
 import { Badge, Card, EmptyState, PageHeader, Table } from "@/components/ui/card";
+import { EntitySpendCard } from "@/features/reports/components/entity-spend-card";
 import { resumeKeyAction } from "./actions";
 
 export const metadata: Metadata = { title: "What limits this key · Tollgate" };
@@ -40,6 +41,9 @@ export default async function KeyPage({ params }: { params: Promise<{ org: strin
           </Link>
         }
       />
+      <div className="mb-6">
+        <EntitySpendCard ctx={ctx} entity={{ param: "key", id: v.key.id }} />
+      </div>
       <div className="space-y-6">
         {v.enforcementProblem ? (
           <Card title={v.enforcementProblem.action === "pause" ? "Not protected: the pause failed" : "The resume failed"}>

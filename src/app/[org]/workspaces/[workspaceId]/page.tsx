@@ -8,6 +8,7 @@ import { getWorkspace } from "@/features/workspaces/server/workspaces";
 import { listOwnerCandidates, listProjectTags } from "@/features/workspaces/server/project-tags";
 import { canRevokeToken, listWorkspaceTokens } from "@/features/workspaces/server/ingest-tokens";
 import { Card, PageHeader } from "@/components/ui/card";
+import { EntitySpendCard, TagSpendCard } from "@/features/reports/components/entity-spend-card";
 import { CreateProjectTagForm, ProjectTagsTable } from "@/features/workspaces/components/project-tags";
 import { CreateIngestTokenForm, IngestTokensTable } from "@/features/workspaces/components/ingest-tokens";
 import { DeleteWorkspaceForm, WorkspaceSettingsForm } from "@/features/workspaces/components/workspace-settings-form";
@@ -70,6 +71,8 @@ export default async function WorkspacePage({ params }: { params: Promise<{ org:
         }
       />
       <div className="space-y-6">
+        <EntitySpendCard ctx={ctx} entity={{ param: "ws", id: workspace.id }} />
+        <TagSpendCard ctx={ctx} workspaceId={workspace.id} tags={tagViews} />
         <Card title="Project tags">
           <div className="space-y-6">
             <p className="text-sm text-gray-600">

@@ -1,0 +1,11 @@
+import { withTenantRoute } from "@/server/next/gate";
+import { fileResponse } from "@/server/next/downloads";
+import { runCsv } from "@/features/schedules/server/runs";
+
+export const dynamic = "force-dynamic";
+
+/** A scheduled-report run's CSV for a signed-in member (the history's download link). */
+export const GET = withTenantRoute<{ org: string; runId: string }>("schedules:read", async (_req, ctx, p) => {
+  const f = await runCsv(ctx, { runId: p.runId });
+  return fileResponse(new Uint8Array(f.body), "text/csv; charset=utf-8", f.filename);
+});

@@ -1,0 +1,25 @@
+"use client";
+
+import { Button } from "@/components/ui/button";
+import { ConfirmButton } from "@/components/ui/confirm-button";
+import { InlineError } from "@/components/ui/field";
+import { useTenantAction } from "@/components/use-tenant-action";
+import type { ActionResult } from "@/server/next/gate";
+import type { ScheduleIdInput } from "../schemas";
+
+type Act = (org: string, input: ScheduleIdInput) => Promise<ActionResult<unknown>>;
+
+/** "Send now" (a test run of the last complete period) and Delete for one schedule. */
+export function ScheduleButtons({ org, scheduleId, name, sendNow, remove }: { org: string; scheduleId: string; name: string; sendNow: Act; remove: Act }) {
+  const send = useTenantAction(sendNow, org);
+  const del = useTenantAction(remove, org);
+  return (
+    <div className="flex flex-wrap items-center justify-end gap-2">
+      <Button type="button" variant="secondary" pending={send.pending} onClick={() => void send.run({ scheduleId })}>
+        Send now
+      </Button>
+      <ConfirmButton align="start" label="Delete" confirmLabel={<>Delete {name}</>} pending={del.pending} error={del.error} onConfirm={() => void del.run({ scheduleId })} />
+      <InlineError message={send.error} as="span" />
+    </div>
+  );
+}
