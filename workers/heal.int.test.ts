@@ -55,6 +55,8 @@ describe("after a Redis flush", () => {
   beforeAll(async () => {
     running = await startWorkers({
       processors: {
+        // Every scheduled job gets a no-op, so a schedule added later is covered too.
+        ...Object.fromEntries(SCHEDULES.map((s) => [s.job, async () => undefined])),
         "budgets.sweep": budgetsSweep,
         "enforcement.apply": async ({ actionId }) => void applied.push(actionId),
         "alerts.deliver": async ({ alertId }) => void delivered.push(alertId),
