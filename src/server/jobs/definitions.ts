@@ -19,6 +19,7 @@ export const JOBS = {
   "pricing.sync": { queue: "providers", payload: z.object({}) },
   "usage.fill-costs": { queue: "providers", payload: z.object({ orgId: id }) },
   "usage.retention": { queue: "maintenance", payload: z.object({}) },
+  "usage.partitions": { queue: "maintenance", payload: z.object({}) },
 } as const;
 
 export type JobName = keyof typeof JOBS;
@@ -34,4 +35,6 @@ export const SCHEDULES: { id: string; job: JobName; every?: number; pattern?: st
   { id: "credits-sweep", job: "alerts.credits-sweep", every: 15 * 60_000 },
   { id: "anomaly-sweep", job: "alerts.anomaly-sweep", pattern: "5 * * * *" },
   { id: "usage-retention", job: "usage.retention", pattern: "40 2 * * *" },
+  // Day partitions of usage_events 14 days ahead; hourly so a missed run costs nothing.
+  { id: "usage-partitions", job: "usage.partitions", pattern: "7 * * * *" },
 ];
