@@ -1,4 +1,6 @@
-import { prisma, pool } from "@/server/db";
+import { prisma } from "@/server/db";
+import { orgsWithUsageInHour, queryUsage } from "@/features/usage/server/rollups";
+import { NONE } from "@/features/usage/schemas";
 import { formatUsd } from "@/lib/money";
 import { claimAlert } from "./claim";
 import { scheduleApply } from "@/features/enforcement/server/actions";
@@ -40,17 +42,16 @@ export function spikeTest(x: bigint, history: bigint[], floorMicros: bigint) {
 type Row = { kind: "member" | "key"; id: string; bucket: Date; cost: bigint };
 
 async function hourlySpend(orgId: string, hours: Date[]): Promise<Row[]> {
-  const { rows } = await pool.query<{ kind: "member" | "key"; id: string; bucket: Date; s: string }>(
-    `SELECT 'member' AS kind, "memberId" AS id, "bucketStart" AS bucket, sum("costMicros")::text AS s
-       FROM usage_rollups WHERE "orgId" = $1 AND granularity = 'hour' AND "bucketStart" = ANY($2::timestamptz[]) AND "memberId" <> ''
-      GROUP BY 2, 3
-     UNION ALL
-     SELECT 'key', "providerKeyId", "bucketStart", sum("costMicros")::text
-       FROM usage_rollups WHERE "orgId" = $1 AND granularity = 'hour' AND "bucketStart" = ANY($2::timestamptz[]) AND "providerKeyId" <> ''
-      GROUP BY 2, 3`,
-    [orgId, hours.map((h) => h.toISOString())],
-  );
-  return rows.map((r) => ({ kind: r.kind, id: r.id, bucket: new Date(r.bucket), cost: BigInt(r.s) }));
+  const read = async (kind: "member" | "key"): Promise<Row[]> => {
+    const rows = await queryUsage(
+      { orgId, timeZone: "UTC" },
+      { range: { from: hours[hours.length - 1]!.toISOString(), to: new Date(hours[0]!.getTime() + HOUR).toISOString() }, bucket: "hour", groupBy: [kind], metrics: ["costMicros"], limit: 10_000 },
+      { hourStarts: hours },
+    );
+    return rows.filter((r) => r.dims[kind] !== NONE).map((r) => ({ kind, id: r.dims[kind]!, bucket: r.bucket!, cost: r.sums.costMicros ?? 0n }));
+  };
+  const [members, keys] = await Promise.all([read("member"), read("key")]);
+  return [...members, ...keys];
 }
 
 export type AnomalyFinding = { orgId: string; kind: "member" | "key"; id: string; spendMicros: bigint; medianMicros: bigint; thresholdMicros: bigint; alertId: string | null };
@@ -58,11 +59,7 @@ export type AnomalyFinding = { orgId: string; kind: "member" | "key"; id: string
 /** Checks hour `hourStart` (default: the last complete hour) for every org with spend in it. */
 export async function anomalySweep(now: Date = new Date(), opts: { orgIds?: string[] } = {}): Promise<AnomalyFinding[]> {
   const hourStart = new Date(Math.floor(now.getTime() / HOUR) * HOUR - HOUR);
-  const orgIds =
-    opts.orgIds ??
-    (await pool.query<{ orgId: string }>(`SELECT DISTINCT "orgId" FROM usage_rollups WHERE granularity = 'hour' AND "bucketStart" = $1`, [hourStart])).rows.map(
-      (r) => r.orgId,
-    );
+  const orgIds = opts.orgIds ?? (await orgsWithUsageInHour(hourStart));
   const findings: AnomalyFinding[] = [];
   for (const orgId of orgIds) findings.push(...(await checkOrg(orgId, hourStart)));
   return findings;

@@ -1,7 +1,8 @@
 import type { Budget, ProviderKey } from "@/generated/prisma/client";
-import { prisma, pool } from "@/server/db";
+import { prisma } from "@/server/db";
 import type { Bounds } from "@/lib/periods";
-import { keysWithSpend, rangeSegments, scopeWhere } from "./spend";
+import { hasUsage } from "@/features/usage/server/rollups";
+import { budgetFilters, keysWithSpend } from "./spend";
 
 /**
  * Which provider keys are "under" a budget (what a hard budget pauses and whose limits it
@@ -42,19 +43,10 @@ export async function keysUnderBudget(budget: Budget, bounds: Bounds): Promise<s
 
 /** Did `keyId` spend inside the budget's scope during [start, end)? */
 async function keySpentInScope(budget: Budget, keyId: string, bounds: Bounds): Promise<boolean> {
-  const params: unknown[] = [];
-  const where = scopeWhere(budget, params);
-  params.push(keyId);
-  const keyParam = `$${params.length}`;
-  const segs = rangeSegments(bounds.start, bounds.end)
-    .map((s) => {
-      params.push(s.granularity, new Date(s.from), new Date(s.to));
-      const n = params.length;
-      return `(granularity = $${n - 2}::"Granularity" AND "bucketStart" >= $${n - 1} AND "bucketStart" < $${n})`;
-    })
-    .join(" OR ");
-  const { rows } = await pool.query(`SELECT 1 FROM usage_rollups WHERE ${where} AND "providerKeyId" = ${keyParam} AND (${segs || "false"}) LIMIT 1`, params);
-  return rows.length > 0;
+  return hasUsage(
+    { orgId: budget.orgId, timeZone: "UTC" },
+    { range: { from: bounds.start.toISOString(), to: bounds.end.toISOString() }, filters: { ...budgetFilters(budget), providerKeyId: [keyId] } },
+  );
 }
 
 /** Does the budget apply to this key (same rules as keysUnderBudget)? */

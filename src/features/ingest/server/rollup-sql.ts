@@ -1,7 +1,10 @@
+import { histAddSql, histArraySql, histCountColumnsSql, histIndexSql } from "@/features/usage/server/histogram";
+
 /**
  * SQL shared by every usage writer. Rollups are kept at minute, hour and day granularity
- * (UTC bucket starts) by org, workspace, project tag, member, key, provider, model and
- * status class; '' stands for "none" so the primary key works without NULLS NOT DISTINCT.
+ * (UTC bucket starts) by org, workspace, project tag, member, key, provider, model, status
+ * class, service and language; '' stands for "none" so the primary key works without NULLS
+ * NOT DISTINCT. Each row also carries a latency histogram (features/usage/server/histogram.ts).
  *
  * Deadlock avoidance: concurrent writers lock rollup rows in one global order (the primary
  * key order, via ORDER BY on the insert), and raw events in (workspaceId, externalId)
@@ -92,7 +95,8 @@ export function claimIdsSql(src: string): string {
 /** Per-event contribution to a rollup row, from a relation with the usage_events columns. */
 export function rollupContributionSql(from: string, sign = "1"): string {
   return `SELECT "orgId", "workspaceId", "projectTagId", "memberId", "providerKeyId", provider, model,
-      status, "occurredAt",
+      status, "occurredAt", service, language,
+      CASE WHEN "latencyMs" IS NOT NULL THEN ${histIndexSql('"latencyMs"')} END AS lidx, ${sign}::int4 AS lone,
       ${sign} * requests::bigint AS req,
       ${sign} * (CASE WHEN status >= 400 THEN requests ELSE 0 END)::bigint AS err,
       ${sign} * "inputTokens"::bigint AS it, ${sign} * "outputTokens"::bigint AS ot,
@@ -111,33 +115,42 @@ export function rollupContributionSql(from: string, sign = "1"): string {
 export function rollupUpsertSql(src: string): string {
   // Events are first summed per minute bucket (hash aggregate over the batch), then the
   // few minute groups are fanned out to minute/hour/day and sorted: far fewer rows to sort
-  // than fanning out every event.
+  // than fanning out every event. The histogram is counted per (minute group, latency
+  // bucket) first, so its 64 filtered sums run over those few rows, not over every event.
   return `INSERT INTO usage_rollups AS r (granularity, "bucketStart", "orgId", "workspaceId",
       "projectTagId", "memberId", "providerKeyId", provider, model, "statusClass", requests, errors,
       "inputTokens", "outputTokens", "cachedTokens", "cacheWriteTokens", "reasoningTokens",
-      "costMicros", "latencySumMs", "latencyCount", "latencyMaxMs")
+      "costMicros", "latencySumMs", "latencyCount", "latencyMaxMs", service, language, "latencyHist")
     SELECT g.gran, date_bin(g.step, c.minute, TIMESTAMPTZ '2000-01-01 00:00:00+00'), c."orgId", c."workspaceId", c.tag, c.member,
       c.key, c.provider, c.model, c.sc,
       sum(c.req), sum(c.err), sum(c.it), sum(c.ot), sum(c.ct), sum(c.cw), sum(c.rt), sum(c.cost),
-      sum(c.lsum), sum(c.lcnt), max(c.lmax)
+      sum(c.lsum), sum(c.lcnt), max(c.lmax), c.svc, c.lang, ${histArraySql("c")}
     FROM (
-      SELECT date_bin('1 minute', e."occurredAt", TIMESTAMPTZ '2000-01-01 00:00:00+00') AS minute, e."orgId", e."workspaceId",
-        coalesce(e."projectTagId", '') AS tag, coalesce(e."memberId", '') AS member,
-        coalesce(e."providerKeyId", '') AS key, e.provider, e.model,
-        CASE WHEN e.status BETWEEN 200 AND 299 THEN '2xx' WHEN e.status BETWEEN 400 AND 499 THEN '4xx'
-             WHEN e.status BETWEEN 500 AND 599 THEN '5xx' ELSE 'other' END AS sc,
-        sum(e.req) AS req, sum(e.err) AS err, sum(e.it) AS it, sum(e.ot) AS ot, sum(e.ct) AS ct,
-        sum(e.cw) AS cw, sum(e.rt) AS rt, sum(e.cost) AS cost, sum(e.lsum) AS lsum,
-        sum(e.lcnt) AS lcnt, max(e.lmax) AS lmax
-      FROM ${src} e
-      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+      SELECT m.minute, m."orgId", m."workspaceId", m.tag, m.member, m.key, m.provider, m.model, m.sc,
+        sum(m.req) AS req, sum(m.err) AS err, sum(m.it) AS it, sum(m.ot) AS ot, sum(m.ct) AS ct,
+        sum(m.cw) AS cw, sum(m.rt) AS rt, sum(m.cost) AS cost, sum(m.lsum) AS lsum,
+        sum(m.lcnt) AS lcnt, max(m.lmax) AS lmax, m.svc, m.lang, bool_or(m.lidx IS NOT NULL) AS hl, ${histCountColumnsSql("m")}
+      FROM (
+        SELECT date_bin('1 minute', e."occurredAt", TIMESTAMPTZ '2000-01-01 00:00:00+00') AS minute, e."orgId", e."workspaceId",
+          coalesce(e."projectTagId", '') AS tag, coalesce(e."memberId", '') AS member,
+          coalesce(e."providerKeyId", '') AS key, e.provider, e.model,
+          CASE WHEN e.status BETWEEN 200 AND 299 THEN '2xx' WHEN e.status BETWEEN 400 AND 499 THEN '4xx'
+               WHEN e.status BETWEEN 500 AND 599 THEN '5xx' ELSE 'other' END AS sc,
+          sum(e.req) AS req, sum(e.err) AS err, sum(e.it) AS it, sum(e.ot) AS ot, sum(e.ct) AS ct,
+          sum(e.cw) AS cw, sum(e.rt) AS rt, sum(e.cost) AS cost, sum(e.lsum) AS lsum,
+          sum(e.lcnt) AS lcnt, max(e.lmax) AS lmax, coalesce(e.service, '') AS svc,
+          coalesce(e.language, '') AS lang, e.lidx, sum(e.lone)::int4 AS lone
+        FROM ${src} e
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 21, 22, 23
+      ) m
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 21, 22
     ) c
     CROSS JOIN (VALUES ('minute'::"Granularity", INTERVAL '1 minute'), ('hour'::"Granularity", INTERVAL '1 hour'),
                        ('day'::"Granularity", INTERVAL '1 day')) AS g(gran, step)
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
-    ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 22, 23
+    ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 22, 23
     ON CONFLICT (granularity, "bucketStart", "orgId", "workspaceId", "projectTagId", "memberId",
-                 "providerKeyId", provider, model, "statusClass")
+                 "providerKeyId", provider, model, "statusClass", service, language)
     DO UPDATE SET requests = r.requests + EXCLUDED.requests, errors = r.errors + EXCLUDED.errors,
       "inputTokens" = r."inputTokens" + EXCLUDED."inputTokens",
       "outputTokens" = r."outputTokens" + EXCLUDED."outputTokens",
@@ -147,7 +160,8 @@ export function rollupUpsertSql(src: string): string {
       "costMicros" = r."costMicros" + EXCLUDED."costMicros",
       "latencySumMs" = r."latencySumMs" + EXCLUDED."latencySumMs",
       "latencyCount" = r."latencyCount" + EXCLUDED."latencyCount",
-      "latencyMaxMs" = GREATEST(r."latencyMaxMs", EXCLUDED."latencyMaxMs")`;
+      "latencyMaxMs" = GREATEST(r."latencyMaxMs", EXCLUDED."latencyMaxMs"),
+      "latencyHist" = ${histAddSql('r."latencyHist"', 'EXCLUDED."latencyHist"')}`;
 }
 
 /**
@@ -165,7 +179,7 @@ WITH input AS (
   INSERT INTO usage_events (${EVENT_INSERT_COLUMNS})
   SELECT ${EVENT_INSERT_COLUMNS.replace(/("?\w+"?)/g, "i.$1")} FROM input i JOIN claimed c USING ("workspaceId", "externalId")
   RETURNING "orgId", "workspaceId", "projectTagId", "memberId", "providerKeyId", provider, model,
-    status, "occurredAt", requests, "inputTokens", "outputTokens", "cachedTokens",
+    status, "occurredAt", service, language, requests, "inputTokens", "outputTokens", "cachedTokens",
     "cacheWriteTokens", "reasoningTokens", "costMicros", "latencyMs"
 ), contrib AS (
   ${rollupContributionSql("ins")}

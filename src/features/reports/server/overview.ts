@@ -1,5 +1,8 @@
-import { pool } from "@/server/db";
 import type { TenantContext } from "@/server/tenant";
+import { localDateKey } from "@/lib/periods";
+import { queryUsage, type UsageRow } from "@/features/usage/server/rollups";
+import { dimensionLabels, labelOf } from "@/features/usage/server/labels";
+import { NONE, type Dimension, type UsageFilters } from "@/features/usage/schemas";
 import type { ReportRange } from "../schemas";
 
 export type Totals = {
@@ -15,77 +18,53 @@ export type Totals = {
 };
 export type Breakdown = { key: string; label: string; costMicros: bigint; requests: bigint; tokens: bigint };
 
+const TOTALS = ["costMicros", "requests", "errors", "inputTokens", "outputTokens", "cachedTokens", "reasoningTokens", "latencySumMs", "latencyCount"] as const;
+
 /**
  * Spend overview from hour rollups (never raw events), days cut in the org's time zone.
- * Both providers side by side; every number is a sum of integers.
+ * Both providers side by side; every number is a sum of integers. Reads through the usage
+ * module (hour resolution: the rows whose hour starts in the last `days` days).
  */
 export async function spendOverview(ctx: TenantContext, range: ReportRange) {
   const to = new Date();
   const from = new Date(to.getTime() - range.days * 86_400_000);
-  const filters = [`r."orgId" = $1`, `r.granularity = 'hour'`, `r."bucketStart" >= $2`, `r."bucketStart" < $3`];
-  const args: unknown[] = [ctx.orgId, from, to];
-  if (range.workspaceId) {
-    args.push(range.workspaceId);
-    filters.push(`r."workspaceId" = $${args.length}`);
-  }
-  if (range.provider) {
-    args.push(range.provider);
-    filters.push(`r.provider = $${args.length}::"Provider"`);
-  }
-  const where = filters.join(" AND ");
-  args.push(ctx.timeZone);
-  const tzArg = `$${args.length}`;
+  const filters: UsageFilters = {};
+  if (range.workspaceId) filters.workspaceId = [range.workspaceId];
+  if (range.provider) filters.provider = [range.provider];
+  const base = { range: { from: from.toISOString(), to: to.toISOString() }, filters, resolution: "hour" as const };
+  const top = (groupBy: Dimension[]) => queryUsage(ctx, { ...base, groupBy, metrics: ["costMicros", "requests", "inputTokens", "outputTokens"], limit: 10 });
 
   const [totals, daily, models, members, projects, keys] = await Promise.all([
-    pool.query(
-      `SELECT COALESCE(SUM("costMicros"),0)::text cost, COALESCE(SUM(requests),0)::text requests, COALESCE(SUM(errors),0)::text errors,
-              COALESCE(SUM("inputTokens"),0)::text input, COALESCE(SUM("outputTokens"),0)::text output,
-              COALESCE(SUM("cachedTokens"),0)::text cached, COALESCE(SUM("reasoningTokens"),0)::text reasoning,
-              COALESCE(SUM("latencySumMs"),0)::text lsum, COALESCE(SUM("latencyCount"),0)::text lcount
-         FROM usage_rollups r WHERE ${where}`,
-      args.slice(0, -1),
-    ),
-    pool.query(
-      `SELECT to_char(date_trunc('day', r."bucketStart" AT TIME ZONE ${tzArg}), 'YYYY-MM-DD') AS day, r.provider::text AS provider,
-              SUM("costMicros")::text cost, SUM(requests)::text requests, SUM(errors)::text errors
-         FROM usage_rollups r WHERE ${where} GROUP BY 1, 2 ORDER BY 1`,
-      args,
-    ),
-    breakdown(where, args.slice(0, -1), `r.provider::text || ' · ' || r.model`, `r.provider::text || ' · ' || r.model`),
-    breakdown(where, args.slice(0, -1), `r."memberId"`, `COALESCE(u.email, 'unattributed')`, `LEFT JOIN users u ON u.id = r."memberId"`),
-    breakdown(where, args.slice(0, -1), `r."projectTagId"`, `COALESCE(w.name || ' / ' || p.slug, 'untagged')`, `LEFT JOIN project_tags p ON p.id = r."projectTagId" LEFT JOIN workspaces w ON w.id = p."workspaceId"`),
-    breakdown(where, args.slice(0, -1), `r."providerKeyId"`, `COALESCE(k.label, 'no key reported')`, `LEFT JOIN provider_keys k ON k.id = r."providerKeyId"`),
+    queryUsage(ctx, { ...base, metrics: [...TOTALS] }),
+    queryUsage(ctx, { ...base, bucket: "day", groupBy: ["provider"], metrics: ["costMicros", "requests", "errors"], limit: 10_000 }),
+    top(["provider", "model"]),
+    top(["member"]),
+    top(["projectTag"]),
+    top(["key"]),
   ]);
-  const t = totals.rows[0]!;
-  const totalsOut: Totals = {
-    costMicros: BigInt(t.cost),
-    requests: BigInt(t.requests),
-    errors: BigInt(t.errors),
-    inputTokens: BigInt(t.input),
-    outputTokens: BigInt(t.output),
-    cachedTokens: BigInt(t.cached),
-    reasoningTokens: BigInt(t.reasoning),
-    latencySumMs: BigInt(t.lsum),
-    latencyCount: BigInt(t.lcount),
-  };
+  const labels = await dimensionLabels(ctx.orgId, {
+    member: members.map((r) => r.dims.member!),
+    projectTag: projects.map((r) => r.dims.projectTag!),
+    key: keys.map((r) => r.dims.key!),
+  });
+  const t = totals[0]?.sums ?? {};
+  const totalsOut = Object.fromEntries(TOTALS.map((m) => [m, t[m] ?? 0n])) as Totals;
+  const breakdown = (rows: UsageRow[], dim: Dimension): Breakdown[] =>
+    rows.map((r) => {
+      const v = r.dims[dim]!;
+      return { key: v === NONE ? "" : v, label: labelOf(labels, dim, v), costMicros: r.sums.costMicros!, requests: r.sums.requests!, tokens: r.sums.inputTokens! + r.sums.outputTokens! };
+    });
   return {
     from,
     to,
     totals: totalsOut,
-    daily: daily.rows.map((r) => ({ day: r.day as string, provider: r.provider as string, costMicros: BigInt(r.cost), requests: BigInt(r.requests), errors: BigInt(r.errors) })),
-    models,
-    members,
-    projects,
-    keys,
+    daily: daily.map((r) => ({ day: localDateKey(ctx.timeZone, r.bucket!), provider: r.dims.provider!, costMicros: r.sums.costMicros!, requests: r.sums.requests!, errors: r.sums.errors! })),
+    models: models.map((r) => {
+      const label = `${r.dims.provider} · ${r.dims.model}`;
+      return { key: label, label, costMicros: r.sums.costMicros!, requests: r.sums.requests!, tokens: r.sums.inputTokens! + r.sums.outputTokens! };
+    }),
+    members: breakdown(members, "member"),
+    projects: breakdown(projects, "projectTag"),
+    keys: breakdown(keys, "key"),
   };
-}
-
-async function breakdown(where: string, args: unknown[], keyExpr: string, labelExpr: string, join = ""): Promise<Breakdown[]> {
-  const { rows } = await pool.query(
-    `SELECT ${keyExpr} AS key, MAX(${labelExpr}) AS label, SUM(r."costMicros")::text cost, SUM(r.requests)::text requests,
-            SUM(r."inputTokens" + r."outputTokens")::text tokens
-       FROM usage_rollups r ${join} WHERE ${where} GROUP BY 1 ORDER BY SUM(r."costMicros") DESC LIMIT 10`,
-    args,
-  );
-  return rows.map((r) => ({ key: r.key as string, label: r.label as string, costMicros: BigInt(r.cost), requests: BigInt(r.requests), tokens: BigInt(r.tokens) }));
 }

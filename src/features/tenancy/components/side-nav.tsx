@@ -6,6 +6,7 @@ import { usePathname } from "next/navigation";
 // The order is the route map's (notes/ROUTES.md).
 const ITEMS = [
   { label: "Overview", path: "" },
+  { label: "Reports", path: "/reports" },
   { label: "Budgets", path: "/budgets" },
   { label: "Alerts", path: "/alerts" },
   { label: "Keys", path: "/keys" },

@@ -1,0 +1,108 @@
+import { pool } from "@/server/db";
+import { EventsQuery } from "../schemas";
+import { resolveRange, type UsageScope } from "./range";
+import { eventFilterSql, Params, STATUS_CLASS_SQL } from "./sql";
+
+/**
+ * THE read of raw usage_events (error records, event detail, raw exports). Pages by a
+ * keyset cursor on (occurredAt, id): each page is one index range scan whatever its depth,
+ * and a stream of pages keeps memory flat.
+ */
+export type UsageEventRow = {
+  id: string;
+  occurredAt: Date;
+  workspaceId: string;
+  source: string;
+  provider: string;
+  model: string;
+  projectTagId: string | null;
+  memberId: string | null;
+  endUser: string | null;
+  providerKeyId: string | null;
+  apiKeyRef: string | null;
+  service: string | null;
+  language: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  requests: number;
+  costMicros: bigint;
+  costSource: string;
+  latencyMs: number | null;
+  status: number;
+  statusClass: string;
+  errorType: string | null;
+  errorMessage: string | null;
+  generationId: string | null;
+};
+
+export type EventsPage = { rows: UsageEventRow[]; nextCursor: string | null };
+
+const COLUMNS = `e.id::text AS id, e."occurredAt", e."workspaceId", e.source::text AS source, e.provider::text AS provider, e.model,
+  e."projectTagId", e."memberId", e."endUser", e."providerKeyId", e."apiKeyRef", e.service, e.language,
+  e."inputTokens", e."outputTokens", e."cachedTokens", e."cacheWriteTokens", e."reasoningTokens", e.requests,
+  e."costMicros"::text AS "costMicros", e."costSource"::text AS "costSource", e."latencyMs", e.status,
+  ${STATUS_CLASS_SQL("e.status")} AS "statusClass", e."errorType", e."errorMessage", e."generationId"`;
+
+export function encodeCursor(row: { occurredAt: Date; id: string }): string {
+  return Buffer.from(`${row.occurredAt.getTime()}:${row.id}`).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): { at: Date; id: string } {
+  const m = /^(\d{1,15}):(\d{1,19})$/.exec(Buffer.from(cursor, "base64url").toString());
+  if (!m) throw new InvalidCursorError();
+  return { at: new Date(Number(m[1])), id: m[2]! };
+}
+
+export class InvalidCursorError extends Error {
+  readonly field = "cursor";
+  constructor() {
+    super("Invalid cursor");
+  }
+}
+
+function toEvent(r: Record<string, unknown>): UsageEventRow {
+  return { ...(r as unknown as UsageEventRow), occurredAt: new Date(r.occurredAt as string), costMicros: BigInt(r.costMicros as string) };
+}
+
+/** One page of the org's raw events in the range, newest first by default. */
+export async function readEvents(scope: UsageScope, input: EventsQuery): Promise<EventsPage> {
+  const q = EventsQuery.parse(input);
+  const { from, to } = resolveRange(q.range, scope.timeZone);
+  const p = new Params();
+  const where = [`e."orgId" = ${p.add(scope.orgId)}`, `e."occurredAt" >= ${p.add(new Date(from))}`, `e."occurredAt" < ${p.add(new Date(to))}`, ...eventFilterSql(q.filters, p)];
+  if (q.errorsOnly) where.push(`e.status >= 400`);
+  const dir = q.order === "desc" ? "DESC" : "ASC";
+  if (q.cursor) {
+    const c = decodeCursor(q.cursor);
+    where.push(`(e."occurredAt", e.id) ${q.order === "desc" ? "<" : ">"} (${p.add(c.at)}, ${p.add(c.id)}::bigint)`);
+  }
+  const { rows } = await pool.query(
+    `SELECT ${COLUMNS} FROM usage_events e WHERE ${where.join(" AND ")} ORDER BY e."occurredAt" ${dir}, e.id ${dir} LIMIT ${q.limit + 1}`,
+    p.values,
+  );
+  const page = rows.slice(0, q.limit).map(toEvent);
+  const last = page[page.length - 1];
+  return { rows: page, nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null };
+}
+
+/** Every matching event, page by page (oldest first unless told): for exports. */
+export async function* streamEvents(scope: UsageScope, input: Omit<EventsQuery, "cursor">, pageSize = 5_000): AsyncGenerator<UsageEventRow[]> {
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await readEvents(scope, { order: "asc", ...input, limit: pageSize, cursor });
+    if (page.rows.length) yield page.rows;
+    if (!page.nextCursor) return;
+    cursor = page.nextCursor;
+  }
+}
+
+/** One event of the org with its metadata (event detail); null when not the org's. */
+export async function eventDetail(scope: UsageScope, id: string): Promise<(UsageEventRow & { metadata: unknown }) | null> {
+  if (!/^\d{1,19}$/.test(id)) return null;
+  const { rows } = await pool.query(`SELECT ${COLUMNS}, e.metadata FROM usage_events e WHERE e."orgId" = $1 AND e.id = $2::bigint`, [scope.orgId, id]);
+  const r = rows[0];
+  return r ? { ...toEvent(r), metadata: r.metadata } : null;
+}
