@@ -84,40 +84,42 @@ export function freePort(): Promise<number> {
 
 export type App = { url: string; pid: number; stop(): Promise<void> };
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+/**
+ * CPU seconds (user + system) and resident memory of a process group (a server and
+ * anything it spawned), from /proc (Linux).
+ */
+export function groupStats(pgid: number): { cpuS: number; rssMb: number } {
+  let cpuS = 0;
+  let rssMb = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(f[2]) !== pgid) continue; // pgrp
+      cpuS += (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in USER_HZ (100)
+      rssMb += (Number(f[21]) * 4096) / 1048576; // rss pages
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return { cpuS, rssMb };
+}
+
+/** CPU seconds of one process (a Postgres backend). */
 export function cpuSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100)
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
   }
 }
 
-/** `next start` in its own process group (stopped with everything it spawned). */
-export async function startApp(env: Record<string, string>): Promise<App> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  mkdirSync(join(ROOT, ".data", "bench"), { recursive: true });
-  const logFd = openSync(join(ROOT, ".data", "bench", "next.log"), "w");
-  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", logFd, logFd],
-    env: {
-      ...process.env,
-      ...env,
-      ...secrets,
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      APP_URL: url,
-      NEXTAUTH_URL: url,
-    },
-  });
-  const stop = async () => {
+/** Stops a detached child and its process group (SIGTERM, then SIGKILL after 5 s). */
+function stopper(child: ChildProcess) {
+  return async () => {
     if (child.exitCode !== null || !child.pid) return;
     const exited = new Promise((r) => child.once("exit", r));
     try {
@@ -135,6 +137,55 @@ export async function startApp(env: Record<string, string>): Promise<App> {
     await exited;
     clearTimeout(timer);
   };
+}
+
+/** `tsx workers/main.ts` in its own process group; resolves once its queues are started. */
+export async function startWorker(env: Record<string, string>, n: number): Promise<{ pid: number; stop(): Promise<void> }> {
+  mkdirSync(join(ROOT, ".data", "bench"), { recursive: true });
+  const logPath = join(ROOT, ".data", "bench", `worker-${n}.log`);
+  const logFd = openSync(logPath, "w");
+  const child = spawn(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(ROOT, "workers", "main.ts")], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", logFd, logFd],
+    env: { ...process.env, ...env, ...secrets, NODE_ENV: "production" },
+  });
+  const stop = stopper(child);
+  const deadline = Date.now() + 90_000;
+  while (!readFileSync(logPath, "utf8").includes("started")) {
+    if (child.exitCode !== null) throw new Error(`worker exited; see ${logPath}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`worker did not start within 90 s; see ${logPath}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { pid: child.pid!, stop };
+}
+
+/** `next start` in its own process group (stopped with everything it spawned). */
+export async function startApp(env: Record<string, string>, n = 1): Promise<App> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  mkdirSync(join(ROOT, ".data", "bench"), { recursive: true });
+  const logFd = openSync(join(ROOT, ".data", "bench", n === 1 ? "next.log" : `next-${n}.log`), "w");
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", logFd, logFd],
+    env: {
+      ...process.env,
+      ...env,
+      ...secrets,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      APP_URL: url,
+      NEXTAUTH_URL: url,
+    },
+  });
+  const stop = stopper(child);
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error("next start exited; see .data/bench/next.log");
@@ -183,6 +234,8 @@ export async function createTenant(): Promise<Tenant> {
   }
   const keyRefs = ["sk-or-hash-a", "sk-or-hash-b", "sk-or-hash-c"];
   await prisma.providerKey.createMany({ data: keyRefs.map((k) => ({ orgId: org.id, provider: "openrouter" as const, providerKeyId: k, label: k })) });
+  // A budget over the org, so every batch wakes budgets and the workers evaluate it.
+  await prisma.budget.create({ data: { orgId: org.id, name: "bench", scope: "org", period: "monthly", amountMicros: 10n ** 15n } });
   const ctx = await resolveTenant(user.id, org.slug);
   const { token } = await createIngestToken(ctx, { workspaceId: ws.id, name: "bench" });
   await prisma.$disconnect();

@@ -8,6 +8,7 @@ import { alertsAnomalySweep } from "./processors/alerts-anomaly-sweep";
 import { enforcementApply } from "./processors/enforcement-apply";
 import { enforcementSyncLimits } from "./processors/enforcement-sync-limits";
 import { usageRetention } from "./processors/usage-retention";
+import { usagePartitions } from "./processors/usage-partitions";
 import { pricingSync } from "./processors/pricing-sync";
 import { providersPollOpenRouter } from "./processors/providers-poll-openrouter";
 import { providersPollOpenAI } from "./processors/providers-poll-openai";
@@ -36,6 +37,7 @@ export const PROCESSORS: ProcessorMap = {
   "enforcement.sync-limits": enforcementSyncLimits,
   // ingest, pricing
   "usage.retention": usageRetention,
+  "usage.partitions": usagePartitions,
   "pricing.sync": pricingSync,
   // providers (pollers)
   "providers.poll-openrouter": providersPollOpenRouter,

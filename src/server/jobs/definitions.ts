@@ -24,6 +24,7 @@ export const JOBS = {
   "exports.expire": { queue: "maintenance", payload: z.object({}) },
   "reports.sweep": { queue: "reports", payload: z.object({}) },
   "reports.deliver": { queue: "reports", payload: z.object({ runId: id }) },
+  "usage.partitions": { queue: "maintenance", payload: z.object({}) },
 } as const;
 
 export type JobName = keyof typeof JOBS;
@@ -42,4 +43,6 @@ export const SCHEDULES: { id: string; job: JobName; every?: number; pattern?: st
   { id: "exports-expire", job: "exports.expire", pattern: "25 * * * *" },
   // Every 5 minutes: a schedule's report goes out within 5 minutes of its hour.
   { id: "reports-sweep", job: "reports.sweep", every: 5 * 60_000 },
+  // Day partitions of usage_events 14 days ahead; hourly so a missed run costs nothing.
+  { id: "usage-partitions", job: "usage.partitions", pattern: "7 * * * *" },
 ];

@@ -79,6 +79,19 @@ export const EVENT_INSERT_COLUMNS = `"orgId", "workspaceId", "externalId", sourc
   "reasoningTokens", requests, "costMicros", "costSource", "latencyMs", status, "errorType",
   "errorMessage", "generationId", metadata`;
 
+/**
+ * Claims ids in usage_event_ids, the idempotency key of every event ever accepted (not
+ * partitioned, so "(workspace, externalId) counts once" holds across time partitions):
+ * returns the ids of `src` that were new. Rows are claimed in `src` order, which writers
+ * sort by (workspaceId, externalId): the global lock order (see top of file).
+ */
+export function claimIdsSql(src: string): string {
+  return `INSERT INTO usage_event_ids ("orgId", "workspaceId", "externalId")
+    SELECT "orgId", "workspaceId", "externalId" FROM ${src}
+    ON CONFLICT ("orgId", "workspaceId", "externalId") DO NOTHING
+    RETURNING "workspaceId", "externalId"`;
+}
+
 /** Per-event contribution to a rollup row, from a relation with the usage_events columns. */
 export function rollupContributionSql(from: string, sign = "1"): string {
   return `SELECT "orgId", "workspaceId", "projectTagId", "memberId", "providerKeyId", provider, model,
@@ -153,16 +166,18 @@ export function rollupUpsertSql(src: string): string {
 
 /**
  * The push hot path in ONE statement (one round trip, atomic without BEGIN/COMMIT):
- * insert the batch, skip ids already stored, and add only the rows actually inserted
- * (RETURNING) to the rollups — duplicates never reach a rollup.
+ * claim the batch's ids, insert only the events whose id was new (no ON CONFLICT on the
+ * partitioned table: the claim already decided), and add exactly those rows to the
+ * rollups — duplicates never reach a rollup.
  */
 export const INSERT_EVENTS_WITH_ROLLUPS_SQL = `
 WITH input AS (
   ${EVENT_INPUT_SQL}
+), claimed AS (
+  ${claimIdsSql("input")}
 ), ins AS (
   INSERT INTO usage_events (${EVENT_INSERT_COLUMNS})
-  SELECT ${EVENT_INSERT_COLUMNS} FROM input
-  ON CONFLICT ("workspaceId", "externalId") DO NOTHING
+  SELECT ${EVENT_INSERT_COLUMNS.replace(/("?\w+"?)/g, "i.$1")} FROM input i JOIN claimed c USING ("workspaceId", "externalId")
   RETURNING "orgId", "workspaceId", "projectTagId", "memberId", "providerKeyId", provider, model,
     status, "occurredAt", service, language, requests, "inputTokens", "outputTokens", "cachedTokens",
     "cacheWriteTokens", "reasoningTokens", "costMicros", "latencyMs"

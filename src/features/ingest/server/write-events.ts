@@ -12,6 +12,7 @@ import {
   EVENT_INSERT_COLUMNS,
   INSERT_EVENTS_WITH_ROLLUPS_SQL,
   UNCOMPACTED_COLUMNS,
+  claimIdsSql,
   rollupContributionSql,
   rollupUpsertSql,
 } from "./rollup-sql";
@@ -22,9 +23,10 @@ import {
  * Durability: events and their rollups are written by ONE statement that has committed
  * when this resolves, so a caller that acknowledges after `await` never loses an
  * acknowledged event (kill -9, Redis flush: Postgres is the only store involved).
- * Idempotency: `(workspaceId, externalId)` is unique; ids repeated inside the batch are
- * collapsed first (first occurrence wins), ids already stored are skipped by
- * ON CONFLICT DO NOTHING, and only inserted rows are added to the rollups.
+ * Idempotency: `(workspaceId, externalId)` counts once, whatever the timestamp; ids repeated
+ * inside the batch are collapsed first (first occurrence wins), ids already claimed in
+ * usage_event_ids are skipped (ON CONFLICT DO NOTHING there), and only the events whose id
+ * was new are inserted and added to the rollups.
  * Cost: a provider-reported `costMicros` wins; `null` is estimated from the price catalog
  * (costSource 'estimate'), or 0 with costSource 'unknown' when the model has no price.
  */
@@ -107,23 +109,30 @@ async function upsertPollTx(client: PoolClient, params: string[]) {
     .join(", ");
   const updated = await client.query(
     `UPDATE usage_events e SET ${set}, "receivedAt" = now()
-       FROM poll_in i, poll_old o WHERE o.id = e.id AND i."workspaceId" = e."workspaceId" AND i."externalId" = e."externalId"
-     RETURNING e.id`,
+       FROM poll_in i, poll_old o
+      WHERE o."orgId" = e."orgId" AND o."workspaceId" = e."workspaceId" AND o."externalId" = e."externalId" AND o."occurredAt" = e."occurredAt"
+        AND i."workspaceId" = e."workspaceId" AND i."externalId" = e."externalId"
+     RETURNING e."orgId", e."workspaceId", e."externalId", e."occurredAt"`,
   );
+  // New ids only: a known poll id was updated above, any other known id is a duplicate.
   const inserted = await client.query(
-    `INSERT INTO usage_events (${EVENT_INSERT_COLUMNS})
-       SELECT ${EVENT_INSERT_COLUMNS} FROM poll_in ORDER BY "workspaceId", "externalId"
-     ON CONFLICT ("workspaceId", "externalId") DO NOTHING RETURNING id`,
+    `WITH claimed AS (${claimIdsSql(`(SELECT * FROM poll_in ORDER BY "workspaceId", "externalId") p`)})
+     INSERT INTO usage_events (${EVENT_INSERT_COLUMNS})
+       SELECT ${cols.map((c) => `i.${c}`).join(", ")} FROM poll_in i JOIN claimed USING ("workspaceId", "externalId")
+     RETURNING "orgId", "workspaceId", "externalId", "occurredAt"`,
   );
-  const changedIds = [...updated.rows, ...inserted.rows].map((r: { id: string }) => r.id);
-  if (changedIds.length > 0) {
+  type Key = { orgId: string; workspaceId: string; externalId: string; occurredAt: Date };
+  const changed = [...updated.rows, ...inserted.rows] as Key[];
+  if (changed.length > 0) {
     await client.query(
       `WITH contrib AS (
          ${rollupContributionSql("poll_old", "-1")}
          UNION ALL
-         ${rollupContributionSql("(SELECT * FROM usage_events WHERE id = ANY($1::bigint[])) n")}
+         ${rollupContributionSql(`(SELECT e.* FROM usage_events e
+             JOIN unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS k(o, w, x, t)
+               ON e."orgId" = k.o AND e."workspaceId" = k.w AND e."externalId" = k.x AND e."occurredAt" = k.t) n`)}
        ) ${rollupUpsertSql("contrib")}`,
-      [changedIds],
+      [changed.map((k) => k.orgId), changed.map((k) => k.workspaceId), changed.map((k) => k.externalId), changed.map((k) => k.occurredAt)],
     );
   }
   return { inserted: inserted.rowCount ?? 0, updated: updated.rowCount ?? 0 };

@@ -16,7 +16,7 @@ function event(orgId: string, workspaceId: string, extra: Partial<NormalizedEven
 }
 
 async function costOf(workspaceId: string, externalId: string) {
-  const e = await prisma.usageEvent.findUniqueOrThrow({ where: { workspaceId_externalId: { workspaceId, externalId } } });
+  const e = await prisma.usageEvent.findFirstOrThrow({ where: { workspaceId, externalId } });
   return { costMicros: e.costMicros, costSource: e.costSource };
 }
 

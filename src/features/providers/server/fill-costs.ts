@@ -24,17 +24,22 @@ import type { PollOptions } from "./poll-run";
 const MIN_AGE_MS = 10_000;
 const MAX_AGE_MS = 7 * 86_400_000;
 
+/** An event's primary key (see EVENT_KEY in features/ingest/server/rollup-sql.ts). */
+export type UsageEventKey = { orgId: string; workspaceId: string; externalId: string; occurredAt: Date };
+
 /**
- * Sets provider-reported costs on events (by id) and applies the rollup deltas atomically. A
+ * Sets provider-reported costs on events (by key) and applies the rollup deltas atomically. A
  * changed pushed cost moves what a poll fill of the same bucket must be, so the update runs under
  * the fill guard and recomputes those fills in the same transaction (fill-guard.ts).
  */
-export async function applyProviderCosts(updates: { id: bigint; costMicros: bigint }[]): Promise<number> {
+export async function applyProviderCosts(updates: (UsageEventKey & { costMicros: bigint })[]): Promise<number> {
   if (updates.length === 0) return 0;
-  const ids = updates.map((u) => u.id.toString());
+  const keys = [updates.map((u) => u.orgId), updates.map((u) => u.workspaceId), updates.map((u) => u.externalId), updates.map((u) => u.occurredAt)];
   const { rows: touched } = await pool.query<{ orgId: string; provider: Provider; source: UsageSource; model: string; occurredAt: Date; status: number }>(
-    `SELECT "orgId", provider, source, model, "occurredAt", status FROM usage_events WHERE id = ANY($1::bigint[])`,
-    [ids],
+    `WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS v(o, w, x, t))
+     SELECT e."orgId", e.provider, e.source, e.model, e."occurredAt", e.status
+       FROM usage_events e JOIN v ON e."orgId" = v.o AND e."workspaceId" = v.w AND e."externalId" = v.x AND e."occurredAt" = v.t`,
+    keys,
   );
   const plan = await planGuard(touched);
   const client = await pool.connect();
@@ -42,14 +47,17 @@ export async function applyProviderCosts(updates: { id: bigint; costMicros: bigi
     await client.query("BEGIN");
     const affected = await guardBeforeWrite(client, plan, "cost");
     const { rows } = await client.query<{ n: number }>(
-      `WITH v AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS v(id, cost)),
-       old AS (SELECT e.* FROM usage_events e JOIN v ON v.id = e.id WHERE e."costSource" <> 'provider' ORDER BY e.id FOR UPDATE OF e),
+      `WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[]) AS v(o, w, x, t, cost)),
+       old AS (SELECT e.* FROM usage_events e JOIN v ON e."orgId" = v.o AND e."workspaceId" = v.w AND e."externalId" = v.x AND e."occurredAt" = v.t
+                WHERE e."costSource" <> 'provider' ORDER BY e."orgId", e."workspaceId", e."externalId" FOR UPDATE OF e),
        upd AS (UPDATE usage_events e SET "costMicros" = v.cost, "costSource" = 'provider'
-                 FROM old JOIN v ON v.id = old.id WHERE e.id = old.id RETURNING e.*),
+                 FROM old JOIN v ON v.o = old."orgId" AND v.w = old."workspaceId" AND v.x = old."externalId" AND v.t = old."occurredAt"
+                WHERE e."orgId" = old."orgId" AND e."workspaceId" = old."workspaceId" AND e."externalId" = old."externalId" AND e."occurredAt" = old."occurredAt"
+                RETURNING e.*),
        contrib AS (${rollupContributionSql("old", "-1")} UNION ALL ${rollupContributionSql("upd")}),
        roll AS (${rollupUpsertSql("contrib")})
        SELECT count(*)::int AS n FROM upd`,
-      [ids, updates.map((u) => u.costMicros.toString())],
+      [...keys, updates.map((u) => u.costMicros.toString())],
     );
     await guardAfterWrite(client, affected);
     await client.query("COMMIT");
@@ -77,17 +85,17 @@ export async function fillGenerationCosts(orgId: string, opts: PollOptions & { l
     },
     orderBy: { occurredAt: "desc" },
     take: opts.limit ?? 200,
-    select: { id: true, generationId: true, workspaceId: true, projectTagId: true, providerKeyId: true, memberId: true, occurredAt: true },
+    select: { orgId: true, externalId: true, occurredAt: true, generationId: true, workspaceId: true, projectTagId: true, providerKeyId: true, memberId: true },
   });
   const clients = conns.map((c) => new OpenRouterClient({ apiKey: decryptSecret(c.secretCiphertext), baseUrl: c.baseUrl ?? env.OPENROUTER_BASE_URL, fetch: opts.fetch, sleep: opts.sleep, maxRetries: opts.maxRetries ?? 2 }));
-  const updates: { id: bigint; costMicros: bigint }[] = [];
+  const updates: (UsageEventKey & { costMicros: bigint })[] = [];
   let notFound = 0;
   for (const e of events) {
     let found = false;
     for (const client of clients) {
       try {
         const g = await client.getGeneration(e.generationId!);
-        updates.push({ id: e.id, costMicros: usdToMicros(g.total_cost) });
+        updates.push({ orgId: e.orgId, workspaceId: e.workspaceId, externalId: e.externalId, occurredAt: e.occurredAt, costMicros: usdToMicros(g.total_cost) });
         found = true;
         break;
       } catch (err) {
@@ -100,7 +108,7 @@ export async function fillGenerationCosts(orgId: string, opts: PollOptions & { l
   }
   const filled = await applyProviderCosts(updates);
   if (filled > 0) {
-    const touched = events.filter((e) => updates.some((u) => u.id === e.id));
+    const touched = events.filter((e) => updates.some((u) => u.workspaceId === e.workspaceId && u.externalId === e.externalId));
     // A corrected cost in a period that has ended re-evaluates that period's budgets.
     await reevaluateEndedPeriods(orgId, touched.map((e) => e.occurredAt), now).catch(() => 0);
     const uniq = (xs: (string | null)[]) => [...new Set(xs.filter((x): x is string => !!x))];

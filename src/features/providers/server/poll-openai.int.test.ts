@@ -86,7 +86,7 @@ describe("OpenAI poller against the fake", () => {
     const at = Math.floor((Date.now() - 3 * HOUR) / HOUR) * HOUR + 60_000;
     const bucketIso = new Date(Math.floor(at / HOUR) * HOUR).toISOString();
     const externalId = `poll:${conn.id}:openai.completions:${bucketIso}:${key.id}:gpt-4o-2024-08-06`;
-    const before = await prisma.usageEvent.findUnique({ where: { workspaceId_externalId: { workspaceId: workspace.id, externalId } } });
+    const before = await prisma.usageEvent.findFirst({ where: { workspaceId: workspace.id, externalId } });
     for (let i = 0; i < 3; i++) fake.state.record({ at, projectId: key.projectId, apiKeyId: key.id, userId: key.owner.type === "user" ? key.owner.userId : null, model: "gpt-4o", inputTokens: 1000, outputTokens: 100 });
 
     const urls: string[] = [];

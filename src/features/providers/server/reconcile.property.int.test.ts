@@ -152,8 +152,8 @@ describe("reconciliation under random interleavings (real PostgreSQL)", () => {
             } else if (op.t === "cost" && pushedNoCost.has(op.g)) {
               pushedNoCost.delete(op.g);
               await pushed.get(op.g); // the look-up answers once the push has committed
-              const ev = await prisma.usageEvent.findFirstOrThrow({ where: { workspaceId, externalId: `prop-${runId}-${op.g}` }, select: { id: true } });
-              await applyProviderCosts([{ id: ev.id, costMicros: BigInt(gens[op.g]!.cost) }]);
+              const ev = await prisma.usageEvent.findFirstOrThrow({ where: { workspaceId, externalId: `prop-${runId}-${op.g}` }, select: { orgId: true, workspaceId: true, externalId: true, occurredAt: true } });
+              await applyProviderCosts([{ ...ev, costMicros: BigInt(gens[op.g]!.cost) }]);
             }
           });
           let done = false;

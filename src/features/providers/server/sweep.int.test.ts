@@ -75,7 +75,7 @@ describe("usage.fill-costs", () => {
 
     const res = await fillGenerationCosts(org.id, { sleep: noSleep });
     expect(res).toEqual({ checked: 3, filled: 2, notFound: 1 });
-    const after = await prisma.usageEvent.findMany({ where: { orgId: org.id, generationId: { in: [g1.id, g2.id] } }, orderBy: { id: "asc" } });
+    const after = await prisma.usageEvent.findMany({ where: { orgId: org.id, generationId: { in: [g1.id, g2.id] } }, orderBy: { externalId: "asc" } });
     expect(after.map((e) => [e.costMicros, e.costSource])).toEqual([
       [g1.costMicros, "provider"],
       [g2.costMicros, "provider"],

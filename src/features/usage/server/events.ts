@@ -5,8 +5,9 @@ import { eventFilterSql, Params, STATUS_CLASS_SQL } from "./sql";
 
 /**
  * THE read of raw usage_events (error records, event detail, raw exports). Pages by a
- * keyset cursor on (occurredAt, id): each page is one index range scan whatever its depth,
- * and a stream of pages keeps memory flat.
+ * keyset cursor on (occurredAt, workspaceId, externalId) — the event's primary key within
+ * the org (usage_events is partitioned by day, see features/ingest/README.md) — and a
+ * stream of pages keeps memory flat. An event's `id` is that key, encoded (opaque to callers).
  */
 export type UsageEventRow = {
   id: string;
@@ -40,20 +41,37 @@ export type UsageEventRow = {
 
 export type EventsPage = { rows: UsageEventRow[]; nextCursor: string | null };
 
-const COLUMNS = `e.id::text AS id, e."occurredAt", e."workspaceId", e.source::text AS source, e.provider::text AS provider, e.model,
+const COLUMNS = `e."externalId", e."occurredAt", e."workspaceId", e.source::text AS source, e.provider::text AS provider, e.model,
   e."projectTagId", e."memberId", e."endUser", e."providerKeyId", e."apiKeyRef", e.service, e.language,
   e."inputTokens", e."outputTokens", e."cachedTokens", e."cacheWriteTokens", e."reasoningTokens", e.requests,
   e."costMicros"::text AS "costMicros", e."costSource"::text AS "costSource", e."latencyMs", e.status,
   ${STATUS_CLASS_SQL("e.status")} AS "statusClass", e."errorType", e."errorMessage", e."generationId"`;
 
-export function encodeCursor(row: { occurredAt: Date; id: string }): string {
-  return Buffer.from(`${row.occurredAt.getTime()}:${row.id}`).toString("base64url");
+type EventKey = { at: Date; workspaceId: string; externalId: string };
+
+/** The opaque id of an event: its key within the org (time, workspace, external id). */
+export function encodeEventId(k: { occurredAt: Date; workspaceId: string; externalId: string }): string {
+  return Buffer.from(JSON.stringify([k.occurredAt.getTime(), k.workspaceId, k.externalId])).toString("base64url");
 }
 
-export function decodeCursor(cursor: string): { at: Date; id: string } {
-  const m = /^(\d{1,15}):(\d{1,19})$/.exec(Buffer.from(cursor, "base64url").toString());
-  if (!m) throw new InvalidCursorError();
-  return { at: new Date(Number(m[1])), id: m[2]! };
+function decodeEventId(id: string): EventKey | null {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(id, "base64url").toString());
+    if (!Array.isArray(v) || v.length !== 3 || !Number.isSafeInteger(v[0]) || typeof v[1] !== "string" || typeof v[2] !== "string") return null;
+    return { at: new Date(v[0] as number), workspaceId: v[1], externalId: v[2] };
+  } catch {
+    return null;
+  }
+}
+
+export function encodeCursor(row: { occurredAt: Date; workspaceId: string; externalId: string }): string {
+  return encodeEventId(row);
+}
+
+export function decodeCursor(cursor: string): EventKey {
+  const k = decodeEventId(cursor);
+  if (!k) throw new InvalidCursorError();
+  return k;
 }
 
 export class InvalidCursorError extends Error {
@@ -64,7 +82,10 @@ export class InvalidCursorError extends Error {
 }
 
 function toEvent(r: Record<string, unknown>): UsageEventRow {
-  return { ...(r as unknown as UsageEventRow), occurredAt: new Date(r.occurredAt as string), costMicros: BigInt(r.costMicros as string) };
+  const { externalId, ...rest } = r;
+  const occurredAt = new Date(r.occurredAt as string);
+  const id = encodeEventId({ occurredAt, workspaceId: r.workspaceId as string, externalId: externalId as string });
+  return { ...(rest as unknown as UsageEventRow), id, occurredAt, costMicros: BigInt(r.costMicros as string) };
 }
 
 /** One page of the org's raw events in the range, newest first by default. */
@@ -77,15 +98,15 @@ export async function readEvents(scope: UsageScope, input: EventsQuery): Promise
   const dir = q.order === "desc" ? "DESC" : "ASC";
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
-    where.push(`(e."occurredAt", e.id) ${q.order === "desc" ? "<" : ">"} (${p.add(c.at)}, ${p.add(c.id)}::bigint)`);
+    where.push(`(e."occurredAt", e."workspaceId", e."externalId") ${q.order === "desc" ? "<" : ">"} (${p.add(c.at)}, ${p.add(c.workspaceId)}, ${p.add(c.externalId)})`);
   }
   const { rows } = await pool.query(
-    `SELECT ${COLUMNS} FROM usage_events e WHERE ${where.join(" AND ")} ORDER BY e."occurredAt" ${dir}, e.id ${dir} LIMIT ${q.limit + 1}`,
+    `SELECT ${COLUMNS} FROM usage_events e WHERE ${where.join(" AND ")} ORDER BY e."occurredAt" ${dir}, e."workspaceId" ${dir}, e."externalId" ${dir} LIMIT ${q.limit + 1}`,
     p.values,
   );
   const page = rows.slice(0, q.limit).map(toEvent);
   const last = page[page.length - 1];
-  return { rows: page, nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null };
+  return { rows: page, nextCursor: rows.length > q.limit && last ? last.id : null };
 }
 
 /** Every matching event, page by page (oldest first unless told): for exports. */
@@ -101,8 +122,12 @@ export async function* streamEvents(scope: UsageScope, input: Omit<EventsQuery, 
 
 /** One event of the org with its metadata (event detail); null when not the org's. */
 export async function eventDetail(scope: UsageScope, id: string): Promise<(UsageEventRow & { metadata: unknown }) | null> {
-  if (!/^\d{1,19}$/.test(id)) return null;
-  const { rows } = await pool.query(`SELECT ${COLUMNS}, e.metadata FROM usage_events e WHERE e."orgId" = $1 AND e.id = $2::bigint`, [scope.orgId, id]);
+  const k = decodeEventId(id);
+  if (!k) return null;
+  const { rows } = await pool.query(
+    `SELECT ${COLUMNS}, e.metadata FROM usage_events e WHERE e."orgId" = $1 AND e."workspaceId" = $2 AND e."externalId" = $3 AND e."occurredAt" = $4`,
+    [scope.orgId, k.workspaceId, k.externalId, k.at],
+  );
   const r = rows[0];
   return r ? { ...toEvent(r), metadata: r.metadata } : null;
 }
