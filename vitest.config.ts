@@ -29,7 +29,9 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["src/**/*.test.ts", "workers/**/*.test.ts", "test/**/*.test.ts"], exclude: ["**/*.int.test.ts", "node_modules/**"] },
+        // Property-based unit tests run thousands of cases: seconds, not milliseconds, when the
+        // 2 cores are shared with the integration files running beside them.
+        test: { name: "unit", testTimeout: 30_000, include: ["src/**/*.test.ts", "workers/**/*.test.ts", "test/**/*.test.ts"], exclude: ["**/*.int.test.ts", "node_modules/**"] },
       },
       {
         extends: true,
