@@ -13,10 +13,10 @@ import { BASE_URL, launchBrowser, newPage, shooter, signUp, uniq, waitForMail, w
  * a sum the test computes from usage_events itself, never against a number the app printed.
  */
 describe("journey: pushed usage → reports → export → API token → OpenAPI → scheduled report", () => {
-  const shot = shooter("r");
   let browser: Browser;
   let admin: Page;
   let watch: PageProblems;
+  let shot: ReturnType<typeof shooter>;
   let db: pg.Client;
   const owner = { name: "Fin Lead", email: `${uniq("fin")}@example.test`, password: "finance lead password", org: `Reports ${uniq("co")}` };
   let orgPath = "";
@@ -106,6 +106,7 @@ describe("journey: pushed usage → reports → export → API token → OpenAPI
     admin = await newPage(browser);
     await admin.setViewportSize({ width: 1440, height: 900 });
     watch = watchPage(admin);
+    shot = shooter("r", watch);
   });
   afterAll(async () => {
     await browser?.close();

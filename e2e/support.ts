@@ -138,8 +138,9 @@ export function watchPage(page: Page, allow: RegExp[] = []): PageProblems {
 /**
  * The page at a desktop 1440×900 and at a phone's 390×844, full page each, as
  * artifacts/e2e/<prefix><nn>-<name>.png and …-<name>.phone.png; the viewport is restored.
+ * A page still wider than the phone once its charts have re-laid out is a problem for `watch`.
  */
-export function shooter(prefix: string): (page: Page, name: string) => Promise<void> {
+export function shooter(prefix: string, watch?: PageProblems): (page: Page, name: string) => Promise<void> {
   let n = 0;
   return async (page, name) => {
     mkdirSync(SHOTS, { recursive: true });
@@ -147,6 +148,10 @@ export function shooter(prefix: string): (page: Page, name: string) => Promise<v
     const base = join(SHOTS, `${prefix}${String(n).padStart(2, "0")}-${name}`);
     for (const [vp, suffix] of [[{ width: 1440, height: 900 }, ""], [{ width: 390, height: 844 }, ".phone"]] as const) {
       await page.setViewportSize(vp);
+      const fits = await page
+        .waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, undefined, { timeout: 3_000 })
+        .then(() => true, () => false);
+      if (!fits) watch?.problems.push(`${page.url()} is wider than ${vp.width} px (horizontal scrolling on a phone)`);
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: `${base}${suffix}.png`, fullPage: true });
     }
