@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { startFakeOpenRouter, type FakeOpenRouter } from "@/providers/openrouter/fake";
-import { BASE_URL, launchBrowser, newPage, screenshotter, signUp, uniq, waitForMail } from "./support";
+import { BASE_URL, launchBrowser, newPage, screenshotter, signUp, uniq, waitForMail, watchPage, type PageProblems } from "./support";
 
 /**
  * The second journey, in its own fresh org: overview empty state → an OpenRouter connection
@@ -15,6 +15,7 @@ describe("journey: connection → budgets → pushed usage → read-only viewer"
   let browser: Browser;
   let admin: Page;
   let fake: FakeOpenRouter;
+  let watch: PageProblems;
   const owner = { name: "Grace Owner", email: `${uniq("grace")}@example.test`, password: "a long enough password", org: `Budgets ${uniq("co")}` };
   const viewer = { name: "Vic Viewer", email: `${uniq("vic")}@example.test`, password: "viewer long password" };
   let orgPath = "";
@@ -32,6 +33,11 @@ describe("journey: connection → budgets → pushed usage → read-only viewer"
     fake = await startFakeOpenRouter({ seed: 7 });
     browser = await launchBrowser();
     admin = await newPage(browser);
+    watch = watchPage(admin);
+  });
+  // Every step's pages: no console error, failed request or error overlay.
+  afterEach(async () => {
+    await watch?.check();
   });
   afterAll(async () => {
     await browser?.close();

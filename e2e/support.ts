@@ -87,7 +87,7 @@ export async function signUp(page: Page, a: NewAccount): Promise<string> {
   return new URL(page.url()).pathname;
 }
 
-type CaughtMail = { to: string[]; subject: string; text: string; html: string };
+type CaughtMail = { to: string[]; subject: string; text: string; html: string; attachments: { filename: string; contentType: string; text: string }[] };
 
 /** Polls the mail catcher's HTTP API until a message for `to` matching `subject` arrives. */
 export async function waitForMail(to: string, subject: RegExp, timeoutMs = 20_000): Promise<CaughtMail> {
@@ -99,4 +99,62 @@ export async function waitForMail(to: string, subject: RegExp, timeoutMs = 20_00
     if (Date.now() > deadline) throw new Error(`No mail to ${to} matching ${subject} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+export type PageProblems = { problems: string[]; check: () => Promise<void> };
+
+/**
+ * Records what a person would see go wrong on a page: console errors, uncaught exceptions and
+ * same-origin requests answered 4xx/5xx (unless `allow` matches "<status> <path>"), and
+ * `check()` also fails on a Next.js error overlay. Call `check()` after each page is shown.
+ */
+export function watchPage(page: Page, allow: RegExp[] = []): PageProblems {
+  const problems: string[] = [];
+  const origin = new URL(BASE_URL).origin;
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console error on ${page.url()}: ${m.text()} (${m.location().url})`);
+  });
+  page.on("pageerror", (e) => problems.push(`uncaught exception on ${page.url()}: ${e.message}`));
+  page.on("response", (r) => {
+    const u = new URL(r.url());
+    if (u.origin !== origin || r.status() < 400) return;
+    const what = `${r.status()} ${u.pathname}`;
+    if (!allow.some((a) => a.test(what))) problems.push(`failed request on ${page.url()}: ${what}`);
+  });
+  page.on("requestfailed", (r) => {
+    const u = new URL(r.url());
+    // A navigation away aborts the old page's prefetches; that is not a failure a person sees.
+    if (u.origin === origin && r.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed on ${page.url()}: ${u.pathname} ${r.failure()?.errorText}`);
+  });
+  return {
+    problems,
+    async check() {
+      if ((await page.locator("nextjs-portal").count()) > 0) problems.push(`error overlay on ${page.url()}`);
+      if (problems.length) throw new Error(problems.join("\n"));
+    },
+  };
+}
+
+/**
+ * The page at a desktop 1440×900 and at a phone's 390×844, full page each, as
+ * artifacts/e2e/<prefix><nn>-<name>.png and …-<name>.phone.png; the viewport is restored.
+ * A page still wider than the phone once its charts have re-laid out is a problem for `watch`.
+ */
+export function shooter(prefix: string, watch?: PageProblems): (page: Page, name: string) => Promise<void> {
+  let n = 0;
+  return async (page, name) => {
+    mkdirSync(SHOTS, { recursive: true });
+    n += 1;
+    const base = join(SHOTS, `${prefix}${String(n).padStart(2, "0")}-${name}`);
+    for (const [vp, suffix] of [[{ width: 1440, height: 900 }, ""], [{ width: 390, height: 844 }, ".phone"]] as const) {
+      await page.setViewportSize(vp);
+      const fits = await page
+        .waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, undefined, { timeout: 3_000 })
+        .then(() => true, () => false);
+      if (!fits) watch?.problems.push(`${page.url()} is wider than ${vp.width} px (horizontal scrolling on a phone)`);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: `${base}${suffix}.png`, fullPage: true });
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  };
 }

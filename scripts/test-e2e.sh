@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run test:e2e: browser journeys against a production build.
 # Finds/starts PostgreSQL and Redis, installs Debian's Chromium when missing, resets a
-# dedicated database, starts the mail catcher and `next start` on free ports, runs
+# dedicated database, starts the mail catcher, `next start` and the workers on free ports, runs
 # e2e/**/*.spec.ts with vitest, and stops everything it started, whatever happens.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -75,10 +75,27 @@ for i in $(seq 1 120); do
   sleep 0.5
 done
 
+# The workers take exports, scheduled reports and polls, from the built bundle (npm run
+# build:workers, about a second, redone when a source is newer), else through tsx.
+if [ ! -f dist/workers/main.mjs ] || [ -n "$(find src workers package-lock.json -newer dist/workers/main.mjs -type f -print -quit)" ]; then
+  node_modules/.bin/tsx scripts/build-workers.ts > .data/e2e/build-workers.log 2>&1 || { log "the workers build failed; running them through tsx"; rm -f dist/workers/main.mjs; }
+fi
+if [ -f dist/workers/main.mjs ]; then WORKER=(node dist/workers/main.mjs); else WORKER=(node_modules/.bin/tsx workers/main.ts); fi
+log "starting the workers (${WORKER[*]})"
+setsid "${WORKER[@]}" > .data/e2e/worker.log 2>&1 &
+STARTED+=("$!")
+for i in $(seq 1 120); do
+  grep -q "^\[worker\] started" .data/e2e/worker.log && break
+  kill -0 "${STARTED[-1]}" 2>/dev/null || { cat .data/e2e/worker.log >&2; die "the workers exited before they started"; }
+  [ "$i" = 120 ] && { tail -50 .data/e2e/worker.log >&2; die "the workers did not start within 60 s"; }
+  sleep 0.5
+done
+
 log "running browser journeys (screenshots in artifacts/e2e/)"
 status=0
 node_modules/.bin/vitest run --config vitest.e2e.config.ts "$@" || status=$?
 if [ "$status" != 0 ]; then
   log "app log tail (.data/e2e/next.log):"; tail -40 .data/e2e/next.log >&2 || true
+  log "worker log tail (.data/e2e/worker.log):"; tail -20 .data/e2e/worker.log >&2 || true
 fi
 exit "$status"

@@ -63,7 +63,7 @@ export function OverviewReport({ data, days }: { data: Overview; days: number })
       <Card title="Daily spend by provider">
         <SpendChart data={[...byDay.values()]} />
       </Card>
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <BreakdownCard title="Top models" rows={data.models} />
         <BreakdownCard title="By member" rows={data.members} />
         <BreakdownCard title="By project tag" rows={data.projects} />

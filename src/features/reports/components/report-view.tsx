@@ -69,7 +69,7 @@ export function ReportView({ report: r, params: p, base, tz, lockedWorkspace }: 
         <EmptyState title="No usage in this range">Try a longer range or clear a filter. Usage appears here within seconds of arriving.</EmptyState>
       ) : (
         <>
-          <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+          <div className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4">
             <Kpi label="Cost" value={formatUsd(t.costMicros ?? 0n)}>
               <Delta now={t.costMicros ?? 0n} before={prev?.costMicros} money />
               <p className="mt-1 text-xs text-gray-500">
@@ -93,7 +93,7 @@ export function ReportView({ report: r, params: p, base, tz, lockedWorkspace }: 
               </p>
             </Kpi>
           </div>
-          <div className="grid gap-4 lg:grid-cols-2">
+          <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
             <Card title="Cost over time">
               <ReportChart kind="bar" data={cost.data} index="day" categories={cost.categories} format="usd" stack />
             </Card>
@@ -122,7 +122,7 @@ export function ReportView({ report: r, params: p, base, tz, lockedWorkspace }: 
           <ErrorRecordsCard rows={r.errors} label={(dim, id) => labelOf(r.labels, dim, id ?? "-")} />
         </>
       )}
-      <div className="grid gap-4 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
         <Card title="Budget consumption">
           {r.budgets.length === 0 ? (
             <p className="text-sm text-gray-500">No budgets in scope.</p>
