@@ -38,6 +38,8 @@ import { getWorkspaceInfo } from "@/features/ingest/server/attribution";
 export const READINGS_ENDPOINT = "openrouter.keys";
 const COUNTER_ENDPOINT = "openrouter.keys.counter";
 const ACTIVITY_ENDPOINT = "openrouter.activity";
+/** One row per connection and UTC day: Σ of the day's reading fills (the push guard's marker). */
+const FILLED_ENDPOINT = "openrouter.keys.filled";
 /** Reading fills carry no model: the key list has none (the completed day's /activity has). */
 export const KEY_USAGE_MODEL = "openrouter/key-usage";
 const MINUTE_MS = 60_000;
@@ -131,16 +133,20 @@ export async function reconcileReadingsTx(client: PoolClient, conn: ReconcileCon
     const end = new Date(day.getTime() + DAY_MS);
     const { rows: readings } = await client.query<{ at: Date; keyRef: string; c: string }>(
       `SELECT "bucketStart" AS at, "keyRef", "costMicros"::text AS c FROM polled_usage
-        WHERE "connectionId" = $1 AND endpoint = $2 AND "bucketStart" >= $3 AND "bucketStart" < $4 AND "costMicros" > 0
+        WHERE "connectionId" = $1 AND endpoint = $2 AND "bucketStart" >= $3 AND "bucketStart" < $4
         ORDER BY "bucketStart", "keyRef"`,
       [conn.id, READINGS_ENDPOINT, day, end],
     );
+    // Fills only ever sit at a reading's (minute, key): look them up by primary key, never by
+    // scanning the day's events (workspaces: all of the org's, a key may have moved).
+    const ids = readings.map((r) => pollExternalId(conn.id, READINGS_ENDPOINT, new Date(r.at), r.keyRef, KEY_USAGE_MODEL));
     const { rows: existing } = await client.query<ExistingFill>(
       `SELECT "workspaceId", "externalId", "projectTagId", "providerKeyId", "apiKeyRef", model, "occurredAt", "costMicros" <> 0 AS nonzero
-         FROM usage_events WHERE "orgId" = $1 AND "occurredAt" >= $2 AND "occurredAt" < $3 AND source = 'poll' AND starts_with("externalId", $4)`,
-      [conn.orgId, day, end, prefix],
+         FROM usage_events WHERE "orgId" = $1 AND "workspaceId" IN (SELECT id FROM workspaces WHERE "orgId" = $1)
+          AND "externalId" = ANY($4::text[]) AND "occurredAt" >= $2 AND "occurredAt" < $3 AND source = 'poll'`,
+      [conn.orgId, day, end, ids],
     );
-    if (readings.length === 0 && !existing.some((e) => e.nonzero)) continue;
+    if (readings.length === 0) continue;
     const { rows: act } = await client.query<{ has: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM polled_usage WHERE "connectionId" = $1 AND endpoint = $2 AND "bucketStart" = $3) AS has`,
       [conn.id, ACTIVITY_ENDPOINT, day],
@@ -169,25 +175,25 @@ export async function reconcileReadingsTx(client: PoolClient, conn: ReconcileCon
       if (target.has(`${e.workspaceId}\u0000${e.externalId}`) || !e.nonzero) continue;
       events.push(pollEvent(conn, { ...e, at: new Date(e.occurredAt), metrics: zeroMetrics(), endpoint: READINGS_ENDPOINT, seconds: 0 }));
     }
+    // The day's marker, what the push guard looks up (readingDays): the day's total reading fill.
+    const filled = events.filter((e) => e.occurredAt >= day && e.occurredAt < end && e.externalId.startsWith(prefix)).reduce((x, e) => x + (e.costMicros ?? 0n), 0n);
+    await upsertRows(client, conn, FILLED_ENDPOINT, [{ keyRef: "", at: day, seconds: 86_400, cost: filled }], "replace");
   }
   await upsertPollEventsTx(client, events);
   return events;
 }
 
-/** The UTC days (of `days`) in which the connection has non-zero reading fills or readings. */
+/**
+ * The (connection, UTC day) pairs among `days` whose reading fills a write must recompute: for a
+ * push, days with a non-zero reading fill (a push only lowers one); for a cost fill, every day with
+ * readings. One indexed look-up of the day markers (polled_usage: orgId, bucketStart).
+ */
 export async function readingDays(client: Q, orgId: string, days: Date[], mode: "push" | "cost"): Promise<{ conn: string; day: Date }[]> {
   if (days.length === 0) return [];
   const { rows } = await client.query<{ conn: string; day: Date }>(
-    mode === "push"
-      ? `SELECT DISTINCT split_part(e."externalId", ':', 2) AS conn, d.day
-           FROM unnest($2::timestamptz[]) AS d(day)
-           JOIN usage_events e ON e."orgId" = $1 AND e."occurredAt" >= d.day AND e."occurredAt" < d.day + interval '1 day'
-          WHERE e.source = 'poll' AND e.provider = 'openrouter' AND e."costMicros" <> 0 AND split_part(e."externalId", ':', 3) = $3`
-      : `SELECT DISTINCT p."connectionId" AS conn, d.day
-           FROM unnest($2::timestamptz[]) AS d(day)
-           JOIN polled_usage p ON p."orgId" = $1 AND p."bucketStart" >= d.day AND p."bucketStart" < d.day + interval '1 day'
-          WHERE p.endpoint = $3`,
-    [orgId, days, READINGS_ENDPOINT],
+    `SELECT DISTINCT "connectionId" AS conn, "bucketStart" AS day FROM polled_usage
+      WHERE "orgId" = $1 AND "bucketStart" = ANY($2::timestamptz[]) AND endpoint = $3 ${mode === "push" ? `AND "costMicros" > 0` : ""}`,
+    [orgId, days, FILLED_ENDPOINT],
   );
   return rows.map((r) => ({ conn: r.conn, day: new Date(r.day) }));
 }
