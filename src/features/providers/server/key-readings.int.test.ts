@@ -7,6 +7,9 @@ import { evaluateBudget } from "@/features/budgets/server/evaluate";
 import { makeBudget } from "@/features/budgets/test/fixtures";
 import { pollOpenRouter, readOpenRouterKeyUsage } from "./poll-openrouter";
 import { sweepKeyUsage } from "./sweep";
+import { recordKeyReadings } from "./key-readings";
+import { keyAttribution } from "./keys";
+import { makeKey } from "@/features/budgets/test/fixtures";
 import { makeConnection, noSleep, pushEvents, rollupTotals } from "./pollers.test-helpers";
 
 const MIN = 60_000;
@@ -142,5 +145,20 @@ describe("OpenRouter key usage counters read every minute", () => {
     const after = await prisma.providerConnection.findUniqueOrThrow({ where: { id: conn.id } });
     expect(after.cursors).toEqual(before.cursors);
     expect(after.lastPolledAt).toEqual(before.lastPolledAt);
+  });
+
+  it("two readings that commit out of order never count the difference twice", async () => {
+    const { org, workspace } = await createOrg();
+    const c = await makeConnection(org, { provider: "openrouter", secret: "sk-or-order", baseUrl: "http://127.0.0.1:9", workspaceId: workspace.id });
+    await makeKey(org.id, { connectionId: c.id, provider: "openrouter", providerKeyId: "k-order", workspaceId: workspace.id });
+    const conn = { id: c.id, orgId: org.id, provider: "openrouter" as const, workspaceId: workspace.id };
+    const keys = await keyAttribution(conn, "openrouter");
+    const t0 = Date.now() - 10 * MIN;
+    await recordKeyReadings(conn, [{ hash: "k-order", usage: 10 }], new Date(t0), keys); // baseline
+    await recordKeyReadings(conn, [{ hash: "k-order", usage: 15 }], new Date(t0 + 2 * MIN), keys);
+    // Taken before the previous one, committed after it: stale, not a reset.
+    await recordKeyReadings(conn, [{ hash: "k-order", usage: 12 }], new Date(t0 + MIN), keys);
+    await recordKeyReadings(conn, [{ hash: "k-order", usage: 15 }], new Date(t0 + 3 * MIN), keys);
+    expect(sum(await readingFills(org.id))).toBe(5_000_000n);
   });
 });

@@ -57,21 +57,24 @@ export async function recordKeyReadings(conn: ReconcileConnection, keys: { hash:
   try {
     await client.query("BEGIN");
     await lockFillsExclusive(client, conn.orgId, conn.provider);
-    const { rows } = await client.query<{ keyRef: string; c: string }>(
-      `SELECT "keyRef", "costMicros"::text AS c FROM polled_usage WHERE "connectionId" = $1 AND endpoint = $2`,
+    const { rows } = await client.query<{ keyRef: string; c: string; at: Date }>(
+      `SELECT "keyRef", "costMicros"::text AS c, "fetchedAt" AS at FROM polled_usage WHERE "connectionId" = $1 AND endpoint = $2`,
       [conn.id, COUNTER_ENDPOINT],
     );
-    const prev = new Map(rows.map((r) => [r.keyRef, BigInt(r.c)]));
-    const counters: { keyRef: string; at: Date; seconds: number; cost: bigint }[] = [];
-    const deltas: typeof counters = [];
+    const prev = new Map(rows.map((r) => [r.keyRef, { micros: BigInt(r.c), at: new Date(r.at).getTime() }]));
+    const counters: Row[] = [];
+    const deltas: Row[] = [];
     const minute = new Date(Math.floor(at.getTime() / MINUTE_MS) * MINUTE_MS);
     for (const k of tracked) {
       const now = usdToMicros(k.usage);
       const before = prev.get(k.hash);
-      counters.push({ keyRef: k.hash, at: new Date(0), seconds: 0, cost: now });
-      if (before !== undefined && now > before) {
-        deltas.push({ keyRef: k.hash, at: minute, seconds: 60, cost: now - before });
-        spend += now - before;
+      // Two readings committing out of order (the minute job and the full poll): the older one is
+      // stale, not a reset; taking it as the baseline would count the difference again later.
+      if (before && before.at >= at.getTime()) continue;
+      counters.push({ keyRef: k.hash, at: new Date(0), seconds: 0, cost: now, readAt: at });
+      if (before !== undefined && now > before.micros) {
+        deltas.push({ keyRef: k.hash, at: minute, seconds: 60, cost: now - before.micros });
+        spend += now - before.micros;
       }
     }
     await upsertRows(client, conn, COUNTER_ENDPOINT, counters, "replace");
@@ -88,16 +91,19 @@ export async function recordKeyReadings(conn: ReconcileConnection, keys: { hash:
   return { spendMicros: spend, written: events.length };
 }
 
-async function upsertRows(client: Q, conn: ReconcileConnection, endpoint: string, rows: { keyRef: string; at: Date; seconds: number; cost: bigint }[], mode: "replace" | "add") {
+/** A polled_usage row of this module; `readAt` (counters) is kept in fetchedAt to order readings. */
+type Row = { keyRef: string; at: Date; seconds: number; cost: bigint; readAt?: Date };
+
+async function upsertRows(client: Q, conn: ReconcileConnection, endpoint: string, rows: Row[], mode: "replace" | "add") {
   if (rows.length === 0) return;
-  const payload = JSON.stringify(rows.map((r) => ({ keyRef: r.keyRef, at: r.at.toISOString(), seconds: r.seconds, cost: r.cost.toString() })));
+  const payload = JSON.stringify(rows.map((r) => ({ keyRef: r.keyRef, at: r.at.toISOString(), seconds: r.seconds, cost: r.cost.toString(), readAt: (r.readAt ?? new Date()).toISOString() })));
   await client.query(
     `INSERT INTO polled_usage (id, "orgId", "connectionId", provider, endpoint, "bucketStart", "bucketSeconds", "keyRef", "costMicros", "fetchedAt")
-     SELECT gen_random_uuid()::text, $1, $2, $3::"Provider", $4, x.at, x.seconds, x."keyRef", x.cost, now()
-       FROM json_to_recordset($5::json) AS x("keyRef" text, at timestamptz, seconds int, cost bigint)
+     SELECT gen_random_uuid()::text, $1, $2, $3::"Provider", $4, x.at, x.seconds, x."keyRef", x.cost, x."readAt"
+       FROM json_to_recordset($5::json) AS x("keyRef" text, at timestamptz, seconds int, cost bigint, "readAt" timestamptz)
       ORDER BY x."keyRef"
      ON CONFLICT ("connectionId", endpoint, "bucketStart", "bucketSeconds", "keyRef", "projectRef", "userRef", model) DO UPDATE SET
-        "costMicros" = ${mode === "add" ? `polled_usage."costMicros" + EXCLUDED."costMicros"` : `EXCLUDED."costMicros"`}, "fetchedAt" = now()`,
+        "costMicros" = ${mode === "add" ? `polled_usage."costMicros" + EXCLUDED."costMicros"` : `EXCLUDED."costMicros"`}, "fetchedAt" = EXCLUDED."fetchedAt"`,
     [conn.orgId, conn.id, conn.provider, endpoint, payload],
   );
 }

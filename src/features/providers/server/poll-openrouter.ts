@@ -112,7 +112,8 @@ export async function pollOpenRouter(connectionId: string, opts: PollOptions = {
     p.stats.keys = keys.length;
     p.stats.workspaces = account.workspaces.length;
     // The keys' running counters: spend since the last reading, within minutes (key-readings.ts).
-    p.stats.keyReadingEvents = (await recordKeyReadings(p.conn, keys, p.now, attribution)).written;
+    // Stamped when the counters were read (after discovery), so readings order as they were taken.
+    p.stats.keyReadingEvents = (await recordKeyReadings(p.conn, keys, opts.now ? p.now : new Date(), attribution)).written;
 
     await recordCreditSnapshot(p.conn, await client.getCredits(), p.now);
     p.stats.creditSnapshots = 1;
@@ -148,6 +149,7 @@ export async function readOpenRouterKeyUsage(connectionId: string, opts: PollOpt
   if (now.getTime() - conn.createdAt.getTime() < CONNECTION_GRACE_MS) return { status: "skipped" as const, spendMicros: 0n };
   const client = new OpenRouterClient({ apiKey: conn.secret, baseUrl: conn.baseUrl ?? env.OPENROUTER_BASE_URL, fetch: opts.fetch, sleep: opts.sleep, maxRetries: opts.maxRetries ?? 1 });
   const account = await discoverOpenRouterAccount(client);
-  const res = await recordKeyReadings(conn, account.keys, now, await keyAttribution(conn, "openrouter"));
+  const readAt = opts.now ? now : new Date(); // when the counters were read: readings order by it
+  const res = await recordKeyReadings(conn, account.keys, readAt, await keyAttribution(conn, "openrouter"));
   return { status: "ok" as const, spendMicros: res.spendMicros };
 }
