@@ -13,6 +13,7 @@ import { pricingSync } from "./processors/pricing-sync";
 import { providersPollOpenRouter } from "./processors/providers-poll-openrouter";
 import { providersPollOpenAI } from "./processors/providers-poll-openai";
 import { providersSweep } from "./processors/providers-sweep";
+import { providersKeyUsageSweep, providersReadKeyUsage } from "./processors/providers-key-usage";
 import { providersFillCosts } from "./processors/providers-fill-costs";
 import { exportsRun } from "./processors/exports-run";
 import { exportsExpire } from "./processors/exports-expire";
@@ -43,6 +44,8 @@ export const PROCESSORS: ProcessorMap = {
   "providers.poll-openrouter": providersPollOpenRouter,
   "providers.poll-openai": providersPollOpenAI,
   "providers.sweep": providersSweep,
+  "providers.key-usage-sweep": providersKeyUsageSweep,
+  "providers.read-key-usage": providersReadKeyUsage,
   "usage.fill-costs": providersFillCosts,
   // exports, scheduled reports
   "exports.run": exportsRun,

@@ -237,6 +237,16 @@ export class FakeOpenRouterState {
     return 0;
   }
 
+  /**
+   * Test control: the key's running counters start again from zero (what a key re-created under
+   * the same hash, or a provider-side correction, looks like to a reader of `GET /keys`).
+   * Generations and /activity are untouched.
+   */
+  resetUsage(hash: string) {
+    this.lifetime.delete(hash);
+    this.daily.delete(hash);
+  }
+
   /** Spend of one key in micro-USD: lifetime, or since the start of a UTC window. */
   usageMicros(hash: string, window: LimitReset | "total" = "total", at = this.now()): bigint {
     if (window === "total" || window === null) return this.lifetime.get(hash) ?? 0n;

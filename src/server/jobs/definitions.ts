@@ -16,6 +16,9 @@ export const JOBS = {
   "providers.poll-openrouter": { queue: "providers", payload: z.object({ connectionId: id }) },
   "providers.poll-openai": { queue: "providers", payload: z.object({ connectionId: id }) },
   "providers.sweep": { queue: "providers", payload: z.object({}) },
+  // OpenRouter key counters every minute (issue 7 item 4): the light half of the OpenRouter poll.
+  "providers.key-usage-sweep": { queue: "providers", payload: z.object({}) },
+  "providers.read-key-usage": { queue: "providers", payload: z.object({ connectionId: id }) },
   "pricing.sync": { queue: "providers", payload: z.object({}) },
   "usage.fill-costs": { queue: "providers", payload: z.object({ orgId: id }) },
   "usage.retention": { queue: "maintenance", payload: z.object({}) },
@@ -36,6 +39,7 @@ export const QUEUE_NAMES = [...new Set(Object.values(JOBS).map((j) => j.queue))]
 export const SCHEDULES: { id: string; job: JobName; every?: number; pattern?: string }[] = [
   { id: "budgets-sweep", job: "budgets.sweep", every: 60_000 },
   { id: "providers-sweep", job: "providers.sweep", every: 5 * 60_000 },
+  { id: "key-usage-sweep", job: "providers.key-usage-sweep", every: 60_000 },
   { id: "pricing-sync", job: "pricing.sync", pattern: "17 3 * * *" },
   { id: "credits-sweep", job: "alerts.credits-sweep", every: 15 * 60_000 },
   { id: "anomaly-sweep", job: "alerts.anomaly-sweep", pattern: "5 * * * *" },

@@ -137,6 +137,11 @@ export async function guardBeforeWrite(client: Pick<PoolClient, "query">, plan: 
       const t = new Date(r.at).getTime();
       if (wanted.has(`${r.endpoint}@${t}`)) at(r.conn).fills.add(t);
     }
+    if (g.provider === "openrouter") {
+      // Minute-reading fills sit inside the day, not at its start (key-readings.ts).
+      const { readingDays } = await import("./key-readings");
+      for (const r of await readingDays(client, g.orgId, starts, mode)) at(r.conn).fills.add(r.day.getTime());
+    }
     if (g.provider === "openai") {
       const days = [...new Set(g.touched.map((t) => Math.floor(t.bucketStart / DAY_MS) * DAY_MS))].map((t) => new Date(t));
       const { rows: billed } = await client.query<{ conn: string; day: Date }>(

@@ -14,13 +14,17 @@
 import { usdToMicros } from "@/lib/money";
 import { OpenRouterClient, type OpenRouterActivityItem, type OpenRouterKey } from "@/providers/openrouter/client";
 import { recordCreditSnapshot } from "./credits";
-import { syncOpenRouterKeys } from "./keys";
+import { keyAttribution, syncOpenRouterKeys } from "./keys";
 import { discoverOpenRouterAccount } from "./discover-keys";
 import { applyOpenRouterAccount } from "./openrouter-account";
 import { reconcileWorkspaceSpend } from "./workspace-spend";
 import { DAY_MS, due, floorTo, runPoll, type PollOptions, type PollResult } from "./poll-run";
 import { reconcilePolled, type PolledRow } from "./reconcile";
 import { recordBillDrift } from "./bill-drift";
+import { recordKeyReadings } from "./key-readings";
+import { getConnectionForJob } from "./connections";
+import { CONNECTION_GRACE_MS } from "./fill-guard";
+import { env } from "@/env";
 
 const ACTIVITY_EVERY_MS = 6 * 3_600_000;
 /** Days re-reconciled after the first backfill (a completed day can still be revised briefly). */
@@ -107,6 +111,9 @@ export async function pollOpenRouter(connectionId: string, opts: PollOptions = {
     const attribution = await applyOpenRouterAccount(p.conn, account, await syncOpenRouterKeys(p.conn, keys, p.now), p.now);
     p.stats.keys = keys.length;
     p.stats.workspaces = account.workspaces.length;
+    // The keys' running counters: spend since the last reading, within minutes (key-readings.ts).
+    // Stamped when the counters were read (after discovery), so readings order as they were taken.
+    p.stats.keyReadingEvents = (await recordKeyReadings(p.conn, keys, opts.now ? p.now : new Date(), attribution)).written;
 
     await recordCreditSnapshot(p.conn, await client.getCredits(), p.now);
     p.stats.creditSnapshots = 1;
@@ -127,4 +134,22 @@ export async function pollOpenRouter(connectionId: string, opts: PollOptions = {
       p.stats.pollEvents = res.written;
     }
   });
+}
+
+/**
+ * The light per-minute job (`providers.read-key-usage`): only the key lists (discover-keys.ts) and
+ * the counters' differences. Keys, workspaces, credits and /activity stay with the full poll; a
+ * failure here is left to the full poll to diagnose (it marks the connection broken), so this
+ * never touches the connection's status or cursors.
+ */
+export async function readOpenRouterKeyUsage(connectionId: string, opts: PollOptions = {}) {
+  const conn = await getConnectionForJob(connectionId);
+  const now = opts.now?.() ?? new Date();
+  if (conn.provider !== "openrouter" || conn.status !== "active") return { status: "skipped" as const, spendMicros: 0n };
+  if (now.getTime() - conn.createdAt.getTime() < CONNECTION_GRACE_MS) return { status: "skipped" as const, spendMicros: 0n };
+  const client = new OpenRouterClient({ apiKey: conn.secret, baseUrl: conn.baseUrl ?? env.OPENROUTER_BASE_URL, fetch: opts.fetch, sleep: opts.sleep, maxRetries: opts.maxRetries ?? 1 });
+  const account = await discoverOpenRouterAccount(client);
+  const readAt = opts.now ? now : new Date(); // when the counters were read: readings order by it
+  const res = await recordKeyReadings(conn, account.keys, readAt, await keyAttribution(conn, "openrouter"));
+  return { status: "ok" as const, spendMicros: res.spendMicros };
 }

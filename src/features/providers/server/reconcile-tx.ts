@@ -76,7 +76,7 @@ export async function ownedPushedCost(client: Q, conn: ReconcileConnection, from
 type PushedRow = { bucket: Date; key_ref: string; model: string } & Record<string, string>;
 
 /** Pushed (non-poll, successful) totals of this connection per bucket, kind, key ref and model. */
-async function pushedTotals(client: Q, conn: ReconcileConnection, buckets: { start: Date; end: Date }[]): Promise<Map<number, PushedCell[]>> {
+export async function pushedTotals(client: Q, conn: ReconcileConnection, buckets: { start: Date; end: Date }[]): Promise<Map<number, PushedCell[]>> {
   const out = new Map<number, PushedCell[]>();
   if (buckets.length === 0) return out;
   const scope = await keylessScope(client, conn);
@@ -198,7 +198,13 @@ export async function reconcileStoredForConnection(client: PoolClient, connectio
   const conn = rows[0];
   // A deleted connection's fills stay as they are (README: deleting a connection).
   if (!conn) return;
-  if (bucketStarts.length > 0) await reconcileStored(client, conn, bucketStarts, await keyAttribution(conn, conn.provider));
+  if (bucketStarts.length > 0) {
+    const keys = await keyAttribution(conn, conn.provider);
+    await reconcileStored(client, conn, bucketStarts, keys);
+    // OpenRouter: the minute readings of the same days (key-readings.ts); bucket starts are UTC days.
+    const { reconcileReadingsTx } = await import("./key-readings");
+    await reconcileReadingsTx(client, conn, bucketStarts, keys);
+  }
   if (costDays.length > 0) {
     const { reconcileCostDays } = await import("./cost-lines");
     await reconcileCostDays(client, conn, costDays, new Date());

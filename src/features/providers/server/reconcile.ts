@@ -31,6 +31,7 @@ import { METRICS, type PolledMetrics } from "./reconcile-math";
 import { lockFillsExclusive } from "./fill-guard";
 import { reconcileStored, type KeyAttribution, type ReconcileConnection } from "./reconcile-tx";
 import { reconcileCostDays } from "./cost-lines";
+import { reconcileReadingsTx } from "./key-readings";
 
 const DAY_MS = 86_400_000;
 
@@ -117,6 +118,10 @@ export async function reconcilePolled(conn: ReconcileConnection, rowsByEndpoint:
       for (const r of rows) if (r.bucketStart.getTime() >= reconcileFrom) starts.add(r.bucketStart.getTime());
     }
     result = await reconcileStored(client, conn, [...starts].map((t) => new Date(t)), keys);
+    // A day /activity now has replaces its minute-reading fills, in this same transaction.
+    const readings = await reconcileReadingsTx(client, conn, [...starts].map((t) => new Date(t)), keys);
+    result.events.push(...readings);
+    result.written += readings.length;
     // Fills moved: so did the billed-cost adjustment of their (closed) days.
     const days = [...new Set([...starts].map((t) => Math.floor(t / DAY_MS) * DAY_MS))].map((t) => new Date(t));
     result.events.push(...(await reconcileCostDays(client, conn, days, now)));

@@ -39,3 +39,13 @@ export async function requeueAfterRateLimit(provider: "openrouter" | "openai", c
   await enqueue(POLL_JOB[provider], { connectionId }, { jobId: `poll-${connectionId}-retry-${Math.floor((now.getTime() + delay) / 1000)}`, delay });
   return delay;
 }
+
+const KEY_USAGE_SLOT_MS = 60_000;
+
+/** Every minute: one key-counter reading per active OpenRouter connection (key-readings.ts). */
+export async function sweepKeyUsage(now = new Date()) {
+  const slot = Math.floor(now.getTime() / KEY_USAGE_SLOT_MS);
+  const conns = await prisma.providerConnection.findMany({ where: { status: "active", provider: "openrouter" }, select: { id: true }, orderBy: { id: "asc" } });
+  for (const c of conns) await enqueue("providers.read-key-usage", { connectionId: c.id }, { jobId: `keys-${c.id}-${slot}` });
+  return { reads: conns.length };
+}
