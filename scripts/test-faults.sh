@@ -75,7 +75,9 @@ done
 
 log "fault suites, then fuzzing over HTTP (FUZZ_CASES=${FUZZ_CASES:-100} per input kind and surface)"
 status=0
-node_modules/.bin/vitest run --config vitest.faults.config.ts "$@" || status=$?
+# The suites' own pollers and worker children reach the fakes on loopback (the app never polls).
+PROVIDER_ALLOWED_HOSTS="openrouter.ai,api.openai.com,127.0.0.1,localhost" OUTBOUND_ALLOW_LOOPBACK=1 \
+  node_modules/.bin/vitest run --config vitest.faults.config.ts "$@" || status=$?
 
 # Fault figures: the sum over the fault suites that ran (null when none did); per-suite detail is in
 # .data/faults/faults.json.

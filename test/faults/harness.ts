@@ -125,14 +125,16 @@ export async function pushUntilAcked(token: string, events: PushEvent[], ledger:
  * `lost` counts acknowledged events missing (or rollup requests missing), `double` extra rows or
  * rollup requests beyond the ledger.
  */
-export async function checkEvents(workspaceId: string, ledger: Ledger) {
+export async function checkEvents(workspaceId: string, ledger: Ledger, opts: { rollups?: boolean } = {}) {
+  // Without rollups (a workspace that also has poll fills): pushed rows only.
+  const withRollups = opts.rollups !== false;
   const ids = [...ledger.acked.keys()];
   const db = await pool.connect();
   try {
     await db.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     const rows = (
       await db.query<{ externalId: string; n: number }>(
-        `SELECT "externalId", count(*)::int AS n FROM usage_events WHERE "workspaceId" = $1 GROUP BY 1`,
+        `SELECT "externalId", count(*)::int AS n FROM usage_events WHERE "workspaceId" = $1 ${withRollups ? "" : "AND source <> 'poll'"} GROUP BY 1`,
         [workspaceId],
       )
     ).rows;
@@ -155,13 +157,13 @@ export async function checkEvents(workspaceId: string, ledger: Ledger) {
     // harmless only if the client's retry then finds the id already claimed; here every batch is
     // retried until 202, so every written id must be in the ledger).
     const unacked = rows.filter((r) => !ledger.acked.has(r.externalId)).length;
-    const levels = roll.map((r) => ({ granularity: r.granularity, requests: BigInt(r.requests), cost: BigInt(r.cost) }));
+    const levels = (withRollups ? roll : []).map((r) => ({ granularity: r.granularity, requests: BigInt(r.requests), cost: BigInt(r.cost) }));
     for (const l of levels) {
       const dr = l.requests - BigInt(ids.length);
       if (dr > 0n) double += Number(dr);
       if (dr < 0n) lost += Number(-dr);
     }
-    const costOk = levels.every((l) => l.cost === ledger.costMicros);
+    const costOk = levels.length > 0 && levels.every((l) => l.cost === ledger.costMicros);
     return { acked: ids.length, rows: rows.length, lost, double, unacked, levels: levels.map((l) => ({ ...l, requests: String(l.requests), cost: String(l.cost) })), costOk, ledgerCost: String(ledger.costMicros) };
   }  finally {
     db.release();
