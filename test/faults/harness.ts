@@ -69,7 +69,7 @@ export async function killHard(w: WorkerChild) {
 
 export async function stopGracefully(w: WorkerChild) {
   if (w.proc.exitCode === null && w.proc.signalCode === null) w.proc.kill("SIGTERM");
-  const t = setTimeout(() => w.proc.kill("SIGKILL"), 20_000);
+  const t = setTimeout(() => w.proc.kill("SIGKILL"), 5_000); // the suites are done with it: do not wait for long jobs
   await w.exited;
   clearTimeout(t);
 }

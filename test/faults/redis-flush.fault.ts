@@ -1,6 +1,6 @@
 /**
  * Fault 2: Redis flushed, then Redis restarted (empty: no persistence), while usage streams in
- * through the running app and two worker children run the schedules. The Redis is the run's own
+ * through the running app and a worker child runs the schedules. The Redis is the run's own
  * (scripts/test-faults.sh starts it on FAULTS_REDIS_PORT); the shared one is never touched.
  * Against the test's ledger afterwards: every acknowledged event is there once (rows and every
  * rollup level), the schedulers are back within a minute of each loss (`missingSchedules`), and the
@@ -76,7 +76,7 @@ describe("Redis flushed and restarted while events stream and schedules run", ()
     const budget = await makeBudget(o.org.id, { name: "Redis soft", scope: "org", period: "monthly", amountMicros: 1_000_000n, thresholds: [20, 40, 60, 80, 100], recipientEmails: [recipient] });
 
     const env = workerEnv({ SMTP_HOST: "127.0.0.1", SMTP_PORT: String(smtpPort) });
-    workers.push(await spawnWorker(env), await spawnWorker(env));
+    workers.push(await spawnWorker(env)); // one: the shared PostgreSQL has 100 connections for 8 people
     expect(await missingSchedules()).toEqual([]);
 
     // 50 batches of 10 events at 0.0025 USD: 1.25 USD in all, crossing every threshold while Redis
