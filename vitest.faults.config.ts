@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 export default defineConfig({
   resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
   test: {
-    include: ["test/faults/**/*.fuzz.ts"],
+    include: ["test/faults/**/*.fault.ts", "test/faults/**/*.fuzz.ts"],
     fileParallelism: false,
     pool: "forks",
     poolOptions: { forks: { singleFork: true } },

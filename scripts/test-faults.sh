@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# npm run test:faults: the hostile-input suite against the production build over HTTP.
-# Finds/starts PostgreSQL and Redis, resets a dedicated database, builds when needed (shared with
-# test:e2e), starts `next start` on a free port, runs test/faults/*.fuzz.ts with vitest, stops
+# npm run test:faults: the fault suites (test/faults/*.fault.ts: worker kill -9, Redis flush and
+# restart, PostgreSQL backends terminated, flaky providers) and the hostile-input suite
+# (test/faults/*.fuzz.ts) against the production build over HTTP.
+# Finds/starts PostgreSQL, starts a Redis of its own on a free port (the suites flush and restart
+# it; the shared one is never touched), resets a dedicated database, builds when needed (shared
+# with test:e2e), starts `next start` on a free port, runs the suites with vitest, stops
 # everything it started and ends with one JSON line {"bench":"faults",...}.
 # FUZZ_CASES=10000 npm run test:faults for the full count (cases per input kind and surface).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
 export DATABASE_URL="${FAULTS_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/tollgate_faults}"
-export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export REDIS_PREFIX="tgfaults-$$"
 
 ensure_deps
 ensure_postgres
-ensure_redis
 
 STARTED=()
 stop_all() {
@@ -23,10 +24,23 @@ stop_all() {
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null || true
   done
-  node_modules/.bin/tsx scripts/redis-clear-prefix.ts "$REDIS_PREFIX" >/dev/null 2>&1 || true
+  # The Redis fault suite restarts our Redis as a daemon of its own: stop it by its port.
+  if [ -n "${FAULTS_REDIS_PORT:-}" ]; then redis-cli -p "$FAULTS_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; fi
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM
+
+# A Redis of our own: the Redis fault suite flushes it and restarts it (same port, same args).
+command -v redis-server >/dev/null || apt_install redis-server
+command -v redis-server >/dev/null || die "redis-server is needed (apt-get install redis-server)"
+export FAULTS_REDIS_PORT="$(free_port)"
+export REDIS_URL="redis://127.0.0.1:$FAULTS_REDIS_PORT"
+mkdir -p .data/faults
+setsid redis-server --port "$FAULTS_REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no > .data/faults/redis.log 2>&1 &
+STARTED+=("$!")
+for _ in $(seq 1 50); do tcp_open 127.0.0.1 "$FAULTS_REDIS_PORT" && break; sleep 0.1; done
+tcp_open 127.0.0.1 "$FAULTS_REDIS_PORT" || die "our Redis did not start on $FAULTS_REDIS_PORT"
+log "own Redis on $REDIS_URL"
 
 log "resetting the faults database ($(url_host "$DATABASE_URL"))"
 npx tsx scripts/test-db.ts reset
@@ -39,8 +53,8 @@ APP_PORT="$(free_port)"
 export APP_URL="http://127.0.0.1:$APP_PORT" NEXTAUTH_URL="http://127.0.0.1:$APP_PORT" FAULTS_BASE_URL="http://127.0.0.1:$APP_PORT"
 export SMTP_HOST=127.0.0.1 SMTP_PORT="$(free_port)" # no mail is expected; nothing listens
 mkdir -p .data/faults
-export FAULTS_RESULTS="$ROOT/.data/faults/fuzz.json"
-rm -f "$FAULTS_RESULTS"
+export FAULTS_RESULTS="$ROOT/.data/faults/fuzz.json" FAULTS_FAULT_RESULTS="$ROOT/.data/faults/faults.json"
+rm -f "$FAULTS_RESULTS" "$FAULTS_FAULT_RESULTS"
 
 needs_build() {
   [ -f .next/BUILD_ID ] || return 0
@@ -59,18 +73,25 @@ for i in $(seq 1 120); do
   sleep 0.5
 done
 
-log "fuzzing over HTTP (FUZZ_CASES=${FUZZ_CASES:-100} per input kind and surface)"
+log "fault suites, then fuzzing over HTTP (FUZZ_CASES=${FUZZ_CASES:-100} per input kind and surface)"
 status=0
-node_modules/.bin/vitest run --config vitest.faults.config.ts "$@" || status=$?
+# The suites' own pollers and worker children reach the fakes on loopback (the app never polls).
+PROVIDER_ALLOWED_HOSTS="openrouter.ai,api.openai.com,127.0.0.1,localhost" OUTBOUND_ALLOW_LOOPBACK=1 \
+  node_modules/.bin/vitest run --config vitest.faults.config.ts "$@" || status=$?
 
-# Only the fuzz suite exists so far: the fault and load figures are null until their suites land.
+# Fault figures: the sum over the fault suites that ran (null when none did); per-suite detail is in
+# .data/faults/faults.json.
 node -e '
 const fs = require("fs");
-const r = fs.existsSync(process.argv[1]) ? JSON.parse(fs.readFileSync(process.argv[1], "utf8")) : null;
+const read = (p) => (fs.existsSync(p) ? JSON.parse(fs.readFileSync(p, "utf8")) : null);
+const r = read(process.argv[1]);
+const f = read(process.argv[2]);
 const t = r ? r.total : null;
-console.log(JSON.stringify({ bench: "faults", events_lost: null, events_double_counted: null, alerts_duplicated: null, alerts_missed: null,
-  pauses_unconfirmed: null, fuzz_cases: t && t.cases, fuzz_5xx: t && t.status5xx, fuzz_partial_writes: t && t.partialWrites,
+const sum = (k) => (f ? Object.values(f).reduce((s, x) => s + x[k], 0) : null);
+console.log(JSON.stringify({ bench: "faults", events_lost: sum("events_lost"), events_double_counted: sum("events_double_counted"),
+  alerts_duplicated: sum("alerts_duplicated"), alerts_missed: sum("alerts_missed"), pauses_unconfirmed: sum("pauses_unconfirmed"),
+  fuzz_cases: t && t.cases, fuzz_5xx: t && t.status5xx, fuzz_partial_writes: t && t.partialWrites,
   fuzz_unexplained_rejections: t && t.unnamed, fuzz_leaks: t && t.leaks, rss_growth_pct: null, seed: r && r.seed,
-  note: "fuzz suite only (HTTP to next start); fault and load suites not built yet" }));
-' "$FAULTS_RESULTS"
+  fault_suites: f ? Object.keys(f) : [], note: "load suite not built yet" }));
+' "$FAULTS_RESULTS" "$FAULTS_FAULT_RESULTS"
 exit "$status"

@@ -42,12 +42,45 @@ export class FakeControls {
 
   clearFailures() {
     this.failures = [];
+    this.flaky = null;
   }
+
+  /**
+   * Fault switch: from now on a `rate` share (0..1) of the matching requests fail with one of
+   * `statuses`, picked by a seeded generator so a run can be replayed; `setFlaky(null)` turns it
+   * off. Queued `failNext` failures come first. Off by default: existing tests are unaffected.
+   */
+  setFlaky(opts: { rate: number; statuses?: number[]; seed?: number; pathPrefix?: string; retryAfterSeconds?: number } | null) {
+    if (!opts) {
+      this.flaky = null;
+      return;
+    }
+    let x = (opts.seed ?? 1) >>> 0 || 1;
+    // xorshift32: small, seeded, no dependency.
+    const next = () => {
+      x ^= x << 13;
+      x >>>= 0;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      x >>>= 0;
+      return x / 2 ** 32;
+    };
+    this.flaky = { ...opts, statuses: opts.statuses?.length ? opts.statuses : [429, 500, 502, 503], next };
+    this.flakyCount = 0;
+  }
+
+  /** How many requests the fault switch has failed since it was last set. */
+  flakyCount = 0;
+  private flaky: { rate: number; statuses: number[]; pathPrefix?: string; retryAfterSeconds?: number; next: () => number } | null = null;
 
   takeFailure(path: string): InjectedFailure | null {
     const i = this.failures.findIndex((f) => !f.pathPrefix || path.startsWith(f.pathPrefix));
-    if (i < 0) return null;
-    return this.failures.splice(i, 1)[0] ?? null;
+    if (i >= 0) return this.failures.splice(i, 1)[0] ?? null;
+    const f = this.flaky;
+    if (!f || (f.pathPrefix && !path.startsWith(f.pathPrefix)) || f.next() >= f.rate) return null;
+    this.flakyCount += 1;
+    const status = f.statuses[Math.floor(f.next() * f.statuses.length)]!;
+    return { status, ...(status === 429 && f.retryAfterSeconds !== undefined ? { retryAfterSeconds: f.retryAfterSeconds } : {}) };
   }
 
   /** Returns the seconds to wait when over the limit, else null (and counts the request). */
