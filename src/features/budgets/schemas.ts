@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { listOf, optionalId } from "@/lib/form-schemas";
 
 // Browser-safe: the budget form, the server actions and the REST API share these.
 
@@ -16,28 +17,6 @@ export const SCOPE_LABELS: Record<(typeof BUDGET_SCOPES)[number], string> = {
   key: "Provider key",
   member: "Member (within a workspace)",
 };
-
-const optionalId = z
-  .string()
-  .trim()
-  .max(64)
-  .optional()
-  .nullable()
-  .transform((v) => (v ? v : null));
-
-/** A list given as an array or as a comma/newline-separated string (form fields). */
-function listOf<T extends z.ZodType>(item: T, max: number, what: string) {
-  return z.preprocess(
-    (v) =>
-      typeof v === "string"
-        ? v
-            .split(/[\s,;]+/)
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : v,
-    z.array(item).max(max, `At most ${max} ${what}`),
-  );
-}
 
 /** USD as a decimal string or number: positive, at most 6 decimals, at most $100M. */
 export const UsdAmount = z

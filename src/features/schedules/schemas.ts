@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { listOf, optionalId } from "@/lib/form-schemas";
 
 // Browser-safe: the schedule form, its server actions and the services share these.
 
@@ -11,26 +12,8 @@ export const FREQUENCY_LABELS: Record<(typeof FREQUENCIES)[number], string> = {
 export const ROLES = ["owner", "admin", "member", "viewer"] as const;
 const PROVIDERS = ["openrouter", "openai"] as const;
 
-const optionalId = z
-  .string()
-  .trim()
-  .max(64)
-  .optional()
-  .nullable()
-  .transform((v) => (v ? v : null));
-
-function listOf<T extends z.ZodType>(item: T, max: number, what: string) {
-  return z.preprocess(
-    (v) =>
-      typeof v === "string"
-        ? v
-            .split(/[\s,;]+/)
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : (v ?? []),
-    z.array(item).max(max, `At most ${max} ${what}`),
-  );
-}
+/** Schedules take a missing or null list as empty. */
+const listOrEmpty = <T extends z.ZodType>(item: T, max: number, what: string) => z.preprocess((v) => v ?? [], listOf(item, max, what));
 
 /** Optional narrowing of what a scheduled report covers (ids are the org's own, checked on save). */
 export const ScheduleFilters = z
@@ -58,8 +41,8 @@ const ScheduleFields = z.object({
     .min(0, "Hour is a whole number from 0 to 23")
     .max(23, "Hour is a whole number from 0 to 23"),
   workspaceId: optionalId,
-  recipients: listOf(z.email({ error: "Enter valid email addresses, separated by commas" }).max(254), 50, "emails"),
-  recipientRoles: listOf(z.enum(ROLES, { error: "Roles are owner, admin, member or viewer" }), 4, "roles"),
+  recipients: listOrEmpty(z.email({ error: "Enter valid email addresses, separated by commas" }).max(254), 50, "emails"),
+  recipientRoles: listOrEmpty(z.enum(ROLES, { error: "Roles are owner, admin, member or viewer" }), 4, "roles"),
   filters: ScheduleFilters,
   enabled: z.boolean().default(true),
 });
