@@ -17,11 +17,12 @@ export const ReportParams = z.object({
   member: Id.optional().catch(undefined),
   key: Id.optional().catch(undefined),
   service: Id.optional().catch(undefined),
+  language: Id.optional().catch(undefined),
   compare: z.enum(["1"]).optional().catch(undefined),
 });
 export type ReportParams = z.infer<typeof ReportParams>;
 
-export const FILTER_PARAMS = ["ws", "tag", "provider", "model", "member", "key", "service"] as const;
+export const FILTER_PARAMS = ["ws", "tag", "provider", "model", "member", "key", "service", "language"] as const;
 
 const ymd = (y: number, m: number, d: number) => {
   const t = new Date(Date.UTC(y, m - 1, d));

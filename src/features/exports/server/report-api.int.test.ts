@@ -55,7 +55,7 @@ async function setup(seed: number) {
     providerKeyId: null,
     apiKeyRef: null,
     service: null,
-    language: null,
+    language: ["python", "typescript", null][i % 3]!,
     occurredAt: new Date(Math.floor((Date.now() - r.ago) / 1000) * 1000),
     inputTokens: r.input,
     outputTokens: r.output,
@@ -148,6 +148,19 @@ describe("GET /api/v1/reports/usage", () => {
     if (mine.length) {
       expect(body.data[0]!.cost_micros).toBe(mine.reduce((s, e) => s + e.costMicros!, 0n).toString());
       expect(body.data[0]!.member).toBe(A.member.user.email);
+    }
+  });
+
+  it("filters by language, and by 'no language' with '-', with the raw events' sums", async () => {
+    for (const [param, lang] of [["python", "python"], ["-", null]] as const) {
+      const res = await call(reportGET, `/api/v1/reports/usage?from=${from}&to=${to}&language=${param}&group_by=language`, A.token);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { data: { language: string; requests: number; cost_micros: string }[] };
+      const mine = A.events.filter((e) => e.language === lang);
+      expect(mine.length).toBeGreaterThan(0);
+      expect(body.data).toHaveLength(1);
+      expect(body.data[0]!.cost_micros).toBe(mine.reduce((s, e) => s + e.costMicros!, 0n).toString());
+      expect(Number(body.data[0]!.requests)).toBe(mine.length);
     }
   });
 

@@ -10,11 +10,27 @@ const NAMES: Record<(typeof FILTER_PARAMS)[number], string> = {
   member: "Member",
   key: "Key",
   service: "Service",
+  language: "Language",
 };
-const DIM = { ws: "workspace", tag: "projectTag", provider: "provider", model: "model", member: "member", key: "key", service: "service" } as const;
+const DIM = { ws: "workspace", tag: "projectTag", provider: "provider", model: "model", member: "member", key: "key", service: "service", language: "language" } as const;
 
 /** A GET form: submitting rewrites the URL, so every view is a link. */
-export function FilterBar({ params: p, base, labels, lockedWorkspace, dates }: { params: ReportParams; base: string; labels: Labels; lockedWorkspace?: boolean; dates: { label: string } }) {
+export function FilterBar({
+  params: p,
+  base,
+  labels,
+  lockedWorkspace,
+  dates,
+  languages = [],
+}: {
+  params: ReportParams;
+  base: string;
+  labels: Labels;
+  lockedWorkspace?: boolean;
+  dates: { label: string };
+  /** Languages seen in the range (values of the language dimension), offered as a filter. */
+  languages?: string[];
+}) {
   const active = FILTER_PARAMS.filter((k) => p[k] && !(lockedWorkspace && k === "ws"));
   return (
     <div className="space-y-2">
@@ -48,6 +64,19 @@ export function FilterBar({ params: p, base, labels, lockedWorkspace, dates }: {
               <option value="">All</option>
               <option value="openrouter">OpenRouter</option>
               <option value="openai">OpenAI</option>
+            </select>
+          </label>
+        )}
+        {!p.language && languages.length > 0 && (
+          <label className="flex flex-col">
+            <span className="text-xs text-gray-600">Language</span>
+            <select name="language" defaultValue="" className="rounded-md border border-gray-300 px-2 py-1">
+              <option value="">All</option>
+              {languages.map((l) => (
+                <option key={l} value={l}>
+                  {labelOf(labels, "language", l)}
+                </option>
+              ))}
             </select>
           </label>
         )}

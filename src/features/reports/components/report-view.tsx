@@ -62,7 +62,7 @@ export function ReportView({ report: r, params: p, base, tz, lockedWorkspace }: 
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-start justify-between gap-3">
-        <FilterBar params={p} base={base} labels={r.labels} lockedWorkspace={lockedWorkspace} dates={r.dates} />
+        <FilterBar params={p} base={base} labels={r.labels} lockedWorkspace={lockedWorkspace} dates={r.dates} languages={r.languages.map((l) => l.value)} />
         <AutoRefresh seconds={60} />
       </div>
       {(t.requests ?? 0n) === 0n ? (
@@ -117,7 +117,7 @@ export function ReportView({ report: r, params: p, base, tz, lockedWorkspace }: 
             <SliceCard title="Cost by key" rows={r.keys} href={drill("key")} />
             <SliceCard title="Cost by provider" rows={r.providers} href={drill("provider")} />
             <SliceCard title="Cost by service" rows={r.services} href={drill("service")} />
-            <SliceCard title="Cost by language" rows={r.languages} />
+            <SliceCard title="Cost by language" rows={r.languages} href={drill("language")} />
           </div>
           <ErrorRecordsCard rows={r.errors} label={(dim, id) => labelOf(r.labels, dim, id ?? "-")} />
         </>

@@ -22,7 +22,7 @@ function ev(o: Org, at: Date, i: number): NormalizedEvent {
     providerKeyId: null,
     apiKeyRef: null,
     service: ["api", "batch"][i % 2]!,
-    language: null,
+    language: ["python", "typescript", null][i % 3]!,
     occurredAt: at,
     inputTokens: 1000 + i,
     outputTokens: 100 + i,
@@ -86,6 +86,30 @@ describe("loadReport", () => {
     // Another org sees nothing of it.
     const other = await createOrg();
     expect((await loadReport(other.ctx, p)).totals.sums.requests).toBe(0n);
+  });
+
+  it("narrows every panel to one language (or to events without one) with the raw events' sums", async () => {
+    const o = await createOrg();
+    const now = Date.now();
+    await writeUsageEvents(Array.from({ length: 60 }, (_, i) => ev(o, new Date(now - 3_600_000 - i * 7 * 3_600_000), i)));
+    const all = await loadReport(o.ctx, ReportParams.parse({ range: "30d" }));
+    expect(new Set(all.languages.map((l) => l.value))).toEqual(new Set(["python", "typescript", "-"]));
+    for (const [param, where] of [
+      ["python", "language = 'python'"],
+      ["-", "language IS NULL"],
+    ] as const) {
+      const r = await loadReport(o.ctx, ReportParams.parse({ range: "30d", language: param }));
+      const raw = await rawSum(o.org.id, where);
+      expect(String(r.totals.sums.costMicros)).toBe(raw.cost);
+      expect(String(r.totals.sums.requests)).toBe(raw.req);
+      expect(String(r.totals.sums.errors)).toBe(raw.err);
+      expect(r.languages.map((l) => l.value)).toEqual([param]);
+      for (const m of r.members) expect(String(m.costMicros)).toBe((await rawSum(o.org.id, `${where} AND "memberId" IS NOT DISTINCT FROM $2`, [m.value === "-" ? null : m.value])).cost);
+      expect(r.daily.reduce((a, d) => a + (d.sums.costMicros ?? 0n), 0n)).toBe(BigInt(raw.cost));
+      expect(r.errors.every((e) => e.language === (param === "-" ? null : param))).toBe(true);
+    }
+    // A language in the URL survives a round trip through the params (the filter bar's links).
+    expect(ReportParams.parse({ language: "python" }).language).toBe("python");
   });
 
   it("falls back to the last 30 days for a bad or oversized custom range instead of failing", () => {

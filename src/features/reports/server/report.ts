@@ -24,6 +24,7 @@ export function reportFilters(p: ReportParams, workspaceId?: string): UsageFilte
   if (p.member) f.memberId = [p.member];
   if (p.key) f.providerKeyId = [p.key];
   if (p.service) f.service = [p.service];
+  if (p.language) f.language = [p.language];
   return f;
 }
 
