@@ -41,7 +41,15 @@ let B: Org;
 let cookie = "";
 
 function idOf(org: Org, param: string): string {
-  const m: Record<string, string> = { budgetid: org.ids.budget, keyid: org.ids.key, workspaceid: org.ids.workspace };
+  const m: Record<string, string> = {
+    budgetid: org.ids.budget,
+    keyid: org.ids.key,
+    workspaceid: org.ids.workspace,
+    memberid: org.ids.member,
+    tagid: org.ids.tag,
+    connectionid: org.ids.connection,
+    scheduleid: org.ids.schedule,
+  };
   const id = m[param.toLowerCase()];
   if (!id) throw new Error(`No fixture id for [${param}]: add it to idOf in e2e/tenant-isolation-pages.spec.ts`);
   return id;

@@ -112,12 +112,15 @@ export default async function AlertsPage({ params, searchParams }: { params: Pro
                     <div>
                       <dt className="text-gray-500">Runway</dt>
                       <dd className="tabular-nums">{c.runwayHours === null ? "no recent spend" : `${c.runwayHours} h`}</dd>
+                      {c.burnSource === "spend" && c.burnMicrosPerHour !== null ? (
+                        <dd className="text-xs text-gray-500">at {formatUsd(c.burnMicrosPerHour)}/h from recorded spend (credit snapshots show no burn yet)</dd>
+                      ) : null}
                     </div>
                   </dl>
                   <CreditsChart data={c.history.map((h) => ({ time: hourFmt.format(h.at), Balance: microsToUsdNumber(h.balanceMicros) }))} />
                 </div>
               ))}
-              <p className="text-xs text-gray-500">Burn rate is measured on total usage, so top-ups don&apos;t hide spend. Runway = balance ÷ the 24-hour burn rate. Thresholds are set in Settings.</p>
+              <p className="text-xs text-gray-500">Burn rate is measured on total usage, so top-ups don&apos;t hide spend. Runway = balance ÷ the 24-hour burn rate; while the snapshots show no burn, the OpenRouter spend Tollgate recorded is used. Thresholds are set in Settings.</p>
             </div>
           )}
         </Card>

@@ -130,6 +130,37 @@ describe("OpenRouter credits", () => {
   });
 });
 
+describe("OpenRouter credits: burn rate from recorded spend", () => {
+  it("takes the burn rate and runway from the last 24 h of OpenRouter spend while the snapshots show no burn", async () => {
+    const { org, workspace } = await createOrg();
+    const conn = await makeConnection(org.id, "openrouter", "http://127.0.0.1:9/api/v1", "sk-or-x");
+    const h = 3_600_000;
+    const now = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    // Two snapshots an hour apart whose total_usage has not moved (OpenRouter lags), balance $100.
+    for (const hoursAgo of [1, 0]) {
+      await prisma.creditSnapshot.create({ data: { orgId: org.id, connectionId: conn.id, totalCreditsMicros: 120_000_000n, totalUsageMicros: 20_000_000n, takenAt: new Date(now.getTime() - hoursAgo * h) } });
+    }
+    expect((await creditStatsFor(conn.id, conn.name, now))!).toMatchObject({ burn24hMicrosPerHour: 0n, burnMicrosPerHour: null, burnSource: null, runwayHours: null });
+    // $4.80 of OpenRouter spend in the last day ($0.20/h), plus OpenAI spend and older spend that don't count.
+    await landUsage([
+      ...Array.from({ length: 8 }, (_, i) => ({ orgId: org.id, workspaceId: workspace.id, provider: "openrouter" as const, at: new Date(now.getTime() - (i * 2 + 1) * h), costMicros: 600_000n })),
+      { orgId: org.id, workspaceId: workspace.id, provider: "openai" as const, at: new Date(now.getTime() - 2 * h), costMicros: 50_000_000n },
+      { orgId: org.id, workspaceId: workspace.id, provider: "openrouter" as const, at: new Date(now.getTime() - 30 * h), costMicros: 50_000_000n },
+    ]);
+    const s = (await creditStatsFor(conn.id, conn.name, now))!;
+    expect(s).toMatchObject({ burnSource: "spend", burnMicrosPerHour: 200_000n, runwayHours: 500 });
+    expect(s.burn24hMicrosPerHour).toBe(0n); // the snapshot figure itself is still shown as measured
+
+    // With a second OpenRouter connection, only the spend of this connection's keys counts.
+    const second = await makeConnection(org.id, "openrouter", "http://127.0.0.1:9/api/v1", "sk-or-y");
+    expect((await creditStatsFor(conn.id, conn.name, now))!).toMatchObject({ burnSource: null, runwayHours: null });
+    const key = await makeKey(org.id, { connectionId: conn.id, provider: "openrouter", providerKeyId: "hash-burn" });
+    await landUsage([{ orgId: org.id, workspaceId: workspace.id, provider: "openrouter", providerKeyId: key.id, at: new Date(now.getTime() - 3 * h), costMicros: 2_400_000n }]);
+    expect((await creditStatsFor(conn.id, conn.name, now))!).toMatchObject({ burnSource: "spend", burnMicrosPerHour: 100_000n, runwayHours: 1000 });
+    expect(second.id).not.toBe(conn.id);
+  });
+});
+
 describe("anomalies", () => {
   it("median + k·MAD: robust to one earlier spike, with an absolute floor", () => {
     const base = [1, 1.2, 0.9, 1.1, 1, 30, 1].map((x) => BigInt(Math.round(x * 1e6)));

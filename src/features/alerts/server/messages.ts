@@ -96,7 +96,11 @@ export async function buildMessage(alert: Alert, orgSlug: string, budget: Budget
           ["Runway", p.runwayHours === null || p.runwayHours === undefined ? "—" : `${p.runwayHours} h`],
           ["Alert when", `runway < ${str(p.thresholdHours)} h${p.balanceThresholdMicros ? ` or balance < ${usd(p.balanceThresholdMicros)}` : ""}`],
         ],
-        notes: ["Runway = balance ÷ the last 24 hours' burn rate (the 7-day rate when the last day had no spend)."],
+        notes: [
+          p.burnSource === "spend"
+            ? `Runway = balance ÷ ${usd(p.burnMicrosPerHour)}/h, the OpenRouter spend Tollgate recorded (the credit snapshots show no burn yet).`
+            : "Runway = balance ÷ the last 24 hours' burn rate (the 7-day rate when the last day had no spend).",
+        ],
         tables: [],
         link: { label: "Open alerts and credits", url: `${base}/alerts` },
         event,

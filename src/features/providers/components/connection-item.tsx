@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { Badge } from "@/components/ui/card";
 import { Button } from "@/components/ui/button";
@@ -134,7 +135,10 @@ export function ConnectionItem({
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="space-y-1">
           <p className="font-medium text-gray-900">
-            {c.name} <span className="text-sm font-normal text-gray-500">· {PROVIDER_LABELS[c.provider]}</span>
+            <Link href={`/${org}/connections/${c.id}`} className="text-blue-700 hover:underline">
+              {c.name}
+            </Link>{" "}
+            <span className="text-sm font-normal text-gray-500">· {PROVIDER_LABELS[c.provider]}</span>
           </p>
           <StatusBadge c={c} />
           <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-xs text-gray-600">

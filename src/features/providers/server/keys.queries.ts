@@ -53,3 +53,13 @@ export async function listTrackedKeys(ctx: TenantContext) {
     pausedByBudget: k.pausedByBudgetId ? (bg.get(k.pausedByBudgetId) ?? { id: k.pausedByBudgetId, name: "(deleted budget)" }) : null,
   }));
 }
+
+/** The keys tracked through one connection of the org (its page lists them with their spend). */
+export async function listConnectionKeys(ctx: TenantContext, connectionId: string) {
+  requirePermission(ctx, "connections:read");
+  return prisma.providerKey.findMany({
+    where: { orgId: ctx.orgId, connectionId },
+    orderBy: [{ label: "asc" }, { id: "asc" }],
+    select: { id: true, label: true, status: true },
+  });
+}

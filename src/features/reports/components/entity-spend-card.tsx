@@ -5,20 +5,24 @@ import type { TenantContext } from "@/server/tenant";
 import { entitySpend, spendByDimension, type EntityRef } from "../server/entity-spend";
 import { ReportChart } from "./report-charts";
 
-/** Spend, trend and budgets of a key, member, project tag or workspace (its page's header card). */
+/** Spend, trend and budgets of a key, member, project tag, workspace or connection (its page's header card). */
 export async function EntitySpendCard({ ctx, entity }: { ctx: TenantContext; entity: EntityRef }) {
   if (!ctx.permissions.has("reports:read")) return null;
   const s = await entitySpend(ctx, entity);
   const base = `/${ctx.orgSlug}`;
-  const report = entity.param === "ws" ? `${base}/workspaces/${entity.id}/reports` : `${base}/reports?${entity.param}=${encodeURIComponent(entity.id)}`;
+  // A connection has no single report filter (it is the sum of its keys): its page links each key instead.
+  const report =
+    entity.param === "conn" ? null : entity.param === "ws" ? `${base}/workspaces/${entity.id}/reports` : `${base}/reports?${entity.param}=${encodeURIComponent(entity.id)}`;
   const delta = s.previousMicros > 0n ? `${(Number(((s.costMicros - s.previousMicros) * 1000n) / s.previousMicros) / 10).toFixed(1)} %` : null;
   return (
     <Card
       title="Spend, last 30 days"
       actions={
-        <Link href={report} className="text-sm text-blue-700 hover:underline">
-          Open in reports
-        </Link>
+        report ? (
+          <Link href={report} className="text-sm text-blue-700 hover:underline">
+            Open in reports
+          </Link>
+        ) : undefined
       }
     >
       <p className="text-2xl font-semibold text-gray-900">{formatUsd(s.costMicros)}</p>
@@ -27,7 +31,10 @@ export async function EntitySpendCard({ ctx, entity }: { ctx: TenantContext; ent
         {delta ? ` (${s.costMicros >= s.previousMicros ? "+" : ""}${delta})` : ""}
       </p>
       <ReportChart kind="bar" data={s.daily.map((d) => ({ day: d.day, cost: microsToUsdNumber(d.costMicros) }))} index="day" categories={["cost"]} format="usd" />
-      {s.budgets.length > 0 && (
+      {s.budgets.length === 0 ? (
+        // The key page lists every budget that applies to the key in its own card.
+        entity.param === "key" ? null : <p className="mt-3 text-sm text-gray-500">No budget is scoped to it.</p>
+      ) : (
         <ul className="mt-3 space-y-1 text-sm">
           {s.budgets.map((b) => (
             <li key={b.id}>
@@ -53,7 +60,9 @@ export async function TagSpendCard({ ctx, workspaceId, tags }: { ctx: TenantCont
       <Table
         head={["Project tag", "Spend"]}
         rows={rows.map((t) => [
-          `${t.name} (${t.slug})`,
+          <Link key="t" href={`/${ctx.orgSlug}/tags/${t.id}`} className="text-blue-700 hover:underline">
+            {t.name} ({t.slug})
+          </Link>,
           <Link key="s" href={`/${ctx.orgSlug}/workspaces/${workspaceId}/reports?tag=${t.id}`} className="text-blue-700 hover:underline">
             {formatUsd(spend.get(t.id) ?? 0n)}
           </Link>,

@@ -149,7 +149,7 @@ export function ReportView({ report: r, params: p, base, tz, lockedWorkspace }: 
             <ul className="space-y-1 text-sm">
               {r.credits.map((c) => (
                 <li key={c.connectionId}>
-                  {c.name}: balance {formatUsd(c.balanceMicros)} · burn {c.burn24hMicrosPerHour !== null ? `${formatUsd(c.burn24hMicrosPerHour)}/h` : "—"} · runway{" "}
+                  {c.name}: balance {formatUsd(c.balanceMicros)} · burn {c.burnMicrosPerHour !== null ? `${formatUsd(c.burnMicrosPerHour)}/h${c.burnSource === "spend" ? " (from recorded spend)" : ""}` : "—"} · runway{" "}
                   {c.runwayHours === null ? "unbounded" : formatDuration(c.runwayHours * 3_600_000)}
                 </li>
               ))}

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { Badge, Table } from "@/components/ui/card";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { InlineError } from "@/components/ui/field";
@@ -7,7 +8,7 @@ import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { ROLE_LABELS, type ChangeRoleInput, type MembershipIdInput, type RoleInput } from "../schemas";
 
-export type MemberView = { id: string; email: string; name: string | null; role: RoleInput; joined: string; isYou: boolean; spend?: { label: string; href: string } };
+export type MemberView = { id: string; userId: string; email: string; name: string | null; role: RoleInput; joined: string; isYou: boolean; spend?: { label: string; href: string } };
 
 type Actions = {
   changeRole: (org: string, input: ChangeRoleInput) => Promise<ActionResult<unknown>>;
@@ -75,7 +76,10 @@ export function MembersTable({ org, members, canWrite, assignable, actions }: { 
   const rows = members.map((m) => [
     <div key="who">
       <div className="font-medium text-gray-900">
-        {m.name ?? m.email} {m.isYou ? <span className="text-xs font-normal text-gray-500">(you)</span> : null}
+        <Link href={`/${org}/members/${m.userId}`} className="text-blue-700 hover:underline">
+          {m.name ?? m.email}
+        </Link>{" "}
+        {m.isYou ? <span className="text-xs font-normal text-gray-500">(you)</span> : null}
       </div>
       {m.name ? <div className="text-xs text-gray-500">{m.email}</div> : null}
     </div>,

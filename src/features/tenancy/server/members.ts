@@ -26,6 +26,14 @@ export async function listMembers(ctx: TenantContext): Promise<MemberRow[]> {
   return rows.map((m) => ({ id: m.id, userId: m.userId, email: m.user.email, name: m.user.name, role: m.role, joinedAt: m.createdAt }));
 }
 
+/** One member of the org by user id (the id usage is attributed to); 404 for anyone else. */
+export async function getMember(ctx: TenantContext, userId: string): Promise<MemberRow> {
+  requirePermission(ctx, "members:read");
+  const m = await prisma.membership.findFirst({ where: { orgId: ctx.orgId, userId }, include: { user: { select: { email: true, name: true } } } });
+  if (!m) throw notFound("Member not found");
+  return { id: m.id, userId: m.userId, email: m.user.email, name: m.user.name, role: m.role, joinedAt: m.createdAt };
+}
+
 /**
  * Membership changes in one org run one at a time: the org row is locked for the
  * transaction, so two concurrent demotions can't both see "another owner remains".

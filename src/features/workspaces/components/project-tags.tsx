@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { Badge, EmptyState, Table } from "@/components/ui/card";
 import { Button } from "@/components/ui/button";
@@ -123,7 +124,10 @@ export function ProjectTagsTable({
         empty={<EmptyState title="No project tags yet">Events without a project land in the default tag.</EmptyState>}
         rows={tags.map((t) => [
           <span key="s" className="font-mono text-xs">
-            {t.slug} {t.isDefault ? <Badge tone="blue">default</Badge> : null}
+            <Link href={`/${org}/tags/${t.id}`} className="text-blue-700 hover:underline" aria-label={`Project tag ${t.slug}: spend and budgets`}>
+              {t.slug}
+            </Link>{" "}
+            {t.isDefault ? <Badge tone="blue">default</Badge> : null}
           </span>,
           t.name,
           t.ownerLabel ?? <span className="text-gray-400">—</span>,

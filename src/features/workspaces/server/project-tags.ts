@@ -30,6 +30,14 @@ export async function listProjectTags(ctx: TenantContext, workspaceId: string) {
   });
 }
 
+/** One project tag of the org with its workspace's name; 404 for a tag outside the org. */
+export async function getProjectTag(ctx: TenantContext, projectTagId: string) {
+  requirePermission(ctx, "workspaces:read");
+  const t = await prisma.projectTag.findFirst({ where: { id: projectTagId, orgId: ctx.orgId }, select: { ...tagSelect, workspace: { select: { name: true } } } });
+  if (!t) throw notFound("Project tag not found");
+  return t;
+}
+
 /** Every project tag of the org with its workspace, for attribution pickers. */
 export async function listOrgProjectTags(ctx: TenantContext) {
   requirePermission(ctx, "workspaces:read");

@@ -15,7 +15,7 @@ import {
   removeMemberAction,
   resendInvitationAction,
   revokeInvitationAction,
-} from "./actions";
+} from "../actions";
 
 export const metadata: Metadata = { title: "Members · Tollgate" };
 
@@ -31,7 +31,7 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
   const assignable = ctx.role === "system" ? [] : assignableRoles(ctx.role);
   const date = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: ctx.timeZone });
 
-  const memberViews = members.map((m) => ({ id: m.id, email: m.email, name: m.name, role: m.role, joined: date.format(m.joinedAt),
+  const memberViews = members.map((m) => ({ id: m.id, userId: m.userId, email: m.email, name: m.name, role: m.role, joined: date.format(m.joinedAt),
     isYou: m.userId === ctx.userId,
     ...(spend ? { spend: { label: formatUsd(spend.get(m.userId) ?? 0n), href: `/${ctx.orgSlug}/reports?member=${m.userId}` } } : {}),
   }));

@@ -15,7 +15,7 @@ import {
   pollConnectionAction,
   rotateConnectionSecretAction,
   updateConnectionAction,
-} from "./actions";
+} from "../actions";
 
 export const metadata: Metadata = { title: "Connections · Tollgate" };
 
