@@ -13,6 +13,7 @@ const ROWS = {
   key: (orgId: string, id: string) => prisma.providerKey.findFirst({ where: { id, orgId }, select: { id: true } }),
   // A member's page is keyed by the user id (what usage is attributed to), not the membership id.
   member: (orgId: string, id: string) => prisma.membership.findFirst({ where: { userId: id, orgId }, select: { id: true } }),
+  schedule: (orgId: string, id: string) => prisma.reportSchedule.findFirst({ where: { id, orgId }, select: { id: true } }),
   projectTag: (orgId: string, id: string) => prisma.projectTag.findFirst({ where: { id, orgId }, select: { id: true } }),
   workspace: (orgId: string, id: string) => prisma.workspace.findFirst({ where: { id, orgId }, select: { id: true } }),
 } satisfies Record<string, (orgId: string, id: string) => Promise<{ id: string } | null>>;
