@@ -2,7 +2,9 @@
  * Demo usage history and budgets (idempotent):
  * - prices: the shipped OpenAI table and OpenRouter's /models (from the fake in the demo);
  * - 30 days of pushed usage for the Production workspace through the real writer
- *   (deterministic event ids, so a rerun writes nothing new);
+ *   (deterministic event ids, so a rerun writes nothing new), carried by the keys the fakes
+ *   expose (seed-keys.ts) the way a team's traffic is: each key belongs to a project, a person
+ *   and a codebase, and a few requests come from elsewhere or report no key;
  * - a few budgets, soft and hard, through the budgets service;
  * - a first poll of each demo connection, queued for the workers (30-day backfill).
  */
@@ -13,6 +15,7 @@ import type { NormalizedEvent } from "../src/features/ingest/types";
 import { runPricingSync } from "../src/features/pricing/server/run-sync";
 import { createBudget } from "../src/features/budgets/server/budgets";
 import { enqueue } from "../src/server/jobs/queue";
+import { seedDemoKeys, type DemoKey } from "./seed-keys";
 
 type Demo = { orgId: string; userIds: string[]; workspaceIds: string[] };
 
@@ -30,13 +33,33 @@ function rng(seed: number) {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-async function seedUsage(demo: Demo) {
+const LANGUAGES = ["python", "typescript", "go"] as const;
+
+/**
+ * Each key's home: the project, person and codebase that use it. Keys of one provider take
+ * turns over the non-default tags (a team keeps a key per project); keys the provider didn't
+ * attribute get their project tag here, once (a rerun leaves an admin's choice alone).
+ */
+async function keyHomes(keys: DemoKey[], ws: string, tags: { id: string; slug: string }[], members: string[]) {
+  const projects = tags.filter((t) => t.slug !== "untagged");
+  const homes = new Map<"openrouter" | "openai", { keyId: string; tagId: string; memberId: string; language: string }[]>();
+  for (const provider of ["openrouter", "openai"] as const) {
+    const mine = keys.filter((k) => k.provider === provider);
+    const list = mine.map((k, i) => ({ keyId: k.id, tagId: k.projectTagId ?? projects[i % projects.length]!.id, memberId: members[i % members.length]!, language: LANGUAGES[i % LANGUAGES.length]! }));
+    for (const h of list) await prisma.providerKey.updateMany({ where: { id: h.keyId, projectTagId: null, workspaceId: ws }, data: { projectTagId: h.tagId } });
+    homes.set(provider, list);
+  }
+  return homes;
+}
+
+async function seedUsage(demo: Demo, keys: DemoKey[]) {
   const ws = demo.workspaceIds[0]!;
-  const tags = await prisma.projectTag.findMany({ where: { workspaceId: ws }, select: { id: true, slug: true } });
+  const tags = await prisma.projectTag.findMany({ where: { workspaceId: ws }, select: { id: true, slug: true }, orderBy: { slug: "asc" } });
   const rand = rng(7);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   const weighted = MODELS.flatMap((m) => Array(m.weight).fill(m) as (typeof MODELS)[number][]);
   const members = demo.userIds.slice(0, 4);
+  const homes = await keyHomes(keys, ws, tags, members);
   const today = new Date();
   today.setUTCHours(0, 0, 0, 0);
   let written = 0;
@@ -56,6 +79,11 @@ async function seedUsage(demo: Demo) {
       const reasoning = m.model.includes("r1") || m.model.startsWith("o4") ? Math.floor(output * 0.5) : 0;
       const failed = rand() < 0.025;
       const reported = m.provider === "openrouter" && !failed;
+      // About 4 % of requests report no key (a script with an env var nobody registered).
+      const providerHomes = homes.get(m.provider) ?? [];
+      // A few keys carry most traffic, as in a real team (weights 8, 6, 4, 2, 1, 1…).
+      const home = providerHomes.length && rand() >= 0.04 ? pick(providerHomes.flatMap((h, k) => Array<typeof h>(Math.max(1, 8 - 2 * k)).fill(h))) : null;
+      const stray = rand() < 0.12; // someone borrowing a key for another project
       events.push({
         orgId: demo.orgId,
         workspaceId: ws,
@@ -63,13 +91,13 @@ async function seedUsage(demo: Demo) {
         source: "push",
         provider: m.provider,
         model: m.model,
-        projectTagId: pick(tags).id,
-        memberId: rand() < 0.9 ? pick(members) : null,
+        projectTagId: home && !stray ? home.tagId : pick(tags).id,
+        memberId: home && !stray ? home.memberId : rand() < 0.9 ? pick(members) : null,
         endUser: null,
-        providerKeyId: null,
+        providerKeyId: home?.keyId ?? null,
         apiKeyRef: null,
         service: pick(["api", "worker", "batch"]),
-        language: null,
+        language: home ? home.language : pick(LANGUAGES),
         occurredAt: at,
         inputTokens: input,
         outputTokens: failed ? 0 : output,
@@ -112,7 +140,9 @@ export async function seedDemoExtras(demo: Demo): Promise<void> {
   await runPricingSync({ openRouterBaseUrl: process.env.DEMO_OPENROUTER_URL }).catch((e: Error) =>
     console.warn(`[seed] price sync skipped: ${e.message}`),
   );
-  const written = await seedUsage(demo);
+  const keys = await seedDemoKeys(demo.orgId);
+  console.log(`[seed] keys from the fakes: ${keys.length}`);
+  const written = await seedUsage(demo, keys);
   console.log(`[seed] usage history: ${written} new events`);
   await seedBudgets(demo);
   const conns = await prisma.providerConnection.findMany({ where: { orgId: demo.orgId, status: "active" } });
