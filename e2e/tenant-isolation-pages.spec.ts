@@ -7,11 +7,13 @@
  * src/app, so a new page is covered without touching this file.
  * (test/tenant-isolation.int.test.ts does the same for server actions and route handlers.)
  */
-import { readdirSync, statSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRichOrg } from "../test/helpers/org-fixture";
 import { prisma, pool } from "@/server/db";
+import { hashPassword } from "@/server/auth/password";
+import { can, PERMISSIONS, type Permission } from "@/server/rbac";
 import { closeQueues } from "@/server/jobs/queue";
 import { signInOverHttp } from "../test/helpers/http-session";
 import { BASE_URL } from "./support";
@@ -39,6 +41,7 @@ type Org = Awaited<ReturnType<typeof createRichOrg>>;
 let A: Org;
 let B: Org;
 let cookie = "";
+let viewerCookie = "";
 
 function idOf(org: Org, param: string): string {
   const m: Record<string, string> = {
@@ -59,18 +62,34 @@ function urlFor(segments: string[], slug: string, ids: Org): string {
   return `/${slug}/${segments.map((s) => (s.startsWith("[") ? idOf(ids, s.slice(1, -1)) : s)).join("/")}`.replace(/\/$/, "");
 }
 
-async function get(path: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(new URL(path, BASE_URL), { headers: { cookie }, redirect: "manual" });
+async function get(path: string, as = cookie): Promise<{ status: number; body: string }> {
+  const res = await fetch(new URL(path, BASE_URL), { headers: { cookie: as }, redirect: "manual" });
   return { status: res.status, body: await res.text() };
 }
 
-const orgPages = pages(ORG_DIR).map((f) => ({ rel: relative(ORG_DIR, f), segments: segmentsOf(f) }));
+/**
+ * The permissions a page asks for: in the page itself (getPageContextWith) and in the layouts
+ * from its folder up to [org] (permissionLayout, requireOrgRow).
+ */
+function permissionsOf(page: string): Permission[] {
+  const files = [page];
+  for (let dir = dirname(page); dir.startsWith(ORG_DIR) && dir !== ORG_DIR; dir = dirname(dir)) if (existsSync(join(dir, "layout.tsx"))) files.push(join(dir, "layout.tsx"));
+  const found = files.flatMap((f) => [...readFileSync(f, "utf8").matchAll(/(?:getPageContextWith\([^,]+|permissionLayout\(|requireOrgRow\([^,]+),?\s*"([a-z_]+:[a-z]+)"/g)].map((m) => m[1]!));
+  return found.filter((p): p is Permission => (PERMISSIONS as readonly string[]).includes(p));
+}
+
+const orgPages = pages(ORG_DIR).map((f) => ({ rel: relative(ORG_DIR, f), segments: segmentsOf(f), permissions: permissionsOf(f) }));
 const idPages = orgPages.filter((p) => p.segments.some((s) => s.startsWith("[")));
 
 beforeAll(async () => {
   A = await createRichOrg();
   B = await createRichOrg();
   cookie = await signInOverHttp(BASE_URL, B.owner.email, "correct horse battery");
+  const viewer = await prisma.user.create({
+    data: { email: `viewer-${B.org.id}@example.test`, name: "Viewer B", emailVerified: new Date(), passwordHash: await hashPassword("correct horse battery") },
+  });
+  await prisma.membership.create({ data: { orgId: B.org.id, userId: viewer.id, role: "viewer" } });
+  viewerCookie = await signInOverHttp(BASE_URL, viewer.email, "correct horse battery");
 });
 afterAll(async () => {
   await closeQueues();
@@ -106,5 +125,21 @@ describe("tenant isolation of pages over HTTP", () => {
 
     const viaA = await get(urlFor(p.segments, A.org.slug, A));
     expect(viaA.status, "org A's slug and id").toBe(404);
+  });
+});
+
+describe("pages a member lacks the permission for, over HTTP", () => {
+  it("finds pages that a viewer may not open", () => {
+    expect(orgPages.filter((p) => p.permissions.some((perm) => !can("viewer", perm))).map((p) => p.rel)).toEqual(
+      expect.arrayContaining([join("budgets", "new", "page.tsx"), join("schedules", "[scheduleId]", "page.tsx")]),
+    );
+  });
+
+  // A real 404 (not the not-found UI streamed with 200 after a loading.tsx): the check runs in a
+  // layout above the section's loading.tsx (src/server/next/page-permission.ts).
+  it.each(orgPages.map((p) => [p.rel, p]))("%s answers a viewer of the org 200 if the role has the page's permissions, else 404", async (_rel, p) => {
+    const allowed = p.permissions.every((perm) => can("viewer", perm));
+    const r = await get(urlFor(p.segments, B.org.slug, B), viewerCookie);
+    expect(r.status, `${p.rel} needs ${p.permissions.join(", ") || "membership"}`).toBe(allowed ? 200 : 404);
   });
 });

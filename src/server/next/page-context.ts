@@ -21,7 +21,11 @@ export const getPageContext = cache(async (orgSlug: string): Promise<TenantConte
   }
 });
 
-/** For pages that need more than membership: a member lacking the permission sees a 404 too. */
+/**
+ * For pages that need more than membership: a member lacking the permission sees a 404 too.
+ * Call it from the section's layout as well (page-permission.ts), or a page under a loading.tsx
+ * answers that 404 with status 200.
+ */
 export async function getPageContextWith(orgSlug: string, permission: Permission): Promise<TenantContext> {
   const ctx = await getPageContext(orgSlug);
   if (ctx.role !== "system" && !ctx.permissions.has(permission)) notFound();

@@ -12,14 +12,14 @@ import { EntitySpendCard, TagSpendCard } from "@/features/reports/components/ent
 import { CreateProjectTagForm, ProjectTagsTable } from "@/features/workspaces/components/project-tags";
 import { CreateIngestTokenForm, IngestTokensTable } from "@/features/workspaces/components/ingest-tokens";
 import { DeleteWorkspaceForm, WorkspaceSettingsForm } from "@/features/workspaces/components/workspace-settings-form";
-import { updateWorkspaceAction, deleteWorkspaceAction } from "../actions";
+import { updateWorkspaceAction, deleteWorkspaceAction } from "../../actions";
 import {
   createIngestTokenAction,
   createProjectTagAction,
   deleteProjectTagAction,
   revokeIngestTokenAction,
   updateProjectTagAction,
-} from "./actions";
+} from "../actions";
 
 export const metadata: Metadata = { title: "Workspace · Tollgate" };
 

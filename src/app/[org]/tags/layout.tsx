@@ -1,0 +1,4 @@
+import { permissionLayout } from "@/server/next/page-permission";
+
+// A member without workspaces:read gets an HTTP 404 before anything streams (see page-permission.ts).
+export default permissionLayout("workspaces:read");
