@@ -35,7 +35,7 @@ const CALIBRATE_SECONDS = Number(process.env.LOAD_CALIBRATE_SECONDS ?? 6);
 const SAMPLE_MS = 10_000;
 const WINDOW_FROM = 0.2; // RSS growth from 20 % of the run to its end: minute 2 → 10 of the full run
 const CLIENTS = 4;
-const BATCH = 200;
+const BATCH = 200; // events per batch while measuring capacity
 const COST_MICROS = 10n; // per event
 const LOAD_RESULTS = process.env.FAULTS_LOAD_RESULTS ?? join(ROOT, ".data/faults/load.json");
 
@@ -201,24 +201,27 @@ describe("load: ingest at half capacity while reports are read and budgets evalu
     sampleRss();
     const sampler = setInterval(sampleRss, SAMPLE_MS);
 
+    // About ten batches a second at the target rate (at most BATCH events each); every fifth one
+    // carries a freshness probe (a model of its own, looked for in the minute rollups).
+    const batch = Math.max(1, Math.min(BATCH, Math.round(rate / 10)));
     let batchNo = 0;
     let runAcked = 0;
     const probes: { model: string; at: number }[] = [];
-    const producers = Array.from({ length: CLIENTS }, async (_, c) => {
+    const producers = Array.from({ length: CLIENTS }, async () => {
       while (running()) {
         const k = batchNo++;
-        const due = start + (k * BATCH * 1000) / rate;
+        const due = start + (k * batch * 1000) / rate;
         if (due > end) break;
         const wait = due - performance.now();
         if (wait > 0) await sleep(wait);
-        const probe = c === 0 && k % 10 === 0 ? `probe-${ing.run}-${k}` : null;
+        const probe = k % 5 === 0 ? `probe-${ing.run}-${k}` : null;
         for (let attempt = 0; ; attempt++) {
-          const r = await push(ing, BATCH, probe ?? "gpt-4o-mini", seq + k);
+          const r = await push(ing, batch, probe ?? "gpt-4o-mini", seq + k);
           note("ingest", r.status);
           if (r.status === 202) {
             ackMs.push(r.ms);
-            acked += BATCH;
-            runAcked += BATCH;
+            acked += batch;
+            runAcked += batch;
             if (probe) probes.push({ model: probe, at: r.at });
             break;
           }
