@@ -14,7 +14,6 @@
  * The figures go to .data/faults/load.json; the JSON line's `rss_growth_pct` is the larger of
  * web's and the worker's growth.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { randomUUID } from "node:crypto";
@@ -27,7 +26,7 @@ import { createApiToken } from "@/features/api-tokens/server/api-tokens";
 import { makeBudget } from "@/features/budgets/test/fixtures";
 import { createOrg } from "../helpers/factory";
 import { signInOverHttp } from "../helpers/http-session";
-import { BASE, eventually, freePort, recordFigures, ROOT, sleep, workerEnv } from "./harness";
+import { BASE, eventually, freePort, recordFigures, ROOT, sleep, spawnWorker, workerEnv, type WorkerChild } from "./harness";
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const FIXED_RATE = process.env.LOAD_RATE ? Number(process.env.LOAD_RATE) : null;
@@ -41,7 +40,7 @@ const LOAD_RESULTS = process.env.FAULTS_LOAD_RESULTS ?? join(ROOT, ".data/faults
 
 let catcher: Awaited<ReturnType<typeof startMailCatcher>>;
 let smtpPort = 0;
-let worker: { proc: ChildProcess; exited: Promise<unknown>; log: string[]; bundle: boolean } | null = null;
+let worker: (WorkerChild & { bundle: boolean }) | null = null;
 
 beforeAll(async () => {
   if (!BASE) throw new Error("FAULTS_BASE_URL is not set: run with npm run test:faults");
@@ -61,30 +60,6 @@ afterAll(async () => {
   await prisma.$disconnect();
   await pool.end();
 });
-
-/** The built workers bundle when there is one (as production runs it), else tsx. */
-async function startWorker(env: NodeJS.ProcessEnv) {
-  const bundle = join(ROOT, "dist/workers/main.mjs");
-  const [cmd, args] = existsSync(bundle) ? [process.execPath, [bundle]] : [join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "workers/main.ts")]];
-  const proc = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  const log: string[] = [];
-  const exited = new Promise((r) => proc.on("exit", r));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${log.join("")}`)), 90_000);
-    const take = (d: Buffer) => {
-      log.push(d.toString());
-      if (log.length > 200) log.splice(0, 50);
-      if (/started \d+ queues/.test(d.toString())) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    proc.stdout!.on("data", take);
-    proc.stderr!.on("data", take);
-    void exited.then(() => reject(new Error(`worker exited before it started:\n${log.join("")}`)));
-  });
-  return { proc, exited, log, bundle: existsSync(bundle) };
-}
 
 /** Resident memory (MiB) of a process and all its descendants, from /proc. */
 export function treeRssMiB(root: number): number {
@@ -186,7 +161,7 @@ describe("load: ingest at half capacity while reports are read and budgets evalu
     const planned = BigInt(Math.round(rate * SECONDS)) * COST_MICROS + BigInt(acked) * COST_MICROS;
     const recipient = `load-${ing.run}@example.test`;
     const budget = await makeBudget(o.org.id, { name: "Load org", scope: "org", period: "monthly", amountMicros: planned / 2n, thresholds: [50, 100], mode: "soft", recipientEmails: [recipient] });
-    worker = await startWorker(workerEnv({ SMTP_HOST: "127.0.0.1", SMTP_PORT: String(smtpPort) }));
+    worker = { ...(await spawnWorker(workerEnv({ SMTP_HOST: "127.0.0.1", SMTP_PORT: String(smtpPort) }))), bundle: existsSync(join(ROOT, "dist/workers/main.mjs")) };
 
     // 3. The run.
     const start = performance.now();
@@ -201,9 +176,10 @@ describe("load: ingest at half capacity while reports are read and budgets evalu
     sampleRss();
     const sampler = setInterval(sampleRss, SAMPLE_MS);
 
-    // About ten batches a second at the target rate (at most BATCH events each); every fifth one
+    // The calibration's batches at half their rate: each client is busy about half the time, so
+    // the pace holds (smaller batches cost more per event and fall behind). Every third batch
     // carries a freshness probe (a model of its own, looked for in the minute rollups).
-    const batch = Math.max(1, Math.min(BATCH, Math.round(rate / 10)));
+    const batch = BATCH;
     let batchNo = 0;
     let runAcked = 0;
     const probes: { model: string; at: number }[] = [];
@@ -214,7 +190,7 @@ describe("load: ingest at half capacity while reports are read and budgets evalu
         if (due > end) break;
         const wait = due - performance.now();
         if (wait > 0) await sleep(wait);
-        const probe = k % 5 === 0 ? `probe-${ing.run}-${k}` : null;
+        const probe = k % 3 === 0 ? `probe-${ing.run}-${k}` : null;
         for (let attempt = 0; ; attempt++) {
           const r = await push(ing, batch, probe ?? "gpt-4o-mini", seq + k);
           note("ingest", r.status);
