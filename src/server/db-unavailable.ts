@@ -21,11 +21,20 @@ const PG_MESSAGES = /^(Connection terminated( unexpectedly| due to connection ti
 
 export const DB_RETRY_AFTER_SECONDS = 1;
 
+// Prisma's driver adapter reports the same as `{ kind: … }` (its cause) or a P2039 whose
+// `meta.driverAdapterError.cause` carries the PostgreSQL code.
+const ADAPTER_KINDS = new Set(["ConnectionClosed", "DatabaseNotReachable", "TooManyConnections", "SocketTimeout"]);
+
 export function isDatabaseUnavailable(e: unknown): boolean {
-  for (let cur: unknown = e, depth = 0; cur && typeof cur === "object" && depth < 4; cur = (cur as { cause?: unknown }).cause, depth++) {
-    const { code, message } = cur as { code?: unknown; message?: unknown };
-    if (typeof code === "string" && (PG_CODES.has(code) || SOCKET_CODES.has(code))) return true;
+  const queue: unknown[] = [e];
+  for (let seen = 0; queue.length > 0 && seen < 12; seen++) {
+    const cur = queue.shift();
+    if (!cur || typeof cur !== "object") continue;
+    const { code, originalCode, kind, message, cause, meta } = cur as { code?: unknown; originalCode?: unknown; kind?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+    for (const c of [code, originalCode]) if (typeof c === "string" && (PG_CODES.has(c) || SOCKET_CODES.has(c))) return true;
+    if (typeof kind === "string" && ADAPTER_KINDS.has(kind)) return true;
     if (typeof message === "string" && PG_MESSAGES.test(message)) return true;
+    queue.push(cause, meta?.driverAdapterError);
   }
   return false;
 }
