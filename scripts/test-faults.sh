@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # npm run test:faults: the fault suites (test/faults/*.fault.ts: worker kill -9, Redis flush and
-# restart, PostgreSQL backends terminated, flaky providers) and the hostile-input suite
-# (test/faults/*.fuzz.ts) against the production build over HTTP.
+# restart, PostgreSQL backends terminated, flaky providers, the injectable clock, the load run,
+# npm audit) and the hostile-input suite (test/faults/*.fuzz.ts) against the production build.
 # Finds/starts PostgreSQL, starts a Redis of its own on a free port (the suites flush and restart
 # it; the shared one is never touched), resets a dedicated database, builds when needed (shared
 # with test:e2e), starts `next start` on a free port, runs the suites with vitest, stops
 # everything it started and ends with one JSON line {"bench":"faults",...}.
-# FUZZ_CASES=10000 npm run test:faults for the full count (cases per input kind and surface).
+# FUZZ_CASES=10000 npm run test:faults for the full count (cases per input kind and surface);
+# LOAD_SECONDS=600 for the full load run (LOAD_RATE=<events/s> instead of half the measured capacity).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
