@@ -93,3 +93,75 @@ ensure_env_file() {
 }
 
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})'; }
+
+# --- Start-up shared by test-e2e.sh and test-faults.sh: a production build, `next start`, the
+# workers, each in a process group of its own, all stopped by stop_started on exit. ---
+
+STARTED=()
+# setsid: each service runs in its own process group, so its children go when it does.
+start_service() { # <log file> <command…>
+  local out="$1"; shift
+  setsid "$@" > "$out" 2>&1 &
+  STARTED+=("$!")
+}
+stop_started() {
+  local pid
+  for pid in "${STARTED[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${STARTED[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  done
+}
+
+# Throwaway production secrets: the run's sessions and encrypted rows die with its database.
+use_throwaway_secrets() {
+  export NODE_ENV=production
+  NEXTAUTH_SECRET="$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))')"
+  ENCRYPTION_KEY="$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')"
+  export NEXTAUTH_SECRET ENCRYPTION_KEY
+}
+
+# Build only when there is no build or a source it depends on changed since.
+needs_build() {
+  [ -f .next/BUILD_ID ] || return 0
+  [ -n "$(find src prisma/schema.prisma next.config.ts tailwind.config.ts postcss.config.mjs tsconfig.json package-lock.json \
+      -newer .next/BUILD_ID -type f ! -name '*.test.ts' ! -name '*.test.tsx' -print -quit)" ]
+}
+ensure_next_build() {
+  if needs_build; then log "building the app (next build)"; node_modules/.bin/next build; else log "build is up to date"; fi
+}
+
+# `next start` on APP_URL's port; waits for /api/health. APP_PID is its process (group).
+start_app() { # <port> <log file>
+  local port="$1" out="$2" i
+  log "starting the app on $APP_URL"
+  start_service "$out" node_modules/.bin/next start -p "$port" -H 127.0.0.1
+  APP_PID="${STARTED[-1]}"
+  for i in $(seq 1 120); do
+    if node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$APP_URL/api/health"; then return 0; fi
+    kill -0 "$APP_PID" 2>/dev/null || { cat "$out" >&2; die "the app exited before it was healthy"; }
+    [ "$i" = 120 ] && { tail -50 "$out" >&2; die "the app did not become healthy within 60 s"; }
+    sleep 0.5
+  done
+}
+
+# The workers' built bundle (npm run build:workers, about a second, redone when a source is newer);
+# sets WORKER to the command that runs them: the bundle, else tsx.
+ensure_workers_bundle() { # <log file of the build>
+  if [ ! -f dist/workers/main.mjs ] || [ -n "$(find src workers package-lock.json -newer dist/workers/main.mjs -type f -print -quit)" ]; then
+    node_modules/.bin/tsx scripts/build-workers.ts > "$1" 2>&1 || { log "the workers build failed; running them through tsx"; rm -f dist/workers/main.mjs; }
+  fi
+  if [ -f dist/workers/main.mjs ]; then WORKER=(node dist/workers/main.mjs); else WORKER=(node_modules/.bin/tsx workers/main.ts); fi
+}
+
+start_workers() { # <log file>
+  local out="$1" i
+  log "starting the workers (${WORKER[*]})"
+  start_service "$out" "${WORKER[@]}"
+  for i in $(seq 1 120); do
+    grep -q "^\[worker\] started" "$out" && return 0
+    kill -0 "${STARTED[-1]}" 2>/dev/null || { cat "$out" >&2; die "the workers exited before they started"; }
+    [ "$i" = 120 ] && { tail -50 "$out" >&2; die "the workers did not start within 60 s"; }
+    sleep 0.5
+  done
+}

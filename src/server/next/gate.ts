@@ -5,6 +5,7 @@ import { requirePermission, resolveTenant, type TenantContext } from "@/server/t
 import type { Permission } from "@/server/rbac";
 import { authenticateApiToken } from "@/features/api-tokens/server/api-tokens";
 import { getSessionUserId } from "./session";
+import { DB_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "@/server/db-unavailable";
 import { env } from "@/env";
 
 /**
@@ -24,6 +25,13 @@ export function errorResponse(e: unknown): NextResponse {
   if (e instanceof AppError) return jsonResponse(errorBody(e), { status: e.status, headers: e.headers });
   if (e instanceof z.ZodError) {
     return jsonResponse({ error: { code: "bad_request", message: "Invalid request", issues: zodIssues(e) } }, { status: 400 });
+  }
+  if (isDatabaseUnavailable(e)) {
+    console.warn("[route] database unavailable, answering 503:", (e as Error).message);
+    return jsonResponse(
+      { error: { code: "unavailable", message: `The database connection was lost before the request completed; retry after ${DB_RETRY_AFTER_SECONDS} s.` } },
+      { status: 503, headers: { "Retry-After": String(DB_RETRY_AFTER_SECONDS) } },
+    );
   }
   console.error("[route] unhandled error", e);
   return jsonResponse({ error: { code: "internal", message: "Internal error" } }, { status: 500 });

@@ -8,9 +8,10 @@
  */
 import { prisma } from "@/server/db";
 import { periodBounds } from "@/lib/periods";
+import { now as clockNow } from "@/lib/clock";
 import { evaluateBudget } from "./evaluate";
 
-export async function reevaluateEndedPeriods(orgId: string, times: Date[], now = new Date()): Promise<number> {
+export async function reevaluateEndedPeriods(orgId: string, times: Date[], now = clockNow()): Promise<number> {
   if (times.length === 0) return 0;
   const org = await prisma.org.findUnique({ where: { id: orgId }, select: { timeZone: true } });
   if (!org) return 0;

@@ -1,4 +1,5 @@
 import type { Budget } from "@/generated/prisma/client";
+import { now as clockNow } from "@/lib/clock";
 import { prisma, pool } from "@/server/db";
 import { systemContext, type TenantContext } from "@/server/tenant";
 import { enqueue } from "@/server/jobs/queue";
@@ -120,7 +121,7 @@ async function recordEvaluation(budget: Budget, spend: bigint, now: Date) {
  * see ended-periods.ts): threshold alerts only, marked as such; no pace alert, no pause, no
  * release, and the budget's current state is left alone.
  */
-export async function evaluateBudget(orgId: string, budgetId: string, now: Date = new Date(), opts: { full?: boolean; endedPeriod?: boolean } = {}): Promise<EvaluationResult | null> {
+export async function evaluateBudget(orgId: string, budgetId: string, now: Date = clockNow(), opts: { full?: boolean; endedPeriod?: boolean } = {}): Promise<EvaluationResult | null> {
   const tz = await orgTimeZone(orgId);
   if (!tz) return null;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -255,7 +256,7 @@ export async function scheduleLimitSync(orgId: string, budgetId: string, opts: {
 }
 
 /** The minute sweep: every budget gets evaluated even if its landing job was lost. */
-export async function sweepBudgets(now: Date = new Date()): Promise<number> {
+export async function sweepBudgets(now: Date = clockNow()): Promise<number> {
   const minute = Math.floor(now.getTime() / 60_000);
   let cursor: string | undefined;
   let n = 0;

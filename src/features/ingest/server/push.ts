@@ -1,4 +1,5 @@
 import { AppError, badRequest, zodIssues, type Issue } from "@/server/errors";
+import { nowMs } from "@/lib/clock";
 import { costToMicros } from "../cost";
 import { MAX_EVENTS_PER_BATCH, PushBatch, type PushEvent, type PushResult } from "../schemas";
 import { fastParsePushBatch } from "../fast-validate";
@@ -82,7 +83,7 @@ function rejected(issues: Issue[]): AppError {
 
 /** Validated wire events → NormalizedEvents with attribution (or a 400 listing every problem). */
 export async function normalizePushEvents(ws: WorkspaceInfo, principal: IngestPrincipal, input: PushEvent[]): Promise<NormalizedEvent[]> {
-  const now = Date.now();
+  const now = nowMs();
   const oldest = oldestAcceptedMs(ws, now);
   const issues: Issue[] = [];
   const times = new Array<number>(input.length);

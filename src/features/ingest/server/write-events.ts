@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { nowMs } from "@/lib/clock";
 import { pool } from "@/server/db";
 import { onUsageLanded } from "@/features/budgets/server/triggers";
 import { reevaluateEndedPeriods } from "@/features/budgets/server/ended-periods";
@@ -295,7 +296,7 @@ async function withRetry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
  */
 const LATE_MS = 5 * 60_000;
 function notifyLate(events: NormalizedEvent[]) {
-  const cutoff = Date.now() - LATE_MS;
+  const cutoff = nowMs() - LATE_MS;
   let late: Map<string, Set<number>> | null = null;
   for (const e of events) {
     const t = e.occurredAt.getTime();
