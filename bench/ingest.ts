@@ -29,6 +29,7 @@ import pg from "pg";
 import { Redis } from "ioredis";
 import { cpuSeconds, createTenant, ensureBuild, groupStats, log, resetDatabase, startApp, startWorker, type App, type Tenant } from "./ingest-app";
 import { measurePurge } from "./ingest-purge";
+import { eventTails } from "./ingest-workload";
 
 const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
 const CONCURRENCY = num("BENCH_CONCURRENCY", 8);
@@ -39,41 +40,6 @@ const PURGE_ROWS = num("BENCH_PURGE_ROWS", 10_000_000);
 const PROBE_EVERY = 4; // every 4th batch of client 0 carries a freshness probe
 const DB_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/tollgate_bench";
 const REDIS_PREFIX = `tg-bench-${process.pid}`;
-
-const MODELS: [string, string][] = [
-  ["openai", "gpt-4o-mini"],
-  ["openai", "gpt-4.1"],
-  ["openrouter", "anthropic/claude-sonnet-4"],
-  ["openrouter", "openai/gpt-4o-mini"],
-];
-
-/** Everything but id and timestamp, pre-serialised per client (the client must stay cheap). */
-function eventTails(t: Tenant, client: number): string[] {
-  const project = t.projects[client % t.projects.length]!;
-  return Array.from({ length: BATCH }, (_, i) => {
-    const [provider, model] = MODELS[(i * 7 + client) % MODELS.length]!;
-    const user = i % 5 === 0 ? t.memberEmails[i % t.memberEmails.length]! : `customer-${(i * 13) % 200}`;
-    const key = provider === "openrouter" ? (i % 4 === 0 ? "sk-or-untracked" : t.keyRefs[i % t.keyRefs.length]!) : null;
-    const status = i % 67 === 0 ? 500 : i % 41 === 0 ? 429 : 200;
-    const fields: Record<string, unknown> = {
-      provider,
-      model,
-      project,
-      user,
-      ...(key ? { api_key: key } : {}),
-      service: `svc-${client}`,
-      input_tokens: 800 + ((i * 37) % 1500),
-      output_tokens: 50 + ((i * 11) % 400),
-      cached_tokens: i % 3 === 0 ? 512 : 0,
-      reasoning_tokens: model === "gpt-4.1" ? 0 : (i * 5) % 40,
-      latency_ms: 200 + ((i * 17) % 1800),
-      status,
-      ...(i % 2 === 0 ? { cost_usd: `0.000${(100 + ((i * 29) % 900)).toString()}` } : {}),
-      ...(status !== 200 ? { error: { type: status === 429 ? "rate_limit" : "upstream", message: "bench" } } : {}),
-    };
-    return JSON.stringify(fields).slice(1, -1);
-  });
-}
 
 type Result = { status: number; ms: number; body: string };
 
@@ -132,7 +98,7 @@ async function drive(procs: Procs, t: Tenant, db: pg.Client, phase: { seconds: n
   const cpu0 = await cpuSnapshot(procs, db);
   const stopRss = rssSampler(procs);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const tails = Array.from({ length: CONCURRENCY }, (_, c) => eventTails(t, c));
+  const tails = Array.from({ length: CONCURRENCY }, (_, c) => eventTails(t, c, BATCH));
   const latencies: number[] = [];
   const freshness: number[] = [];
   const probes: { model: string; ackedAt: number }[] = [];
