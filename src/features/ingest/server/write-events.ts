@@ -26,8 +26,10 @@ import {
  * acknowledged event (kill -9, Redis flush: Postgres is the only store involved).
  * Idempotency: `(workspaceId, externalId)` counts once, whatever the timestamp; ids repeated
  * inside the batch are collapsed first (first occurrence wins), ids already claimed in
- * usage_event_ids are skipped (ON CONFLICT DO NOTHING there), and only the events whose id
- * was new are inserted and added to the rollups.
+ * usage_event_ids are skipped, and only the events whose id was new are inserted and added to
+ * the rollups. The batch is first tried with a plain claim (INSERT_NEW_EVENTS_WITH_ROLLUPS_SQL,
+ * cheaper); a known id makes it fail whole with 23505 and the batch is written again with the
+ * skipping claim (INSERT_EVENTS_WITH_ROLLUPS_SQL, ON CONFLICT DO NOTHING).
  * Cost: a provider-reported `costMicros` wins; `null` is estimated from the price catalog
  * (costSource 'estimate'), or 0 with costSource 'unknown' when the model has no price.
  */
