@@ -31,7 +31,7 @@ export async function resetDatabase(url: string) {
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
   const st = statSync(path);
-  if (!st.isDirectory()) return /\.(test|int\.test|spec)\.tsx?$/.test(path) ? 0 : st.mtimeMs;
+  if (!st.isDirectory()) return /\.(test|int\.test|spec)\.tsx?$|\.md$/.test(path) ? 0 : st.mtimeMs;
   let newest = 0;
   for (const e of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, e)));
   return newest;
