@@ -22,8 +22,7 @@ const DB_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.
 
 async function main() {
   process.env.DATABASE_URL = DB_URL;
-  process.env.NODE_ENV = "production";
-  Object.assign(process.env, secrets);
+  Object.assign(process.env, secrets, { NODE_ENV: "production" });
   process.env.REDIS_PREFIX ??= `tg-micro-${process.pid}`;
   if (!process.env.MICRO_SKIP_RESET) {
     log(`resetting ${new URL(DB_URL).pathname.slice(1)}`);
