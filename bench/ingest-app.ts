@@ -31,7 +31,7 @@ export async function resetDatabase(url: string) {
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
   const st = statSync(path);
-  if (!st.isDirectory()) return /\.(test|int\.test|spec)\.tsx?$/.test(path) ? 0 : st.mtimeMs;
+  if (!st.isDirectory()) return /\.(test|int\.test|spec)\.tsx?$|\.md$/.test(path) ? 0 : st.mtimeMs;
   let newest = 0;
   for (const e of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, e)));
   return newest;
@@ -139,12 +139,25 @@ function stopper(child: ChildProcess) {
   };
 }
 
-/** `tsx workers/main.ts` in its own process group; resolves once its queues are started. */
+/** dist/workers/main.mjs, rebuilt (esbuild, a few seconds) when missing or older than a worker source. */
+function workerBundle(): string {
+  const bundle = join(ROOT, "dist", "workers", "main.mjs");
+  const builtAt = existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
+  if (builtAt === 0 || ["workers", "src", "package-lock.json"].some((s) => newestMtime(join(ROOT, s)) > builtAt)) {
+    log("bundling the workers (npm run build:workers)");
+    const res = spawnSync(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(ROOT, "scripts", "build-workers.ts")], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+    if (res.status !== 0) throw new Error("npm run build:workers failed");
+  }
+  return bundle;
+}
+
+/** `node dist/workers/main.mjs` in its own process group; resolves once its queues are started. */
 export async function startWorker(env: Record<string, string>, n: number): Promise<{ pid: number; stop(): Promise<void> }> {
   mkdirSync(join(ROOT, ".data", "bench"), { recursive: true });
   const logPath = join(ROOT, ".data", "bench", `worker-${n}.log`);
   const logFd = openSync(logPath, "w");
-  const child = spawn(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(ROOT, "workers", "main.ts")], {
+  // The production bundle (npm run build:workers), so RSS and CPU are what production runs.
+  const child = spawn(process.execPath, [workerBundle()], {
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", logFd, logFd],

@@ -18,7 +18,9 @@
  * end users, 3 tracked keys plus untracked ones, ~3% 4xx/5xx, half with provider cost
  * (the rest priced from the catalog), ~250 bytes of JSON per event.
  *
- * Env: BENCH_CONCURRENCY (8), BENCH_BATCH (1000), BENCH_SECONDS (20), BENCH_MAX_EVENTS (2,000,000).
+ * Env: BENCH_CONCURRENCY (8), BENCH_BATCH (1000), BENCH_SECONDS (20), BENCH_MAX_EVENTS (2,000,000),
+ * BENCH_PURGE_ROWS (10,000,000; 0 skips the purge), BENCH_SKIP_MULTI=1 (skips 2 web + 2 workers):
+ * the last two make a run short while iterating (their fields are then null).
  */
 import http from "node:http";
 import { spawnSync } from "node:child_process";
@@ -29,6 +31,7 @@ import pg from "pg";
 import { Redis } from "ioredis";
 import { cpuSeconds, createTenant, ensureBuild, groupStats, log, resetDatabase, startApp, startWorker, type App, type Tenant } from "./ingest-app";
 import { measurePurge } from "./ingest-purge";
+import { eventTails } from "./ingest-workload";
 
 const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
 const CONCURRENCY = num("BENCH_CONCURRENCY", 8);
@@ -36,44 +39,10 @@ const BATCH = num("BENCH_BATCH", 1000);
 const SECONDS = num("BENCH_SECONDS", 20);
 const MAX_EVENTS = num("BENCH_MAX_EVENTS", 2_000_000);
 const PURGE_ROWS = num("BENCH_PURGE_ROWS", 10_000_000);
+const SKIP_MULTI = process.env.BENCH_SKIP_MULTI === "1";
 const PROBE_EVERY = 4; // every 4th batch of client 0 carries a freshness probe
 const DB_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/tollgate_bench";
 const REDIS_PREFIX = `tg-bench-${process.pid}`;
-
-const MODELS: [string, string][] = [
-  ["openai", "gpt-4o-mini"],
-  ["openai", "gpt-4.1"],
-  ["openrouter", "anthropic/claude-sonnet-4"],
-  ["openrouter", "openai/gpt-4o-mini"],
-];
-
-/** Everything but id and timestamp, pre-serialised per client (the client must stay cheap). */
-function eventTails(t: Tenant, client: number): string[] {
-  const project = t.projects[client % t.projects.length]!;
-  return Array.from({ length: BATCH }, (_, i) => {
-    const [provider, model] = MODELS[(i * 7 + client) % MODELS.length]!;
-    const user = i % 5 === 0 ? t.memberEmails[i % t.memberEmails.length]! : `customer-${(i * 13) % 200}`;
-    const key = provider === "openrouter" ? (i % 4 === 0 ? "sk-or-untracked" : t.keyRefs[i % t.keyRefs.length]!) : null;
-    const status = i % 67 === 0 ? 500 : i % 41 === 0 ? 429 : 200;
-    const fields: Record<string, unknown> = {
-      provider,
-      model,
-      project,
-      user,
-      ...(key ? { api_key: key } : {}),
-      service: `svc-${client}`,
-      input_tokens: 800 + ((i * 37) % 1500),
-      output_tokens: 50 + ((i * 11) % 400),
-      cached_tokens: i % 3 === 0 ? 512 : 0,
-      reasoning_tokens: model === "gpt-4.1" ? 0 : (i * 5) % 40,
-      latency_ms: 200 + ((i * 17) % 1800),
-      status,
-      ...(i % 2 === 0 ? { cost_usd: `0.000${(100 + ((i * 29) % 900)).toString()}` } : {}),
-      ...(status !== 200 ? { error: { type: status === 429 ? "rate_limit" : "upstream", message: "bench" } } : {}),
-    };
-    return JSON.stringify(fields).slice(1, -1);
-  });
-}
 
 type Result = { status: number; ms: number; body: string };
 
@@ -132,7 +101,7 @@ async function drive(procs: Procs, t: Tenant, db: pg.Client, phase: { seconds: n
   const cpu0 = await cpuSnapshot(procs, db);
   const stopRss = rssSampler(procs);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const tails = Array.from({ length: CONCURRENCY }, (_, c) => eventTails(t, c));
+  const tails = Array.from({ length: CONCURRENCY }, (_, c) => eventTails(t, c, BATCH));
   const latencies: number[] = [];
   const freshness: number[] = [];
   const probes: { model: string; ackedAt: number }[] = [];
@@ -264,14 +233,17 @@ async function main() {
     const warm = await drive(procs, tenant, db, { seconds: 3, maxEvents: 30 * BATCH, probes: false });
     log(`measuring (1 web + 1 worker): ${CONCURRENCY} clients × ${BATCH}-event batches for ${SECONDS} s (≤ ${MAX_EVENTS.toLocaleString("en-US")} events)`);
     const r = await drive(procs, tenant, db, { seconds: SECONDS, maxEvents: MAX_EVENTS, probes: true });
-    log("starting a second web process and a second worker");
-    procs.web.push(await startApp(env, 2));
-    procs.workers.push(await startWorker(env, 2));
-    await drive({ web: [procs.web[1]!], workers: [] }, tenant, db, { seconds: 2, maxEvents: 10 * BATCH, probes: false }).then((w) => (warm.accepted += w.accepted));
-    log(`measuring (2 web + 2 workers): same load for ${SECONDS} s`);
-    const m = await drive(procs, tenant, db, { seconds: SECONDS, maxEvents: MAX_EVENTS, probes: true });
+    let m: Awaited<ReturnType<typeof drive>> | null = null;
+    if (!SKIP_MULTI) {
+      log("starting a second web process and a second worker");
+      procs.web.push(await startApp(env, 2));
+      procs.workers.push(await startWorker(env, 2));
+      await drive({ web: [procs.web[1]!], workers: [] }, tenant, db, { seconds: 2, maxEvents: 10 * BATCH, probes: false }).then((w) => (warm.accepted += w.accepted));
+      log(`measuring (2 web + 2 workers): same load for ${SECONDS} s`);
+      m = await drive(procs, tenant, db, { seconds: SECONDS, maxEvents: MAX_EVENTS, probes: true });
+    }
 
-    const expected = warm.accepted + r.accepted + m.accepted;
+    const expected = warm.accepted + r.accepted + (m?.accepted ?? 0);
     const { rows } = await db.query(
       `SELECT (SELECT count(*) FROM usage_events WHERE "workspaceId" = $1)::bigint AS events,
               (SELECT coalesce(sum(requests), 0) FROM usage_rollups WHERE "workspaceId" = $1 AND granularity = 'minute')::bigint AS minute,
@@ -286,8 +258,11 @@ async function main() {
     log(`COPY ceiling: ${expected.toLocaleString("en-US")} rows`);
     const copy = copyCeiling(expected);
     for (const p of [...procs.web, ...procs.workers]) await p.stop();
-    log(`purge: ${PURGE_ROWS.toLocaleString("en-US")} rows over 60 days, a 30-day workspace`);
-    const purge = await measurePurge(db, PURGE_ROWS);
+    let purge: Awaited<ReturnType<typeof measurePurge>> | null = null;
+    if (PURGE_ROWS > 0) {
+      log(`purge: ${PURGE_ROWS.toLocaleString("en-US")} rows over 60 days, a 30-day workspace`);
+      purge = await measurePurge(db, PURGE_ROWS);
+    }
     const us = (s: number, n: number) => Number(((s * 1e6) / n).toFixed(1));
 
     const out = {
@@ -297,20 +272,24 @@ async function main() {
       p50_ack_ms: Number(pct(r.latencies, 0.5).toFixed(1)),
       p99_ack_ms: Number(pct(r.latencies, 0.99).toFixed(1)),
       freshness_p95_ms: Number(pct(r.freshness, 0.95).toFixed(1)),
-      purge_30d_ms: Math.round(purge.ms),
-      rss_mb: Math.round(Math.max(r.rss.total, m.rss.total)),
+      purge_30d_ms: purge ? Math.round(purge.ms) : null,
+      rss_mb: Math.round(Math.max(r.rss.total, m?.rss.total ?? 0)),
       cpu_us_per_event: { web: us(r.cpu.appS, r.accepted), workers: us(r.cpu.workerS, r.accepted), pg: us(r.cpu.pgS, r.accepted), client: us(r.cpu.clientS, r.accepted) },
-      multi: {
-        processes: "2 web + 2 workers",
-        events_per_s: Math.round(m.eventsPerS),
-        p50_ack_ms: Number(pct(m.latencies, 0.5).toFixed(1)),
-        p99_ack_ms: Number(pct(m.latencies, 0.99).toFixed(1)),
-        freshness_p95_ms: Number(pct(m.freshness, 0.95).toFixed(1)),
-        rss_mb: Math.round(m.rss.total),
-      },
+      multi: m
+        ? {
+            processes: "2 web + 2 workers",
+            events_per_s: Math.round(m.eventsPerS),
+            p50_ack_ms: Number(pct(m.latencies, 0.5).toFixed(1)),
+            p99_ack_ms: Number(pct(m.latencies, 0.99).toFixed(1)),
+            freshness_p95_ms: Number(pct(m.freshness, 0.95).toFixed(1)),
+            rss_mb: Math.round(m.rss.total),
+          }
+        : null,
       rss_1x1_mb: { web: Math.round(r.rss.web), workers: Math.round(r.rss.workers) },
-      purge_rows: purge.rows,
-      purge_30d_rows_deleted: purge.deleted,
+      clients: CONCURRENCY,
+      batch: BATCH,
+      purge_rows: purge?.rows ?? null,
+      purge_30d_rows_deleted: purge?.deleted ?? null,
       load: loadAverage(),
     };
     const table: [string, string, string][] = [
@@ -324,9 +303,9 @@ async function main() {
       ["duration (s) / clients / batch", `${r.seconds.toFixed(1)} / ${CONCURRENCY} / ${BATCH}`, ""],
       ["freshness probes", String(r.freshness.length), ""],
       ["CPU µs/event: web / workers / Postgres / client", [r.cpu.appS, r.cpu.workerS, r.cpu.pgS, r.cpu.clientS].map((c) => ((c * 1e6) / r.accepted).toFixed(1)).join(" / "), "2 cores"],
-      ["2 web + 2 workers: events/s / p99 ack (ms)", `${out.multi.events_per_s.toLocaleString("en-US")} / ${out.multi.p99_ack_ms}`, "same database"],
-      ["peak RSS web + workers (MB), 1+1 / 2+2", `${Math.round(r.rss.total)} / ${Math.round(m.rss.total)}`, "≤ 600"],
-      ["purge 30 days of the table (ms)", `${out.purge_30d_ms.toLocaleString("en-US")}`, "seconds"],
+      ["2 web + 2 workers: events/s / p99 ack (ms)", out.multi ? `${out.multi.events_per_s.toLocaleString("en-US")} / ${out.multi.p99_ack_ms}` : "skipped", "same database"],
+      ["peak RSS web + workers (MB), 1+1 / 2+2", `${Math.round(r.rss.total)} / ${m ? Math.round(m.rss.total) : "–"}`, "≤ 600"],
+      ["purge 30 days of the table (ms)", out.purge_30d_ms === null ? "skipped" : out.purge_30d_ms.toLocaleString("en-US"), "seconds"],
       ["machine load average (1 min) at the end", String(out.load), "2 cores, shared"],
       ["rows = minute = hour = day rollup requests", `${check.events} ✓`, ""],
     ];

@@ -165,10 +165,11 @@ export function rollupUpsertSql(src: string): string {
 }
 
 /**
- * The push hot path in ONE statement (one round trip, atomic without BEGIN/COMMIT):
+ * The push path's fallback in ONE statement (one round trip, atomic without BEGIN/COMMIT):
  * claim the batch's ids, insert only the events whose id was new (no ON CONFLICT on the
  * partitioned table: the claim already decided), and add exactly those rows to the
- * rollups — duplicates never reach a rollup.
+ * rollups — duplicates never reach a rollup. Used when the fast statement below met an id
+ * that was already claimed.
  */
 export const INSERT_EVENTS_WITH_ROLLUPS_SQL = `
 WITH input AS (
@@ -178,6 +179,35 @@ WITH input AS (
 ), ins AS (
   INSERT INTO usage_events (${EVENT_INSERT_COLUMNS})
   SELECT ${EVENT_INSERT_COLUMNS.replace(/("?\w+"?)/g, "i.$1")} FROM input i JOIN claimed c USING ("workspaceId", "externalId")
+  RETURNING "orgId", "workspaceId", "projectTagId", "memberId", "providerKeyId", provider, model,
+    status, "occurredAt", service, language, requests, "inputTokens", "outputTokens", "cachedTokens",
+    "cacheWriteTokens", "reasoningTokens", "costMicros", "latencyMs"
+), contrib AS (
+  ${rollupContributionSql("ins")}
+), roll AS (
+  ${rollupUpsertSql("contrib")}
+)
+SELECT count(*)::int AS inserted FROM ins`;
+
+/**
+ * The push hot path, for a batch none of whose ids is known yet (the common case): the same
+ * statement with a PLAIN insert into usage_event_ids. No ON CONFLICT (speculative insertion)
+ * and no join of the claimed ids back to the input (two sorts), which measured ≈ 4 µs of
+ * PostgreSQL CPU per event less (≈ 15 %). An id that is already claimed — a retry, a replay,
+ * or a concurrent batch holding the same id — raises unique_violation (23505) on
+ * usage_event_ids_pkey, which aborts the whole statement (nothing written); the writer then
+ * runs INSERT_EVENTS_WITH_ROLLUPS_SQL, which skips the known ids. Same guarantees, one extra
+ * round trip only for batches that carry a duplicate.
+ */
+export const INSERT_NEW_EVENTS_WITH_ROLLUPS_SQL = `
+WITH input AS (
+  ${EVENT_INPUT_SQL}
+), claimed AS (
+  INSERT INTO usage_event_ids ("orgId", "workspaceId", "externalId")
+  SELECT "orgId", "workspaceId", "externalId" FROM input
+), ins AS (
+  INSERT INTO usage_events (${EVENT_INSERT_COLUMNS})
+  SELECT ${EVENT_INSERT_COLUMNS} FROM input
   RETURNING "orgId", "workspaceId", "projectTagId", "memberId", "providerKeyId", provider, model,
     status, "occurredAt", service, language, requests, "inputTokens", "outputTokens", "cachedTokens",
     "cacheWriteTokens", "reasoningTokens", "costMicros", "latencyMs"

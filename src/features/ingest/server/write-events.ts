@@ -12,6 +12,7 @@ import {
   EVENT_INPUT_SQL,
   EVENT_INSERT_COLUMNS,
   INSERT_EVENTS_WITH_ROLLUPS_SQL,
+  INSERT_NEW_EVENTS_WITH_ROLLUPS_SQL,
   UNCOMPACTED_COLUMNS,
   claimIdsSql,
   rollupContributionSql,
@@ -26,8 +27,10 @@ import {
  * acknowledged event (kill -9, Redis flush: Postgres is the only store involved).
  * Idempotency: `(workspaceId, externalId)` counts once, whatever the timestamp; ids repeated
  * inside the batch are collapsed first (first occurrence wins), ids already claimed in
- * usage_event_ids are skipped (ON CONFLICT DO NOTHING there), and only the events whose id
- * was new are inserted and added to the rollups.
+ * usage_event_ids are skipped, and only the events whose id was new are inserted and added to
+ * the rollups. The batch is first tried with a plain claim (INSERT_NEW_EVENTS_WITH_ROLLUPS_SQL,
+ * cheaper); a known id makes it fail whole with 23505 and the batch is written again with the
+ * skipping claim (INSERT_EVENTS_WITH_ROLLUPS_SQL, ON CONFLICT DO NOTHING).
  * Cost: a provider-reported `costMicros` wins; `null` is estimated from the price catalog
  * (costSource 'estimate'), or 0 with costSource 'unknown' when the model has no price.
  */
@@ -36,20 +39,28 @@ export async function writeUsageEvents(events: NormalizedEvent[]): Promise<Write
   const unique = dedupe(events).sort(byKey);
   const params = await toArrayParams(unique);
   // Named: each pooled connection parses and plans the statement once, then only executes it.
-  const insert = { name: "tollgate-usage-insert-v1", text: INSERT_EVENTS_WITH_ROLLUPS_SQL, values: params };
+  // First the statement for a batch of new ids; if one id is already claimed, it fails whole
+  // (23505, nothing written) and the batch goes again through the skipping statement.
+  const fresh = { name: "tollgate-usage-insert-new-v1", text: INSERT_NEW_EVENTS_WITH_ROLLUPS_SQL, values: params };
+  const skipping = { name: "tollgate-usage-insert-v1", text: INSERT_EVENTS_WITH_ROLLUPS_SQL, values: params };
   // Spend of a provider the org polls may meet a poll fill: written under the fill guard
   // (providers/server/fill-guard.ts). Everything else keeps the single-statement path.
   const guard = await planGuard(unique);
-  const { rows } = await withRetry(() =>
-    guard.length === 0
-      ? pool.query<{ inserted: number }>(insert)
-      : inTransaction(async (client) => {
-          const affected = await guardBeforeWrite(client, guard);
-          const res = await client.query<{ inserted: number }>(insert);
-          await guardAfterWrite(client, affected);
-          return res;
-        }),
-  );
+  const write = (insert: typeof fresh) =>
+    withRetry(() =>
+      guard.length === 0
+        ? pool.query<{ inserted: number }>(insert)
+        : inTransaction(async (client) => {
+            const affected = await guardBeforeWrite(client, guard);
+            const res = await client.query<{ inserted: number }>(insert);
+            await guardAfterWrite(client, affected);
+            return res;
+          }),
+    );
+  const { rows } = await write(fresh).catch((e: unknown) => {
+    if ((e as { code?: string }).code === UNIQUE_VIOLATION) return write(skipping);
+    throw e;
+  });
   const inserted = rows[0]?.inserted ?? 0;
   if (inserted > 0) notifyLanded(unique);
   return { inserted, duplicates: events.length - inserted };
@@ -277,6 +288,7 @@ async function inTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise
 // Deadlocks are prevented by lock ordering; retry anyway on the transient codes, since
 // every write here is one atomic unit and safe to repeat.
 const RETRYABLE = new Set(["40P01", "40001"]);
+const UNIQUE_VIOLATION = "23505";
 async function withRetry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
   for (let i = 1; ; i++) {
     try {
