@@ -144,8 +144,8 @@ export function watchPage(page: Page, allow: RegExp[] = []): PageProblems {
 /**
  * What a person would see drawn wrong on the page as it is now:
  * - an empty chart where data exists: a chart frame (`data-chart`, src/components/ui/chart-frame.tsx)
- *   whose data has non-zero points but whose SVG has no bar, area or line (waited for up to 5 s:
- *   charts draw after hydration);
+ *   whose data has non-zero points but whose SVG has no bar, area, line or single-value dot (waited
+ *   for up to 5 s: charts draw after hydration);
  * - text overflowing its table cell: a `td`/`th` whose content is wider than the cell, unless
  *   the cell (or something in it) truncates on purpose (`text-overflow: ellipsis`) or scrolls.
  */
@@ -156,7 +156,7 @@ export async function layoutProblems(page: Page): Promise<string[]> {
     [...document.querySelectorAll<HTMLElement>("[data-chart]")]
       .filter((c) => Number(c.dataset.points ?? "0") > 0)
       .filter((c) => {
-        const marks = [...c.querySelectorAll<SVGGraphicsElement>("svg .recharts-bar-rectangle rect, svg .recharts-bar-rectangle path, svg .recharts-area-area, svg .recharts-area-curve, svg .recharts-line-curve")];
+        const marks = [...c.querySelectorAll<SVGGraphicsElement>("svg .recharts-bar-rectangle rect, svg .recharts-bar-rectangle path, svg .recharts-area-area, svg .recharts-area-curve, svg .recharts-line-curve, svg circle.recharts-dot")];
         return !marks.some((m) => {
           const b = m.getBoundingClientRect();
           return (m.getAttribute("d") ?? "x") !== "" && (b.width > 0 || b.height > 0);
