@@ -187,7 +187,9 @@ export async function layoutProblems(page: Page): Promise<string[]> {
 /**
  * The page at a desktop 1440×900 and at a phone's 390×844, full page each, as
  * artifacts/e2e/<prefix><nn>-<name>.png and …-<name>.phone.png; the viewport is restored.
- * A page still wider than the phone once its charts have re-laid out is a problem for `watch`.
+ * A page still wider than the viewport once its charts have re-laid out (up to 10 s: on a loaded
+ * machine the re-layout after a resize took longer than 3 s) is a problem for `watch`, and so is
+ * what `layoutProblems` finds at each size.
  */
 export function shooter(prefix: string, watch?: PageProblems): (page: Page, name: string) => Promise<void> {
   let n = 0;
@@ -198,7 +200,7 @@ export function shooter(prefix: string, watch?: PageProblems): (page: Page, name
     for (const [vp, suffix] of [[{ width: 1440, height: 900 }, ""], [{ width: 390, height: 844 }, ".phone"]] as const) {
       await page.setViewportSize(vp);
       const fits = await page
-        .waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, undefined, { timeout: 3_000 })
+        .waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, undefined, { timeout: 10_000 })
         .then(() => true, () => false);
       if (!fits) watch?.problems.push(`${page.url()} is wider than ${vp.width} px (horizontal scrolling on a phone)`);
       if (watch) watch.problems.push(...(await layoutProblems(page)));
