@@ -1,11 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { BASE_URL, launchBrowser, newPage, screenshot, uniq, waitForMail } from "./support";
+import { BASE_URL, launchBrowser, newPage, screenshot, uniq, waitForMail, watchPage, type PageProblems } from "./support";
 
 /**
  * The first journey: sign up, sign out, sign in, create a workspace and a project tag,
  * invite a member by email, and accept that invitation as the new member in a second
- * browser context. Steps run in order and share state.
+ * browser context. Steps run in order and share state. Every page is watched (support.ts
+ * watchPage); the only refusals allowed are the ones a step provokes on purpose: the wrong
+ * password (401) and the rate limit (429) of the credentials sign-in.
  */
 describe("journey: sign up → workspace and project tag → invite → accept", () => {
   let browser: Browser;
@@ -14,10 +16,18 @@ describe("journey: sign up → workspace and project tag → invite → accept",
   const invitee = { name: "Bob Member", email: `${uniq("bob")}@example.test`, password: "another long password" };
   let orgPath = "";
   let inviteLink = "";
+  let watch: PageProblems;
+  /** The credentials sign-in answers a wrong password with 401. */
+  const WRONG_PASSWORD = /^401 \/api\/auth\/callback\/credentials$/;
+  const RATE_LIMITED = /^429 \/api\/auth\/callback\/credentials$/;
 
   beforeAll(async () => {
     browser = await launchBrowser();
     admin = await newPage(browser);
+    watch = watchPage(admin, [WRONG_PASSWORD]);
+  });
+  afterEach(async () => {
+    await watch?.check();
   });
   afterAll(async () => {
     await browser?.close();
@@ -114,6 +124,7 @@ describe("journey: sign up → workspace and project tag → invite → accept",
 
   it("the invitee opens the link in another browser context, signs up and joins as a member", async () => {
     const bob = await newPage(browser);
+    const bobWatch = watchPage(bob);
     await bob.goto(inviteLink);
     await bob.getByRole("heading", { name: `Join ${owner.org}` }).waitFor();
     expect(await bob.getByLabel("Email").inputValue()).toBe(invitee.email);
@@ -136,11 +147,13 @@ describe("journey: sign up → workspace and project tag → invite → accept",
     // The link is used up.
     await bob.goto(inviteLink);
     await bob.getByText("This invitation was already accepted.").waitFor();
+    await bobWatch.check();
     await bob.context().close();
   });
 
   it("a new person signs in with an emailed link and creates their org on onboarding", async () => {
     const carol = await newPage(browser);
+    const carolWatch = watchPage(carol);
     const email = `${uniq("carol")}@example.test`;
     await carol.goto("/sign-in");
     await carol.getByLabel("Email").fill(email);
@@ -159,11 +172,13 @@ describe("journey: sign up → workspace and project tag → invite → accept",
     await carol.getByRole("button", { name: "Create organization" }).click();
     await carol.waitForURL((u) => u.pathname.startsWith("/carol-labs"));
     await carol.getByRole("heading", { level: 1, name: "Carol Labs" }).waitFor();
+    await carolWatch.check();
     await carol.context().close();
   });
 
   it("too many password attempts get a clear rate-limit message", async () => {
     const mallory = await newPage(browser);
+    const malloryWatch = watchPage(mallory, [WRONG_PASSWORD, RATE_LIMITED]);
     await mallory.goto("/sign-in");
     const email = `${uniq("target")}@example.test`;
     await mallory.getByLabel("Email").fill(email);
@@ -178,6 +193,7 @@ describe("journey: sign up → workspace and project tag → invite → accept",
     await mallory.getByRole("button", { name: "Sign in", exact: true }).click();
     await mallory.getByText(/Too many sign-in attempts/).waitFor();
     await screenshot(mallory, "sign-in-rate-limited");
+    await malloryWatch.check();
     await mallory.context().close();
   });
 

@@ -112,7 +112,12 @@ export function watchPage(page: Page, allow: RegExp[] = []): PageProblems {
   const problems: string[] = [];
   const origin = new URL(BASE_URL).origin;
   page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`console error on ${page.url()}: ${m.text()} (${m.location().url})`);
+    if (m.type() !== "error") return;
+    // Chromium also logs every 4xx/5xx response as "Failed to load resource: … status of N";
+    // one the spec allows (below) is not a problem twice.
+    const status = /^Failed to load resource: the server responded with a status of (\d{3})/.exec(m.text())?.[1];
+    if (status && m.location().url.startsWith(origin) && allow.some((a) => a.test(`${status} ${new URL(m.location().url).pathname}`))) return;
+    problems.push(`console error on ${page.url()}: ${m.text()} (${m.location().url})`);
   });
   page.on("pageerror", (e) => problems.push(`uncaught exception on ${page.url()}: ${e.message}`));
   page.on("response", (r) => {
@@ -130,15 +135,61 @@ export function watchPage(page: Page, allow: RegExp[] = []): PageProblems {
     problems,
     async check() {
       if ((await page.locator("nextjs-portal").count()) > 0) problems.push(`error overlay on ${page.url()}`);
+      problems.push(...(await layoutProblems(page)));
       if (problems.length) throw new Error(problems.join("\n"));
     },
   };
 }
 
 /**
+ * What a person would see drawn wrong on the page as it is now:
+ * - an empty chart where data exists: a chart frame (`data-chart`, src/components/ui/chart-frame.tsx)
+ *   whose data has non-zero points but whose SVG has no bar, area, line or single-value dot (waited
+ *   for up to 5 s: charts draw after hydration);
+ * - text overflowing its table cell: a `td`/`th` whose content is wider than the cell, unless
+ *   the cell (or something in it) truncates on purpose (`text-overflow: ellipsis`) or scrolls.
+ */
+export async function layoutProblems(page: Page): Promise<string[]> {
+  const out: string[] = [];
+  const where = `${page.url()} at ${page.viewportSize()?.width ?? "?"} px`;
+  const blank = () =>
+    [...document.querySelectorAll<HTMLElement>("[data-chart]")]
+      .filter((c) => Number(c.dataset.points ?? "0") > 0)
+      .filter((c) => {
+        const marks = [...c.querySelectorAll<SVGGraphicsElement>("svg .recharts-bar-rectangle rect, svg .recharts-bar-rectangle path, svg .recharts-area-area, svg .recharts-area-curve, svg .recharts-line-curve, svg circle.recharts-dot")];
+        return !marks.some((m) => {
+          const b = m.getBoundingClientRect();
+          return (m.getAttribute("d") ?? "x") !== "" && (b.width > 0 || b.height > 0);
+        });
+      })
+      .map((c) => `${c.dataset.chart} (${c.dataset.points} points)`);
+  let empty = await page.evaluate(blank);
+  for (let waited = 0; empty.length && waited < 5_000; waited += 250) {
+    await page.waitForTimeout(250);
+    empty = await page.evaluate(blank);
+  }
+  for (const c of empty) out.push(`empty chart where data exists on ${where}: ${c}`);
+
+  const overflowing = await page.evaluate(() => {
+    const intended = (el: Element) => {
+      const cs = getComputedStyle(el);
+      return cs.textOverflow === "ellipsis" || cs.overflowX === "auto" || cs.overflowX === "scroll";
+    };
+    return [...document.querySelectorAll<HTMLElement>("td, th")]
+      .filter((cell) => cell.getClientRects().length > 0 && cell.scrollWidth > cell.clientWidth + 1)
+      .filter((cell) => !intended(cell) && ![...cell.querySelectorAll("*")].some(intended))
+      .map((cell) => `"${(cell.textContent ?? "").trim().slice(0, 60)}" (${cell.scrollWidth} px in ${cell.clientWidth} px)`);
+  });
+  for (const c of overflowing) out.push(`text overflows its table cell on ${where}: ${c}`);
+  return out;
+}
+
+/**
  * The page at a desktop 1440×900 and at a phone's 390×844, full page each, as
  * artifacts/e2e/<prefix><nn>-<name>.png and …-<name>.phone.png; the viewport is restored.
- * A page still wider than the phone once its charts have re-laid out is a problem for `watch`.
+ * A page still wider than the viewport once its charts have re-laid out (up to 10 s: on a loaded
+ * machine the re-layout after a resize took longer than 3 s) is a problem for `watch`, and so is
+ * what `layoutProblems` finds at each size.
  */
 export function shooter(prefix: string, watch?: PageProblems): (page: Page, name: string) => Promise<void> {
   let n = 0;
@@ -149,9 +200,10 @@ export function shooter(prefix: string, watch?: PageProblems): (page: Page, name
     for (const [vp, suffix] of [[{ width: 1440, height: 900 }, ""], [{ width: 390, height: 844 }, ".phone"]] as const) {
       await page.setViewportSize(vp);
       const fits = await page
-        .waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, undefined, { timeout: 3_000 })
+        .waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, undefined, { timeout: 10_000 })
         .then(() => true, () => false);
       if (!fits) watch?.problems.push(`${page.url()} is wider than ${vp.width} px (horizontal scrolling on a phone)`);
+      if (watch) watch.problems.push(...(await layoutProblems(page)));
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: `${base}${suffix}.png`, fullPage: true });
     }

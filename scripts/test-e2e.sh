@@ -34,6 +34,12 @@ export NEXTAUTH_URL="$APP_URL"
 export E2E_BASE_URL="$APP_URL"
 # Fakes and webhook receivers listen on loopback (src/server/outbound.ts).
 export PROVIDER_ALLOWED_HOSTS="openrouter.ai,api.openai.com,127.0.0.1,localhost" OUTBOUND_ALLOW_LOOPBACK=1
+# --- admin journey (e2e/admin.spec.ts) ---------------------------------------------------------
+# The spec starts the fake OpenRouter and the fake OpenAI itself (in its own process, on free
+# loopback ports, so it can read their state) and connects them through the UI. A new connection
+# waits CONNECTION_GRACE_MS before its first poll: 30 s in production, 2 s here (src/env.ts).
+export CONNECTION_GRACE_MS=2000
+# ------------------------------------------------------------------------------------------------
 mkdir -p .data/e2e
 rm -rf artifacts/e2e && mkdir -p artifacts/e2e
 

@@ -51,6 +51,10 @@ const schema = z.object({
   // Lets provider calls and webhooks reach loopback (127.0.0.0/8, ::1): tests and the demo, whose
   // fakes and receivers listen there. Private, link-local and metadata addresses stay refused.
   OUTBOUND_ALLOW_LOOPBACK: bool,
+  // Test runs only (npm run test:e2e sets 2000): how long a new connection waits before its first
+  // poll. Unset, it is 30 s, three lifetimes of the ingest's connection cache (fill-guard.ts); a
+  // shorter wait lets a push in another process miss the fill guard during that window.
+  CONNECTION_GRACE_MS: z.coerce.number().int().min(0).max(600_000).optional(),
   // How many reverse proxies in front of the app append to X-Forwarded-For. 0 (the default): the
   // header is ignored and the socket peer is the client; N: the N-th address from the right.
   TRUSTED_PROXY_COUNT: z.coerce.number().int().min(0).max(10).default(0),

@@ -1,10 +1,12 @@
 "use client";
 
 import { AreaChart } from "@tremor/react";
+import { ChartFrame } from "@/components/ui/chart-frame";
 
 /** OpenRouter balance over time (USD numbers for display only). */
 export function CreditsChart({ data }: { data: { time: string; Balance: number }[] }) {
   return (
+    <ChartFrame name="credit balance" data={data} categories={["Balance"]}>
     <AreaChart
       className="h-48"
       data={data}
@@ -15,5 +17,6 @@ export function CreditsChart({ data }: { data: { time: string; Balance: number }
       yAxisWidth={64}
       showLegend={false}
     />
+    </ChartFrame>
   );
 }

@@ -27,12 +27,14 @@
  * its first poll), by which time every process has seen it.
  */
 import type { PoolClient } from "pg";
+import { env } from "@/env";
 import { pool } from "@/server/db";
 import type { NormalizedEvent } from "@/features/ingest/types";
 import type { Provider } from "@/generated/prisma/enums";
 
 const CACHE_MS = 10_000;
-export const CONNECTION_GRACE_MS = 3 * CACHE_MS;
+/** 30 s by default; env CONNECTION_GRACE_MS shortens it for the browser journeys only (src/env.ts). */
+export const CONNECTION_GRACE_MS = env.CONNECTION_GRACE_MS ?? 3 * CACHE_MS;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
