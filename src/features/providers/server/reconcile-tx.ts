@@ -23,7 +23,7 @@ import type { Provider } from "@/generated/prisma/enums";
 import { pushedKind } from "./fill-guard";
 import { isZero, METRICS, reconcileBucket, zeroMetrics, type PolledCell, type PolledMetrics, type PushedCell } from "./reconcile-math";
 import { keyAttribution } from "./keys";
-import { NO_READINGS_OFFSET_MS, spreadDayFill, type DayReading } from "./spread-fill";
+import { NO_READINGS_OFFSET_MS, splitLargestRemainder, spreadDayFill, type DayReading } from "./spread-fill";
 
 export type ReconcileConnection = { id: string; orgId: string; provider: Provider; workspaceId: string | null };
 /** Tracked keys by provider key ref, for attribution of poll events. */
@@ -39,10 +39,34 @@ export const FILL_ENDPOINTS: Record<Provider, string[]> = {
 export const pollExternalId = (connectionId: string, endpoint: string, bucketStart: Date, keyRef: string, model: string, projectRef = "") =>
   `poll:${connectionId}:${endpoint}:${bucketStart.toISOString()}:${keyRef}:${model}${projectRef ? `:${projectRef}` : ""}`;
 
+const INT4_MAX = 2_147_483_647n;
+/** usage_events' count columns are int4: a value pollEvent gets must fit (see intSafeParts). */
 const toInt = (v: bigint) => {
-  const n = Number(v);
-  return n > 2_147_483_647 ? 2_147_483_647 : n;
+  if (v > INT4_MAX || v < -INT4_MAX - 1n) throw new Error(`poll fill count ${v} does not fit usage_events' int4 columns (intSafeParts splits it)`);
+  return Number(v);
 };
+
+/**
+ * usage_events stores token and request counts as int4 (the rollups are bigint). A fill whose
+ * count exceeds 2^31 − 1 (an OpenAI hour or an OpenRouter day of a very large key) is split into
+ * n equal parts (largest remainder, exact in every metric), written as the fill's externalId and
+ * `<externalId>#1` … `#n-1`. Same bucket, same prefix: re-reads replace them and zero the parts
+ * no longer needed, like any fill. Never clamped.
+ */
+export function intSafeParts(m: PolledMetrics): PolledMetrics[] {
+  let most = 0n;
+  for (const k of METRICS) if (k !== "costMicros" && m[k] > most) most = m[k];
+  const n = most > INT4_MAX ? (most + INT4_MAX - 1n) / INT4_MAX : 1n;
+  if (n === 1n) return [m];
+  const weights = Array.from({ length: Number(n) }, () => 1n);
+  const parts = weights.map(() => ({ ...m }));
+  for (const k of METRICS) {
+    const v = m[k];
+    if (v === null) continue;
+    splitLargestRemainder(v, weights).forEach((x, i) => (parts[i]![k] = x));
+  }
+  return parts;
+}
 
 /** Keyless pushed events this connection owns: by workspace, or all but other connections' workspaces. */
 async function keylessScope(client: Q, conn: ReconcileConnection): Promise<{ mode: "ws" | "rest" | "none"; ws: string[] }> {
@@ -213,9 +237,12 @@ export async function reconcileStored(client: PoolClient, conn: ReconcileConnect
       const workspaceId = key?.workspaceId ?? fallbackWs;
       const projectTagId = key?.workspaceId ? (key.projectTagId ?? (await tagFor(workspaceId))) : await tagFor(workspaceId);
       const externalId = pollExternalId(conn.id, d.kind, d.at, d.keyRef, d.model, d.projectRef);
-      target.add(`${workspaceId}\u0000${externalId}`);
       const seconds = d.at.getTime() === b.start.getTime() || d.at.getTime() === b.start.getTime() + NO_READINGS_OFFSET_MS ? b.seconds : 60;
-      events.push(pollEvent(conn, { workspaceId, externalId, projectTagId, providerKeyId: key?.id ?? null, apiKeyRef: d.keyRef || null, model: d.model, at: d.at, metrics: d.metrics, endpoint: d.kind, seconds }));
+      intSafeParts(d.metrics).forEach((metrics, i) => {
+        const id = i === 0 ? externalId : `${externalId}#${i}`;
+        target.add(`${workspaceId}\u0000${id}`);
+        events.push(pollEvent(conn, { workspaceId, externalId: id, projectTagId, providerKeyId: key?.id ?? null, apiKeyRef: d.keyRef || null, model: d.model, at: d.at, metrics, endpoint: d.kind, seconds }));
+      });
     }
   }
   let zeroed = 0;
