@@ -124,7 +124,7 @@ describe("OpenAIAdminClient against the fake OpenAI", () => {
     const refused = (await inference.chatCompletion(body).catch((e: unknown) => e)) as ProviderError;
     expect(refused).toMatchObject({ status: 429, code: "project_spend_limit_exceeded", isLimitExceeded: true });
     expect(fake.state.projectSpendMicros(p.id)).toBe(30_000n);
-    expect(await client.projectMonthToDateUsd(p.id)).toBe(0.03);
+    expect(await client.projectMonthToDateMicros(p.id)).toBe(30_000n);
     expect(await client.deleteProjectSpendLimit(p.id)).toBe(true);
     await expect(inference.chatCompletion(body)).resolves.toMatchObject({ usage: { prompt_tokens: 2000 } });
   });

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { usdToMicros } from "@/lib/money";
 import { HttpJsonClient, providerErrorMessage, ProviderAuthError, ProviderError, ProviderRateLimitError, parseRetryAfter, type ProviderClientOptions, type QueryValue } from "@/providers/errors";
 import {
   CostPage,
@@ -173,12 +174,16 @@ export class OpenAIAdminClient {
     return res.deleted;
   }
 
-  /** Month-to-date spend of one project in USD, from the Costs API (UTC month; costs lag). */
-  async projectMonthToDateUsd(projectId: string, now = new Date()): Promise<number> {
+  /**
+   * Month-to-date spend of one project in integer micro-USD, from the Costs API (UTC month; costs
+   * lag). Each line's USD amount is converted exactly (usdToMicros) and summed as integers: floats
+   * never touch the sum.
+   */
+  async projectMonthToDateMicros(projectId: string, now = new Date()): Promise<bigint> {
     const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) / 1000;
     const buckets = await this.costs({ start_time: monthStart, project_ids: [projectId], group_by: ["project_id"] });
-    let total = 0;
-    for (const b of buckets) for (const r of b.results) total += r.amount?.value ?? 0;
+    let total = 0n;
+    for (const b of buckets) for (const r of b.results) total += usdToMicros(r.amount?.value ?? 0);
     return total;
   }
 

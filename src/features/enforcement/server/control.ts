@@ -127,8 +127,9 @@ async function pauseOpenAI(key: Key, action: EnforcementAction): Promise<PauseOu
   const hold = await holdFor(key, conn, projectId, client);
   const previous = hold.previousLimitCents;
   await saveDetails(action, { projectId, previousLimitCents: previous });
-  const spentUsd = await client.projectMonthToDateUsd(projectId);
-  const target = Math.max(1, Math.ceil(Math.round(spentUsd * 1e6) / 1e4));
+  // Integer micro-USD to whole cents, rounded up (at least 1 cent).
+  const spentCents = (await client.projectMonthToDateMicros(projectId) + 9_999n) / 10_000n;
+  const target = spentCents > 1n ? Number(spentCents) : 1;
   const current = (await client.getProjectSpendLimit(projectId))?.threshold_amount ?? null;
   // Never loosen a limit: if the one in force is already at or under spend, it already stops the project.
   const wanted = current !== null && current <= target ? current : target;

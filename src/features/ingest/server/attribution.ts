@@ -34,7 +34,8 @@ export function oldestAcceptedMs(ws: Pick<WorkspaceInfo, "retentionDays" | "purg
 type Entry<T> = { value: T; at: number; loading?: Promise<T> };
 type Directory = {
   memberByEmail: Map<string, string>;
-  keyByRef: Map<string, string>;
+  /** Tracked keys by `provider:providerKeyId`: id and the workspace the key belongs to (null: none). */
+  keyByRef: Map<string, { id: string; workspaceId: string | null }>;
 };
 
 const g = globalThis as unknown as {
@@ -87,11 +88,11 @@ async function getDirectory(orgId: string): Promise<Directory> {
   return cached(dirCache, orgId, DIRECTORY_TTL_MS, async () => {
     const [members, keys] = await Promise.all([
       prisma.membership.findMany({ where: { orgId }, select: { userId: true, user: { select: { email: true } } } }),
-      prisma.providerKey.findMany({ where: { orgId }, select: { id: true, provider: true, providerKeyId: true } }),
+      prisma.providerKey.findMany({ where: { orgId }, select: { id: true, provider: true, providerKeyId: true, workspaceId: true } }),
     ]);
     return {
       memberByEmail: new Map(members.map((m) => [m.user.email.toLowerCase(), m.userId])),
-      keyByRef: new Map(keys.map((k) => [`${k.provider}:${k.providerKeyId}`, k.id])),
+      keyByRef: new Map(keys.map((k) => [`${k.provider}:${k.providerKeyId}`, { id: k.id, workspaceId: k.workspaceId }])),
     };
   });
 }
@@ -108,6 +109,12 @@ export type Attributor = {
   user(value: string | null | undefined): { memberId: string | null; endUser: string | null };
   /** `api_key`: a tracked ProviderKey of this org and provider → its id; the raw ref is kept either way. */
   key(provider: Provider, value: string | null | undefined): { providerKeyId: string | null; apiKeyRef: string | null };
+  /**
+   * True when `api_key` is a tracked key that belongs to ANOTHER workspace of the org: a token of
+   * this workspace may not put spend on it (README "Keys and workspaces"). Keys without a
+   * workspace, and keys Tollgate doesn't track, are never foreign.
+   */
+  foreignKey(provider: Provider, value: string | null | undefined): boolean;
   /** Project slug → tag id; absent → the workspace's default tag. */
   project(slug: string | null | undefined): string | null;
 };
@@ -124,8 +131,19 @@ export async function prepareAttribution(
   projectSlugs: Map<string, number[]>,
   actorLabel: string,
   issuePath: (index: number) => string,
+  keyRefs?: { provider: Provider; value: string | null | undefined; path: string }[],
 ): Promise<Attributor> {
   const [dir, initialTags] = await Promise.all([getDirectory(ws.orgId), getProjectTags(ws.id)]);
+  const wsId = ws.id;
+  if (keyRefs) {
+    // Checked before any project tag is created: a refused batch writes nothing.
+    const issues: Issue[] = [];
+    for (const k of keyRefs) {
+      const owner = k.value ? dir.keyByRef.get(`${k.provider}:${k.value}`)?.workspaceId : null;
+      if (owner && owner !== wsId) issues.push({ path: k.path, message: "this API key belongs to another workspace of the organization; send its usage with that workspace's ingest token" });
+    }
+    if (issues.length > 0) throw badRequest("The batch puts usage on API keys of another workspace", issues.slice(0, 50));
+  }
   let tags = initialTags;
   const missing = [...projectSlugs.keys()].filter((s) => !tags.has(s));
   if (missing.length > 0) tags = await createProjectTags(ws, missing, projectSlugs, actorLabel, issuePath);
@@ -137,7 +155,11 @@ export async function prepareAttribution(
     },
     key(provider, value) {
       if (!value) return { providerKeyId: null, apiKeyRef: null };
-      return { providerKeyId: dir.keyByRef.get(`${provider}:${value}`) ?? null, apiKeyRef: value };
+      return { providerKeyId: dir.keyByRef.get(`${provider}:${value}`)?.id ?? null, apiKeyRef: value };
+    },
+    foreignKey(provider, value) {
+      const ws = value ? dir.keyByRef.get(`${provider}:${value}`)?.workspaceId : null;
+      return !!ws && ws !== wsId;
     },
     project(slug) {
       if (!slug) return ws.defaultTagId;

@@ -103,7 +103,12 @@ export async function normalizePushEvents(ws: WorkspaceInfo, principal: IngestPr
     }
   }
   if (issues.length > 0) throw rejected(issues);
-  const attr = await prepareAttribution(ws, slugs, `ingest token ${principal.tokenId}`, (i) => `events.${i}.project`);
+  const keyRefs: { provider: PushEvent["provider"]; value: string; path: string }[] = [];
+  for (let i = 0; i < input.length; i++) {
+    const k = input[i]!.api_key;
+    if (k) keyRefs.push({ provider: input[i]!.provider, value: k, path: `events.${i}.api_key` });
+  }
+  const attr = await prepareAttribution(ws, slugs, `ingest token ${principal.tokenId}`, (i) => `events.${i}.project`, keyRefs);
   const out = new Array<NormalizedEvent>(input.length);
   for (let i = 0; i < input.length; i++) {
     const e = input[i]!;

@@ -26,12 +26,12 @@ afterAll(async () => {
   await closeQueues();
 });
 
-async function setup(timeZone = "UTC") {
+async function setup(timeZone = "UTC", now?: () => number) {
   const { org, workspace } = await createOrg();
   await prisma.org.update({ where: { id: org.id }, data: { timeZone } });
-  fake = await startFakeOpenRouter({ seed: 47 });
+  fake = await startFakeOpenRouter({ seed: 47, now });
   const conn = await makeConnection(org, { provider: "openrouter", secret: fake.state.managementKey, baseUrl: fake.url, workspaceId: workspace.id });
-  await prisma.providerConnection.update({ where: { id: conn.id }, data: { createdAt: new Date(Date.now() - 5 * DAY) } });
+  await prisma.providerConnection.update({ where: { id: conn.id }, data: { createdAt: new Date((now ?? Date.now)() - 5 * DAY) } });
   const key = fake.state.createKey({ name: `k-${org.id}` });
   return { org, workspace, conn, key };
 }
@@ -96,6 +96,68 @@ describe("OpenRouter key usage counters read every minute", () => {
     expect(sum(activity)).toBe(unpushed.costMicros);
     expect(activity.every((e) => e.model === MODEL)).toBe(true);
     expect((await rollupTotals(org.id, day)).costMicros).toBe(unpushed.costMicros + pushed.costMicros);
+  });
+
+  /**
+   * One UTC day D of a New York org on a controlled clock: a baseline reading at D 09:00 UTC,
+   * $x spent at 10:00, read at 10:05 (05:05 local, day D), then D completes and /activity has it.
+   */
+  async function completedDayInNewYork(day: number) {
+    let clock = day + 9 * HOUR;
+    const { org, conn, key } = await setup("America/New_York", () => clock);
+    const poll = () => pollOpenRouter(conn.id, { sleep: noSleep, now: () => new Date(clock) });
+    expect((await poll()).status).toBe("ok");
+    const gen = spend(key.hash, day + 10 * HOUR);
+    clock = day + 10 * HOUR + 5 * MIN;
+    await poll();
+    clock = day + DAY + HOUR; // the day has completed: /activity is read
+    await poll();
+    const activity = await prisma.usageEvent.findMany({ where: { orgId: org.id, source: "poll", externalId: { contains: ":openrouter.activity:" } } });
+    expect(sum(activity)).toBe(gen.costMicros);
+    expect(sum(await readingFills(org.id))).toBe(0n);
+    return { org, gen, activity };
+  }
+
+  it("an OpenRouter org in America/New_York keeps a completed day's polled spend in the local day it happened", async () => {
+    const day = Math.floor(Date.now() / DAY) * DAY - 2 * DAY;
+    const { org, gen, activity } = await completedDayInNewYork(day);
+    // Where the readings put it: 10:05 UTC, not 00:00 UTC (19:00 the local day before).
+    expect(activity.filter((e) => (e.costMicros ?? 0n) !== 0n).map((e) => e.occurredAt.getTime())).toEqual([day + 10 * HOUR + 5 * MIN]);
+    const localDay = { granularity: "hour" as const, from: new Date(day + 5 * HOUR), to: new Date(day + DAY + 5 * HOUR) };
+    expect((await rollupTotals(org.id, localDay)).costMicros).toBe(gen.costMicros);
+    expect((await rollupTotals(org.id, { granularity: "hour", from: new Date(day - DAY), to: new Date(day + 5 * HOUR) })).costMicros).toBe(0n);
+  });
+
+  it("an OpenRouter org in America/New_York keeps polled spend of the 1st in its month when the day completes", async () => {
+    const first = Date.UTC(2026, 10, 1); // Sunday 1 November 2026; 00:00 UTC is 20:00 on 31 October in New York
+    const { org, gen } = await completedDayInNewYork(first);
+    const november = { granularity: "hour" as const, from: new Date(first + 4 * HOUR), to: new Date(Date.UTC(2026, 11, 1, 5)) };
+    expect((await rollupTotals(org.id, november)).costMicros).toBe(gen.costMicros);
+    expect((await rollupTotals(org.id, { granularity: "hour", from: new Date(Date.UTC(2026, 9, 1, 4)), to: new Date(first + 4 * HOUR) })).costMicros).toBe(0n);
+  });
+
+  it("a completed day's polled spend with no minute readings lands at 12:00 UTC, inside the local day of every zone from UTC-12 to UTC+11", async () => {
+    let clock = Math.floor(Date.now() / DAY) * DAY - 2 * DAY + 10 * HOUR;
+    const day = Math.floor(clock / DAY) * DAY;
+    const { org, conn, key } = await setup("America/New_York", () => clock);
+    const gen = spend(key.hash, clock - HOUR); // before the key's first reading: no reading explains it
+    await pollOpenRouter(conn.id, { sleep: noSleep, now: () => new Date(clock) });
+    clock = day + DAY + HOUR;
+    await pollOpenRouter(conn.id, { sleep: noSleep, now: () => new Date(clock) });
+    const activity = await prisma.usageEvent.findMany({ where: { orgId: org.id, source: "poll", externalId: { contains: ":openrouter.activity:" } } });
+    expect(sum(activity)).toBe(gen.costMicros);
+    expect(activity.filter((e) => (e.costMicros ?? 0n) !== 0n).map((e) => e.occurredAt.getTime())).toEqual([day + 12 * HOUR]);
+  });
+
+  it("a push into a completed day whose activity fill sits on reading minutes lowers that fill", async () => {
+    const day = Math.floor(Date.now() / DAY) * DAY - 2 * DAY;
+    const { org, gen } = await completedDayInNewYork(day);
+    const ws = await prisma.workspace.findFirstOrThrow({ where: { orgId: org.id } });
+    const tracked = await prisma.providerKey.findFirstOrThrow({ where: { orgId: org.id, provider: "openrouter" } });
+    await pushEvents({ orgId: org.id, workspaceId: ws.id, provider: "openrouter", model: MODEL, projectTagId: null }, [{ providerKeyId: tracked.id, occurredAt: new Date(day + 10 * HOUR), costMicros: gen.costMicros }]);
+    const activity = await prisma.usageEvent.findMany({ where: { orgId: org.id, source: "poll", externalId: { contains: ":openrouter.activity:" } } });
+    expect(sum(activity)).toBe(0n);
+    expect((await rollupTotals(org.id, { from: new Date(day), to: new Date(day + DAY) })).costMicros).toBe(gen.costMicros);
   });
 
   it("a push that arrives after the minute reading lowers its fill instead of adding to it", async () => {

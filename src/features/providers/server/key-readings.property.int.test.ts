@@ -130,5 +130,7 @@ describe("minute readings under random interleavings (real PostgreSQL)", () => {
       }),
       { numRuns: RUNS, endOnFailure: true },
     );
-  });
+    // 25 runs take ~30 s on a quiet machine and over 60 s on a loaded one (each completed day now
+    // also reads its activity fills for the day marker).
+  }, 180_000);
 });

@@ -23,7 +23,8 @@
  *   key's LATEST readings (pushed events explain the earliest spend), one poll event per minute;
  * - once `/activity` has rows for D (a completed day), the activity fills are D's polled truth and
  *   every reading fill of D is zeroed in the same transaction that writes them: one polled source
- *   per day, never the sum.
+ *   per day, never the sum. The activity fills themselves are spread over D's reading minutes
+ *   (spread-fill.ts), so the completed day's spend stays in the local hours it was read in.
  */
 import type { PoolClient } from "pg";
 import { pool } from "@/server/db";
@@ -34,6 +35,7 @@ import { lockFillsExclusive } from "./fill-guard";
 import { isZero, reconcileBucket, zeroMetrics } from "./reconcile-math";
 import { fallbackWorkspace, pollEvent, pollExternalId, pushedTotals, type KeyAttribution, type ReconcileConnection } from "./reconcile-tx";
 import { getWorkspaceInfo } from "@/features/ingest/server/attribution";
+import { placeOnLatest } from "./spread-fill";
 
 export const READINGS_ENDPOINT = "openrouter.keys";
 const COUNTER_ENDPOINT = "openrouter.keys.counter";
@@ -110,21 +112,6 @@ async function upsertRows(client: Q, conn: ReconcileConnection, endpoint: string
 
 type Reading = { at: Date; keyRef: string; cost: bigint };
 
-/** The target reading fills of one key: its fill `f` placed on its latest readings. */
-function placeFill(readings: Reading[], fill: bigint): { at: Date; cost: bigint }[] {
-  const total = readings.reduce((s, r) => s + r.cost, 0n);
-  const explained = total - fill; // by pushed events: the earliest spend
-  const out: { at: Date; cost: bigint }[] = [];
-  let cum = 0n;
-  for (const r of readings) {
-    const before = cum > explained ? cum - explained : 0n;
-    cum += r.cost;
-    const after = cum > explained ? cum - explained : 0n;
-    if (after > before) out.push({ at: r.at, cost: after - before });
-  }
-  return out;
-}
-
 type ExistingFill = { workspaceId: string; externalId: string; projectTagId: string | null; providerKeyId: string | null; apiKeyRef: string | null; model: string; occurredAt: Date; nonzero: boolean };
 
 /**
@@ -152,11 +139,11 @@ export async function reconcileReadingsTx(client: PoolClient, conn: ReconcileCon
           AND "externalId" = ANY($4::text[]) AND "occurredAt" >= $2 AND "occurredAt" < $3 AND source = 'poll'`,
       [conn.orgId, day, end, ids],
     );
-    if (readings.length === 0) continue;
     const { rows: act } = await client.query<{ has: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM polled_usage WHERE "connectionId" = $1 AND endpoint = $2 AND "bucketStart" = $3) AS has`,
       [conn.id, ACTIVITY_ENDPOINT, day],
     );
+    if (readings.length === 0 && !act[0]?.has) continue;
     const target = new Set<string>();
     if (!act[0]?.has) {
       const byKey = new Map<string, Reading[]>();
@@ -169,7 +156,7 @@ export async function reconcileReadingsTx(client: PoolClient, conn: ReconcileCon
         const key = keys.get(d.keyRef);
         const workspaceId = key?.workspaceId ?? fallbackWs;
         const projectTagId = key?.workspaceId ? (key.projectTagId ?? (await getWorkspaceInfo(workspaceId)).defaultTagId) : (await getWorkspaceInfo(workspaceId)).defaultTagId;
-        for (const p of placeFill(byKey.get(d.keyRef) ?? [], d.metrics.costMicros)) {
+        for (const p of placeOnLatest(byKey.get(d.keyRef) ?? [], d.metrics.costMicros)) {
           const externalId = pollExternalId(conn.id, READINGS_ENDPOINT, p.at, d.keyRef, KEY_USAGE_MODEL);
           target.add(`${workspaceId}\u0000${externalId}`);
           const metrics = { ...zeroMetrics(), costMicros: p.cost };
@@ -181,12 +168,32 @@ export async function reconcileReadingsTx(client: PoolClient, conn: ReconcileCon
       if (target.has(`${e.workspaceId}\u0000${e.externalId}`) || !e.nonzero) continue;
       events.push(pollEvent(conn, { ...e, at: new Date(e.occurredAt), metrics: zeroMetrics(), endpoint: READINGS_ENDPOINT, seconds: 0 }));
     }
-    // The day's marker, what the push guard looks up (readingDays): the day's total reading fill.
-    const filled = events.filter((e) => e.occurredAt >= day && e.occurredAt < end && e.externalId.startsWith(prefix)).reduce((x, e) => x + (e.costMicros ?? 0n), 0n);
+    // The day's marker, what the push guard looks up (readingDays): the day's total reading fill,
+    // plus the mark of its activity fills, which are spread over the day too (spread-fill.ts).
+    const readingFilled = events.filter((e) => e.occurredAt >= day && e.occurredAt < end && e.externalId.startsWith(prefix)).reduce((x, e) => x + (e.costMicros ?? 0n), 0n);
+    const filled = readingFilled + (act[0]?.has ? await activityMark(client, conn, day, end) : 0n);
     await upsertRows(client, conn, FILLED_ENDPOINT, [{ keyRef: "", at: day, seconds: 86_400, cost: filled }], "replace");
   }
   await upsertPollEventsTx(client, events);
   return events;
+}
+
+/**
+ * Non-zero iff the day has a non-zero activity fill of the connection (Σ costs, +1 per cost-free
+ * token fill). Activity fills are spread over the day's minutes (spread-fill.ts), not at its
+ * start where the guard's event look-up would see them, so the day marker carries them. They are
+ * written before this runs, in the same transaction (reconcile.ts, reconcile-tx.ts).
+ */
+async function activityMark(client: Q, conn: ReconcileConnection, day: Date, end: Date): Promise<bigint> {
+  const { rows } = await client.query<{ m: string | null }>(
+    `SELECT sum(CASE WHEN "costMicros" > 0 THEN "costMicros"
+                     WHEN requests <> 0 OR "inputTokens" <> 0 OR "outputTokens" <> 0 OR "cachedTokens" <> 0 OR "cacheWriteTokens" <> 0 OR "reasoningTokens" <> 0 THEN 1
+                     ELSE 0 END)::text AS m
+       FROM usage_events
+      WHERE "orgId" = $1 AND "occurredAt" >= $2 AND "occurredAt" < $3 AND source = 'poll' AND starts_with("externalId", $4)`,
+    [conn.orgId, day, end, `poll:${conn.id}:${ACTIVITY_ENDPOINT}:`],
+  );
+  return BigInt(rows[0]?.m ?? "0");
 }
 
 /**

@@ -57,10 +57,11 @@ describe("OpenRouter poller against the fake", () => {
     const polled = await eventTotals(org.id, { source: "poll" });
     expect(polled.costMicros).toBe(before);
     expect((await rollupTotals(org.id)).costMicros).toBe(before);
-    // Each poll event is attributed to its key and the connection's workspace.
+    // Each poll event is attributed to its key and the connection's workspace; a backfilled day has no
+    // minute readings, so its fill sits at 12:00 UTC (spread-fill.ts).
     const ev = await prisma.usageEvent.findFirstOrThrow({ where: { orgId: org.id, source: "poll", apiKeyRef: t.keys[0]!.hash } });
     expect(ev).toMatchObject({ workspaceId: workspace.id, providerKeyId: keys.find((k) => k.providerKeyId === t.keys[0]!.hash)!.id, costSource: "provider" });
-    expect(ev.externalId).toMatch(new RegExp(`^poll:${conn.id}:openrouter\\.activity:\\d{4}-\\d{2}-\\d{2}T00:00:00\\.000Z:${t.keys[0]!.hash}:`));
+    expect(ev.externalId).toMatch(new RegExp(`^poll:${conn.id}:openrouter\\.activity:\\d{4}-\\d{2}-\\d{2}T12:00:00\\.000Z:${t.keys[0]!.hash}:`));
 
     const row = await prisma.providerConnection.findUniqueOrThrow({ where: { id: conn.id } });
     expect(row.backfillDoneAt).not.toBeNull();

@@ -23,6 +23,7 @@ import type { Provider } from "@/generated/prisma/enums";
 import { pushedKind } from "./fill-guard";
 import { isZero, METRICS, reconcileBucket, zeroMetrics, type PolledCell, type PolledMetrics, type PushedCell } from "./reconcile-math";
 import { keyAttribution } from "./keys";
+import { NO_READINGS_OFFSET_MS, splitLargestRemainder, spreadDayFill, type DayReading } from "./spread-fill";
 
 export type ReconcileConnection = { id: string; orgId: string; provider: Provider; workspaceId: string | null };
 /** Tracked keys by provider key ref, for attribution of poll events. */
@@ -38,10 +39,34 @@ export const FILL_ENDPOINTS: Record<Provider, string[]> = {
 export const pollExternalId = (connectionId: string, endpoint: string, bucketStart: Date, keyRef: string, model: string, projectRef = "") =>
   `poll:${connectionId}:${endpoint}:${bucketStart.toISOString()}:${keyRef}:${model}${projectRef ? `:${projectRef}` : ""}`;
 
+const INT4_MAX = 2_147_483_647n;
+/** usage_events' count columns are int4: a value pollEvent gets must fit (see intSafeParts). */
 const toInt = (v: bigint) => {
-  const n = Number(v);
-  return n > 2_147_483_647 ? 2_147_483_647 : n;
+  if (v > INT4_MAX || v < -INT4_MAX - 1n) throw new Error(`poll fill count ${v} does not fit usage_events' int4 columns (intSafeParts splits it)`);
+  return Number(v);
 };
+
+/**
+ * usage_events stores token and request counts as int4 (the rollups are bigint). A fill whose
+ * count exceeds 2^31 − 1 (an OpenAI hour or an OpenRouter day of a very large key) is split into
+ * n equal parts (largest remainder, exact in every metric), written as the fill's externalId and
+ * `<externalId>#1` … `#n-1`. Same bucket, same prefix: re-reads replace them and zero the parts
+ * no longer needed, like any fill. Never clamped.
+ */
+export function intSafeParts(m: PolledMetrics): PolledMetrics[] {
+  let most = 0n;
+  for (const k of METRICS) if (k !== "costMicros" && m[k] > most) most = m[k];
+  const n = most > INT4_MAX ? (most + INT4_MAX - 1n) / INT4_MAX : 1n;
+  if (n === 1n) return [m];
+  const weights = Array.from({ length: Number(n) }, () => 1n);
+  const parts = weights.map(() => ({ ...m }));
+  for (const k of METRICS) {
+    const v = m[k];
+    if (v === null) continue;
+    splitLargestRemainder(v, weights).forEach((x, i) => (parts[i]![k] = x));
+  }
+  return parts;
+}
 
 /** Keyless pushed events this connection owns: by workspace, or all but other connections' workspaces. */
 async function keylessScope(client: Q, conn: ReconcileConnection): Promise<{ mode: "ws" | "rest" | "none"; ws: string[] }> {
@@ -141,6 +166,29 @@ export async function fallbackWorkspace(conn: ReconcileConnection): Promise<stri
   return ws.id;
 }
 
+const minOf = (ds: Date[]) => new Date(Math.min(...ds.map((d) => d.getTime())));
+const maxOf = (ds: Date[]) => new Date(Math.max(...ds.map((d) => d.getTime())));
+
+/** OpenRouter: the key counters' minute readings of each day bucket, per key in time order (key-readings.ts). */
+async function dayReadings(client: Q, conn: ReconcileConnection, buckets: { start: Date; end: Date }[]) {
+  const out = new Map<number, Map<string, DayReading[]>>();
+  if (buckets.length === 0) return out;
+  const { rows } = await client.query<{ at: Date; keyRef: string; c: string }>(
+    `SELECT "bucketStart" AS at, "keyRef", "costMicros"::text AS c FROM polled_usage
+      WHERE "connectionId" = $1 AND endpoint = 'openrouter.keys' AND "bucketStart" >= $2 AND "bucketStart" < $3
+      ORDER BY "bucketStart", "keyRef"`,
+    [conn.id, minOf(buckets.map((b) => b.start)), maxOf(buckets.map((b) => b.end))],
+  );
+  for (const r of rows) {
+    const at = new Date(r.at);
+    const b = buckets.find((x) => at >= x.start && at < x.end);
+    if (!b) continue;
+    const day = out.get(b.start.getTime()) ?? out.set(b.start.getTime(), new Map()).get(b.start.getTime())!;
+    day.set(r.keyRef, [...(day.get(r.keyRef) ?? []), { at, cost: BigInt(r.c) }]);
+  }
+  return out;
+}
+
 type ExistingFill = { workspaceId: string; externalId: string; projectTagId: string | null; providerKeyId: string | null; apiKeyRef: string | null; model: string; occurredAt: Date; nonzero: boolean; endpoint: string };
 
 /**
@@ -153,15 +201,26 @@ export async function reconcileStored(client: PoolClient, conn: ReconcileConnect
   const buckets = [...byBucket.values()].map((b) => ({ start: b.start, end: new Date(b.start.getTime() + b.seconds * 1000) }));
   const pushed = await pushedTotals(client, conn, buckets);
   const prefixes = FILL_ENDPOINTS[conn.provider].map((e) => `poll:${conn.id}:${e}:`);
-  const { rows: existing } = await client.query<ExistingFill>(
-    `SELECT "workspaceId", "externalId", "projectTagId", "providerKeyId", "apiKeyRef", model, "occurredAt",
+  // OpenRouter day fills are spread over the day (spread-fill.ts): look for them in the whole day.
+  const spread = conn.provider === "openrouter";
+  const cols = `"workspaceId", "externalId", "projectTagId", "providerKeyId", "apiKeyRef", model, "occurredAt",
             coalesce(metadata->>'poll.endpoint', '') AS endpoint,
-            (requests <> 0 OR "costMicros" <> 0 OR "inputTokens" <> 0 OR "outputTokens" <> 0 OR "cachedTokens" <> 0 OR "cacheWriteTokens" <> 0 OR "reasoningTokens" <> 0) AS nonzero
-       FROM usage_events e
-      WHERE "orgId" = $1 AND "occurredAt" = ANY($2::timestamptz[]) AND source = 'poll'
-        AND EXISTS (SELECT 1 FROM unnest($3::text[]) p WHERE starts_with(e."externalId", p))`,
-    [conn.orgId, buckets.map((b) => b.start), prefixes],
-  );
+            (requests <> 0 OR "costMicros" <> 0 OR "inputTokens" <> 0 OR "outputTokens" <> 0 OR "cachedTokens" <> 0 OR "cacheWriteTokens" <> 0 OR "reasoningTokens" <> 0) AS nonzero`;
+  const { rows: existing } = spread
+    ? await client.query<ExistingFill>(
+        `SELECT ${cols} FROM usage_events e
+          WHERE "orgId" = $1 AND "occurredAt" >= $4 AND "occurredAt" < $5 AND source = 'poll'
+            AND EXISTS (SELECT 1 FROM unnest($2::timestamptz[], $6::timestamptz[]) AS b(s, e_) WHERE e."occurredAt" >= b.s AND e."occurredAt" < b.e_)
+            AND EXISTS (SELECT 1 FROM unnest($3::text[]) p WHERE starts_with(e."externalId", p))`,
+        [conn.orgId, buckets.map((b) => b.start), prefixes, minOf(buckets.map((b) => b.start)), maxOf(buckets.map((b) => b.end)), buckets.map((b) => b.end)],
+      )
+    : await client.query<ExistingFill>(
+        `SELECT ${cols} FROM usage_events e
+          WHERE "orgId" = $1 AND "occurredAt" = ANY($2::timestamptz[]) AND source = 'poll'
+            AND EXISTS (SELECT 1 FROM unnest($3::text[]) p WHERE starts_with(e."externalId", p))`,
+        [conn.orgId, buckets.map((b) => b.start), prefixes],
+      );
+  const readings = spread ? await dayReadings(client, conn, buckets) : new Map<number, Map<string, DayReading[]>>();
   const fallbackWs = await fallbackWorkspace(conn);
   const defaultTags = new Map<string, string | null>();
   const tagFor = async (ws: string) => {
@@ -171,14 +230,19 @@ export async function reconcileStored(client: PoolClient, conn: ReconcileConnect
   const events: NormalizedEvent[] = [];
   const target = new Set<string>();
   for (const b of byBucket.values()) {
-    for (const d of reconcileBucket(b.cells, pushed.get(b.start.getTime()) ?? [])) {
-      if (isZero(d.metrics)) continue;
+    const deltas = reconcileBucket(b.cells, pushed.get(b.start.getTime()) ?? []).filter((d) => !isZero(d.metrics));
+    const parts = spread ? spreadDayFill(b.start, deltas, readings.get(b.start.getTime()) ?? new Map()) : deltas.map((d) => ({ ...d, at: b.start }));
+    for (const d of parts) {
       const key = d.keyRef ? keys.get(d.keyRef) : undefined;
       const workspaceId = key?.workspaceId ?? fallbackWs;
       const projectTagId = key?.workspaceId ? (key.projectTagId ?? (await tagFor(workspaceId))) : await tagFor(workspaceId);
-      const externalId = pollExternalId(conn.id, d.kind, b.start, d.keyRef, d.model, d.projectRef);
-      target.add(`${workspaceId}\u0000${externalId}`);
-      events.push(pollEvent(conn, { workspaceId, externalId, projectTagId, providerKeyId: key?.id ?? null, apiKeyRef: d.keyRef || null, model: d.model, at: b.start, metrics: d.metrics, endpoint: d.kind, seconds: b.seconds }));
+      const externalId = pollExternalId(conn.id, d.kind, d.at, d.keyRef, d.model, d.projectRef);
+      const seconds = d.at.getTime() === b.start.getTime() || d.at.getTime() === b.start.getTime() + NO_READINGS_OFFSET_MS ? b.seconds : 60;
+      intSafeParts(d.metrics).forEach((metrics, i) => {
+        const id = i === 0 ? externalId : `${externalId}#${i}`;
+        target.add(`${workspaceId}\u0000${id}`);
+        events.push(pollEvent(conn, { workspaceId, externalId: id, projectTagId, providerKeyId: key?.id ?? null, apiKeyRef: d.keyRef || null, model: d.model, at: d.at, metrics, endpoint: d.kind, seconds }));
+      });
     }
   }
   let zeroed = 0;

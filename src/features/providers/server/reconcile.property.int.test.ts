@@ -93,8 +93,8 @@ async function violations(day0: number): Promise<string[]> {
     const range = [new Date(day0), new Date(day0 + 2 * DAY)];
     const polled = await client.query<{ b: Date; k: string; r: string; c: string }>(
       `SELECT "bucketStart" AS b, "keyRef" AS k, sum(requests)::text AS r, sum("costMicros")::text AS c FROM polled_usage
-        WHERE "connectionId" = $1 AND "bucketStart" >= $2 AND "bucketStart" < $3 GROUP BY 1, 2`,
-      [conn.id, ...range],
+        WHERE "connectionId" = $1 AND endpoint = $4 AND "bucketStart" >= $2 AND "bucketStart" < $3 GROUP BY 1, 2`,
+      [conn.id, ...range, ENDPOINT],
     );
     const pushed = await client.query<{ b: Date; k: string; r: string; c: string }>(
       `SELECT date_trunc('day', "occurredAt" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS b, coalesce("apiKeyRef", '') AS k, sum(requests)::text AS r, sum("costMicros")::text AS c
@@ -102,7 +102,8 @@ async function violations(day0: number): Promise<string[]> {
       [org.id, ...range],
     );
     const fills = await client.query<{ b: Date; r: string; c: string }>(
-      `SELECT "occurredAt" AS b, sum(requests)::text AS r, sum("costMicros")::text AS c FROM usage_events
+      // A day's fill may be spread over the day (spread-fill.ts): sum it per UTC day, like pushed.
+      `SELECT date_trunc('day', "occurredAt" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS b, sum(requests)::text AS r, sum("costMicros")::text AS c FROM usage_events
         WHERE "orgId" = $1 AND source = 'poll' AND "occurredAt" >= $2 AND "occurredAt" < $3 GROUP BY 1`,
       [org.id, ...range],
     );

@@ -75,7 +75,14 @@ export async function ingestOtlpTraces(req: OtlpRequest): Promise<{ reply: OtlpR
       if (s.project && /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(s.project)) slugs.set(s.project, [...(slugs.get(s.project) ?? []), i]);
     });
     const attr = await prepareAttribution(ws, slugs, `ingest token ${principal.tokenId} (OTLP)`, (i) => `spans.${i}`);
-    const events: NormalizedEvent[] = usable.map((s) => {
+    // A span may not put spend on a key of another workspace (README "Keys and workspaces"): that
+    // span is rejected (OTLP partial success, with the reason), the others are kept.
+    const own = usable.filter((s) => {
+      if (!attr.foreignKey(s.provider, s.apiKey)) return true;
+      reject("span's API key belongs to another workspace of the organization; send it with that workspace's ingest token");
+      return false;
+    });
+    const events: NormalizedEvent[] = own.map((s) => {
       const user = attr.user(s.user);
       const key = attr.key(s.provider, s.apiKey);
       return {
@@ -108,7 +115,7 @@ export async function ingestOtlpTraces(req: OtlpRequest): Promise<{ reply: OtlpR
         metadata: s.metadata,
       };
     });
-    written = await writeUsageEvents(events);
+    if (events.length > 0) written = await writeUsageEvents(events);
   }
   const rejected = [...reasons.values()].reduce((a, b) => a + b, 0);
   const message = [...reasons].map(([r, n]) => `${n} × ${r}`).join("; ");
