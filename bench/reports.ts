@@ -2,20 +2,23 @@
  * npm run bench:reports — report panels over a large history, through the usage module.
  *
  * Seeds BENCH_EVENTS raw events (default 10,000,000) over 90 days for 20 orgs (one holds a
- * third; routes and models Zipf-skewed like real teams) with generate_series SQL straight into
- * usage_events, then builds their hour and day rollups (with latency histograms) in SQL the
- * way ingest would. Minute rollups are not seeded: every panel range here is whole local days
- * (the report page's presets), which read day rows only (hour rows for hourly panels).
+ * third; each org a team of 30 skewed members on 8 projects, see the seed below) with
+ * generate_series SQL straight into usage_events (primary key dropped during the load and built
+ * once after), then their hour and day rollups (with latency histograms) aggregated in SQL the
+ * way ingest would, then the report rollups by the usage.coarsen job's own code. Minute rollups
+ * are not seeded: every panel range here is whole local days (the report page's presets), which
+ * read day and hour rows only. Each phase's time is logged.
  *
  * Measured, for the largest org over 30 and 90 days, with and without filters: each panel's
  * query (queryUsage / readEvents) BENCH_RUNS times → p50/p95; the naive aggregate (the same
  * totals and by-model sums straight from raw events); then a raw CSV export of BENCH_EXPORT
- * rows (default 1,000,000) streamed by the keyset cursor reader to /dev/null: rows/s and
- * this process's peak RSS.
+ * rows (default 1,000,000) through the export job's own path (all raw columns, labels, org
+ * time zone) to /dev/null, in a child process (bench/reports-export.ts): rows/s and that
+ * process's peak RSS.
  *
  * Env: BENCH_DATABASE_URL (default tollgate_bench_reports), BENCH_EVENTS, BENCH_EXPORT, BENCH_RUNS (7).
  */
-import { createWriteStream } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { dropDatabase, migrate } from "../scripts/migrate-lib";
 
@@ -44,71 +47,113 @@ async function main() {
   Object.assign(process.env, { DATABASE_URL: DB_URL, LOG_LEVEL: "warn" });
   const { pool } = await import("../src/server/db");
   const { queryUsage } = await import("../src/features/usage/server/rollups");
-  const { readEvents, streamEvents } = await import("../src/features/usage/server/events");
+  const { readEvents } = await import("../src/features/usage/server/events");
   const { histIndexSql, HIST_BUCKETS } = await import("../src/features/usage/server/histogram");
+  const { coarsenRollups } = await import("../src/features/usage/server/coarse");
 
-  // ---- seed raw events -------------------------------------------------------------
+  // ---- seed: raw events, then their rollups, in 9-day slices -----------------------------
+  // A team's traffic, not noise: per org 30 members (skewed: a few send most requests), each
+  // working mostly on one of 8 projects; a project lives in one workspace, service and language,
+  // has its own key and mostly calls its own model (a second one a fifth of the time). 97 %
+  // succeed. Rows go in time order within a slice, as ingest writes them.
+  // The primary key is dropped while rows go in and rebuilt once (one sorted build per
+  // partition instead of 10M random inserts); rollups are aggregated in SQL per slice.
   const now = Math.floor(Date.now() / DAY) * DAY; // ranges end at a UTC midnight (whole days)
-  const chunk = 1_000_000;
-  for (let off = 0; off < EVENTS; off += chunk) {
-    const n = Math.min(chunk, EVENTS - off);
-    await pool.query(
-      `INSERT INTO usage_events ("orgId", "workspaceId", "externalId", source, provider, model, "projectTagId", "memberId",
-         "providerKeyId", service, language, "occurredAt", "inputTokens", "outputTokens", "cachedTokens", requests,
-         "costMicros", "costSource", "latencyMs", status)
-       SELECT o, o || '-ws-' || (r % 3), 'e' || g, 'push', CASE WHEN m < 5 THEN 'openai' ELSE 'openrouter' END::"Provider",
-              'model-' || m, o || '-tag-' || (r % 12), CASE WHEN r % 5 = 0 THEN NULL ELSE o || '-mem-' || (r % 40) END,
-              CASE WHEN r % 7 = 0 THEN NULL ELSE o || '-key-' || (r % 15) END, 'svc-' || (r % 6), (ARRAY['python','typescript','go'])[1 + r % 3],
-              $2::timestamptz - random() * INTERVAL '90 days', 200 + (random() * 3000)::int, 20 + (random() * 600)::int,
-              CASE WHEN random() < 0.3 THEN 512 ELSE 0 END, 1, 50 + (random() * 5000)::bigint * (1 + m), 'provider',
-              (20 * exp(random() * 6))::int, CASE WHEN random() < 0.02 THEN 500 WHEN random() < 0.03 THEN 429 ELSE 200 END
-         FROM (SELECT g, CASE WHEN g % 3 = 0 THEN 'org-00' ELSE 'org-' || lpad((1 + g % 19)::text, 2, '0') END AS o,
-                      floor(200 * power(random(), 3))::int AS r, floor(10 * power(random(), 2))::int AS m
-                 FROM generate_series($1::bigint + 1, $1::bigint + $3) g) s`,
-      [off, new Date(now), n],
-    );
-    log(`events: ${off + n} / ${EVENTS} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
-  }
-
-  // ---- rollups: hour rows from events (two-level histogram, as ingest), day rows from hours ----
+  const seed = await pool.connect();
+  await seed.query(`SET synchronous_commit = off; SET work_mem = '256MB'; SET maintenance_work_mem = '1GB'`);
+  await seed.query(`ALTER TABLE usage_events DROP CONSTRAINT usage_events_pkey`);
+  const phase: Record<string, number> = {};
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t = Date.now();
+    try {
+      return await fn();
+    } finally {
+      phase[name] = (phase[name] ?? 0) + (Date.now() - t) / 1000;
+    }
+  };
   const hcols = Array.from({ length: HIST_BUCKETS }, (_, i) => `coalesce(sum(n) FILTER (WHERE lidx = ${i + 1}), 0)::int4`).join(", ");
-  for (let d = 0; d < 91; d += 10) {
-    const from = new Date(now - (d + 10) * DAY);
-    const to = new Date(now - d * DAY);
-    await pool.query(
+  const SLICE_DAYS = 9;
+  const slices = Math.ceil(90 / SLICE_DAYS);
+  for (let i = 0; i < slices; i++) {
+    const lo = Math.floor((EVENTS * i) / slices);
+    const hi = Math.floor((EVENTS * (i + 1)) / slices);
+    const to = new Date(now - i * SLICE_DAYS * DAY);
+    const from = new Date(to.getTime() - SLICE_DAYS * DAY);
+    await timed("events", () =>
+      seed.query(
+        `INSERT INTO usage_events ("orgId", "workspaceId", "externalId", source, provider, model, "projectTagId", "memberId",
+           "providerKeyId", service, language, "occurredAt", "inputTokens", "outputTokens", "cachedTokens", requests,
+           "costMicros", "costSource", "latencyMs", status)
+         SELECT o, o || '-ws-' || (p % 3), 'e' || lpad(g::text, 9, '0'), 'push', CASE WHEN m < 5 THEN 'openai' ELSE 'openrouter' END::"Provider",
+                'model-' || m, o || '-tag-' || p, CASE WHEN u1 > 0.97 THEN NULL ELSE o || '-mem-' || mem END,
+                o || '-key-' || p, 'svc-' || (p % 6), (ARRAY['python', 'typescript', 'go'])[1 + p % 3],
+                $2::timestamptz + u3 * INTERVAL '${SLICE_DAYS} days', 200 + (u4 * 3000)::int, 20 + (u2 * 600)::int,
+                CASE WHEN u4 < 0.3 THEN 512 ELSE 0 END, 1, 50 + (u4 * 5000)::bigint * (1 + m), 'provider',
+                (20 * exp(u5 * 6))::int, CASE WHEN u5 < 0.01 THEN 500 WHEN u5 < 0.03 THEN 429 ELSE 200 END
+           FROM (SELECT g, o, u1, u2, u3, u4, u5, mem, p, CASE WHEN u6 < 0.8 THEN p % 10 ELSE (p + 3) % 10 END AS m
+                   FROM (SELECT g, o, u1, u2, u3, u4, u5, random() u6, mem, CASE WHEN u2 < 0.9 THEN mem % 8 ELSE (mem + 3) % 8 END AS p
+                           FROM (SELECT g, CASE WHEN g % 3 = 0 THEN 'org-00' ELSE 'org-' || lpad((1 + g % 19)::text, 2, '0') END AS o,
+                                        u1, random() u2, random() u3, random() u4, random() u5, floor(30 * u1 * u1)::int AS mem
+                                   FROM (SELECT g, random() u1 FROM generate_series($1::bigint + 1, $3::bigint) g) a) b) c) s
+          ORDER BY 12`,
+        [lo, from, hi],
+      ),
+    );
+    // hour rows from the slice's events (the histogram counted per group first, as ingest does)
+    await timed("hour_rollups", () =>
+      seed.query(
+        `INSERT INTO usage_rollups (granularity, "bucketStart", "orgId", "workspaceId", "projectTagId", "memberId", "providerKeyId",
+           provider, model, "statusClass", service, language, requests, errors, "inputTokens", "outputTokens", "cachedTokens",
+           "costMicros", "latencySumMs", "latencyCount", "latencyMaxMs", "latencyHist")
+         SELECT 'hour', h, o, w, t, mem, k, p, m, sc, svc, lang, sum(req), sum(err), sum(it), sum(ot), sum(ct), sum(cost), sum(ls),
+                sum(n), max(lm), ARRAY[${hcols}]
+           FROM (SELECT date_bin('1 hour', "occurredAt", TIMESTAMPTZ '2000-01-01 00:00:00+00') h, "orgId" o, "workspaceId" w,
+                        coalesce("projectTagId", '') t, coalesce("memberId", '') mem, coalesce("providerKeyId", '') k, provider p, model m,
+                        CASE WHEN status BETWEEN 200 AND 299 THEN '2xx' WHEN status BETWEEN 400 AND 499 THEN '4xx' ELSE '5xx' END sc,
+                        coalesce(service, '') svc, coalesce(language, '') lang, ${histIndexSql('"latencyMs"')} lidx,
+                        sum(requests) req, sum(CASE WHEN status >= 400 THEN requests ELSE 0 END) err, sum("inputTokens") it,
+                        sum("outputTokens") ot, sum("cachedTokens") ct, sum("costMicros") cost, sum("latencyMs") ls, count(*) n, max("latencyMs") lm
+                   FROM usage_events WHERE "occurredAt" >= $1 AND "occurredAt" < $2
+                  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) x
+          GROUP BY 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
+          ORDER BY 3, 2`,
+        [from, to],
+      ),
+    );
+    log(`slice ${i + 1}/${slices}: events ${hi} / ${EVENTS} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  }
+  await timed("primary_key", () => seed.query(`ALTER TABLE usage_events ADD CONSTRAINT usage_events_pkey PRIMARY KEY ("orgId", "workspaceId", "externalId", "occurredAt")`));
+  const dsum = Array.from({ length: HIST_BUCKETS }, (_, i) => `sum("latencyHist"[${i + 1}])::int4`).join(", ");
+  await timed("day_rollups", () =>
+    seed.query(
       `INSERT INTO usage_rollups (granularity, "bucketStart", "orgId", "workspaceId", "projectTagId", "memberId", "providerKeyId",
          provider, model, "statusClass", service, language, requests, errors, "inputTokens", "outputTokens", "cachedTokens",
          "costMicros", "latencySumMs", "latencyCount", "latencyMaxMs", "latencyHist")
-       SELECT 'hour', h, o, w, t, mem, k, p, m, sc, svc, lang, sum(req), sum(err), sum(it), sum(ot), sum(ct), sum(cost), sum(ls),
-              sum(n), max(lm), ARRAY[${hcols}]
-         FROM (SELECT date_bin('1 hour', "occurredAt", TIMESTAMPTZ '2000-01-01 00:00:00+00') h, "orgId" o, "workspaceId" w,
-                      coalesce("projectTagId", '') t, coalesce("memberId", '') mem, coalesce("providerKeyId", '') k, provider p, model m,
-                      CASE WHEN status BETWEEN 200 AND 299 THEN '2xx' WHEN status BETWEEN 400 AND 499 THEN '4xx' ELSE '5xx' END sc,
-                      coalesce(service, '') svc, coalesce(language, '') lang, ${histIndexSql('"latencyMs"')} lidx,
-                      sum(requests) req, sum(CASE WHEN status >= 400 THEN requests ELSE 0 END) err, sum("inputTokens") it,
-                      sum("outputTokens") ot, sum("cachedTokens") ct, sum("costMicros") cost, sum("latencyMs") ls, count(*) n, max("latencyMs") lm
-                 FROM usage_events WHERE "occurredAt" >= $1 AND "occurredAt" < $2
-                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) x
-        GROUP BY 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12`,
-      [from, to],
-    );
-    log(`hour rollups: ${Math.min(d + 10, 90)} / 90 days (${((Date.now() - started) / 1000).toFixed(0)} s)`);
-  }
-  const dsum = Array.from({ length: HIST_BUCKETS }, (_, i) => `sum("latencyHist"[${i + 1}])::int4`).join(", ");
-  await pool.query(
-    `INSERT INTO usage_rollups (granularity, "bucketStart", "orgId", "workspaceId", "projectTagId", "memberId", "providerKeyId",
-       provider, model, "statusClass", service, language, requests, errors, "inputTokens", "outputTokens", "cachedTokens",
-       "costMicros", "latencySumMs", "latencyCount", "latencyMaxMs", "latencyHist")
-     SELECT 'day', date_bin('1 day', "bucketStart", TIMESTAMPTZ '2000-01-01 00:00:00+00'), "orgId", "workspaceId", "projectTagId", "memberId",
-            "providerKeyId", provider, model, "statusClass", service, language, sum(requests), sum(errors), sum("inputTokens"),
-            sum("outputTokens"), sum("cachedTokens"), sum("costMicros"), sum("latencySumMs"), sum("latencyCount"), max("latencyMaxMs"), ARRAY[${dsum}]
-       FROM usage_rollups WHERE granularity = 'hour' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12`,
+       SELECT 'day', date_bin('1 day', "bucketStart", TIMESTAMPTZ '2000-01-01 00:00:00+00'), "orgId", "workspaceId", "projectTagId", "memberId",
+              "providerKeyId", provider, model, "statusClass", service, language, sum(requests), sum(errors), sum("inputTokens"),
+              sum("outputTokens"), sum("cachedTokens"), sum("costMicros"), sum("latencySumMs"), sum("latencyCount"), max("latencyMaxMs"), ARRAY[${dsum}]
+         FROM usage_rollups WHERE granularity = 'hour' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 ORDER BY 3, 2`,
+    ),
   );
-  await pool.query(`VACUUM ANALYZE usage_rollups`);
-  await pool.query(`VACUUM ANALYZE usage_events`);
-  const counts = (await pool.query(`SELECT granularity::text g, count(*)::int n FROM usage_rollups GROUP BY 1`)).rows;
+  await timed("analyze", async () => {
+    await seed.query(`VACUUM ANALYZE usage_rollups`);
+    await seed.query(`ANALYZE usage_events`);
+  });
+  seed.release();
+  // Report rollups (member and key summed out) for the closed days, by the usage.coarsen job.
+  const coarse = await timed("coarse_rollups", () => coarsenRollups({ now: new Date(now), limit: 1_000_000, batch: 200 }));
+  await pool.query(`VACUUM ANALYZE usage_rollups_coarse`);
+  await pool.query(`ANALYZE usage_rollup_coarse_days`);
+  log(`report rollups: ${coarse.days} org-days`);
+  const counts = (
+    await pool.query(
+      `SELECT 'fine ' || granularity::text g, count(*)::int n, count(*) FILTER (WHERE "orgId" = $1)::int big FROM usage_rollups GROUP BY 1
+       UNION ALL SELECT 'coarse ' || granularity::text, count(*)::int, count(*) FILTER (WHERE "orgId" = $1)::int FROM usage_rollups_coarse GROUP BY 1`,
+      [BIG],
+    )
+  ).rows;
   const bigEvents = (await pool.query(`SELECT count(*)::int n FROM usage_events WHERE "orgId" = $1`, [BIG])).rows[0].n as number;
-  log(`seeded in ${((Date.now() - started) / 1000).toFixed(0)} s: ${EVENTS} events (${bigEvents} in ${BIG}), rollups ${JSON.stringify(counts)}`);
+  log(`seeded in ${((Date.now() - started) / 1000).toFixed(0)} s (${Object.entries(phase).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}): ${EVENTS} events (${bigEvents} in ${BIG}), rollups ${JSON.stringify(counts)}`);
 
   // ---- panels ----------------------------------------------------------------------
   const scope = { orgId: BIG, timeZone: "UTC" };
@@ -165,32 +210,19 @@ async function main() {
   }
   log(`naive raw-event aggregate (30 d, by model with p95): p95 ${pct(naive, 0.95).toFixed(0)} ms`);
 
-  // ---- raw CSV export through the keyset cursor ----------------------------------------------
-  const out = createWriteStream("/dev/null");
-  const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once("drain", () => r())));
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? "" : v instanceof Date ? v.toISOString() : String(v);
-    const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  let exported = 0;
-  const t0 = performance.now();
-  await write("id,occurred_at,provider,model,input_tokens,output_tokens,cost_micros,status\n");
-  for await (const page of streamEvents(scope, { range: { from: day(now - 90 * DAY), to: day(now) } }, 10_000)) {
-    let buf = "";
-    for (const e of page) {
-      if (exported >= EXPORT_ROWS) break;
-      buf += [e.id, e.occurredAt, e.provider, e.model, e.inputTokens, e.outputTokens, e.costMicros, e.status].map(cell).join(",") + "\n";
-      exported++;
-    }
-    await write(buf);
-    if (exported >= EXPORT_ROWS) break;
-  }
-  out.end();
-  const exportS = (performance.now() - t0) / 1000;
-  const rssMb = process.resourceUsage().maxRSS / 1024;
-  log(`export: ${exported} rows in ${exportS.toFixed(1)} s, peak RSS ${rssMb.toFixed(0)} MB; total run ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  // ---- raw CSV export: the export job's path, in a process of its own (bench/reports-export.ts) ----
   await pool.end();
+  const child = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "bench", "reports-export.ts")], {
+    env: { ...process.env, BENCH_ORG: BIG, BENCH_FROM: day(now - 90 * DAY), BENCH_TO: day(now), BENCH_EXPORT: String(EXPORT_ROWS) },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (child.status !== 0) throw new Error(`export child failed (${child.status})`);
+  const ex = JSON.parse(child.stdout.trim().split("\n").pop()!) as { rows: number; seconds: number; peak_rss_mb: number };
+  const exported = ex.rows;
+  const exportS = ex.seconds;
+  const rssMb = ex.peak_rss_mb;
+  log(`export: ${exported} rows in ${exportS.toFixed(1)} s, peak RSS ${rssMb.toFixed(0)} MB; total run ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
   console.log(
     JSON.stringify({

@@ -9,6 +9,7 @@ import { enforcementApply } from "./processors/enforcement-apply";
 import { enforcementSyncLimits } from "./processors/enforcement-sync-limits";
 import { usageRetention } from "./processors/usage-retention";
 import { usagePartitions } from "./processors/usage-partitions";
+import { usageCoarsen } from "./processors/usage-coarsen";
 import { pricingSync } from "./processors/pricing-sync";
 import { providersPollOpenRouter } from "./processors/providers-poll-openrouter";
 import { providersPollOpenAI } from "./processors/providers-poll-openai";
@@ -39,6 +40,7 @@ export const PROCESSORS: ProcessorMap = {
   // ingest, pricing
   "usage.retention": usageRetention,
   "usage.partitions": usagePartitions,
+  "usage.coarsen": usageCoarsen,
   "pricing.sync": pricingSync,
   // providers (pollers)
   "providers.poll-openrouter": providersPollOpenRouter,

@@ -1,5 +1,6 @@
 import type { Column } from "./format";
 import type { Dimension } from "@/features/usage/schemas";
+import type { UsageEventRow } from "@/features/usage/server/events";
 
 /**
  * THE documented column sets (README.md "Export columns"). Every CSV/JSON/NDJSON the product
@@ -64,40 +65,11 @@ export function aggregatedColumns(groupBy: Dimension[], bucketed: boolean): Colu
   return cols;
 }
 
-/** Raw event row (within the workspace's retention). */
-export type RawRow = {
-  id: string;
-  occurredAt: Date;
-  source: string;
-  workspaceId: string;
-  workspace: string;
-  projectTagId: string | null;
-  project: string;
-  provider: string;
-  model: string;
-  memberId: string | null;
-  member: string;
-  providerKeyId: string | null;
-  key: string;
-  apiKeyRef: string | null;
-  endUser: string | null;
-  service: string | null;
-  language: string | null;
-  status: number;
-  statusClass: string;
-  errorType: string | null;
-  errorMessage: string | null;
-  inputTokens: number;
-  outputTokens: number;
-  cachedTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  requests: number;
-  costMicros: bigint;
-  costSource: string;
-  latencyMs: number | null;
-  generationId: string | null;
-};
+/**
+ * Raw event row (within the workspace's retention): the usage module's event row (its fields are
+ * stated once, in features/usage/server/events.ts) plus the labels beside the ids.
+ */
+export type RawRow = UsageEventRow & { workspace: string; project: string; member: string; key: string };
 
 export const RAW_COLUMNS: Column<RawRow>[] = [
   { name: "occurred_at", kind: "time", get: (r) => r.occurredAt },

@@ -28,6 +28,7 @@ export const JOBS = {
   "reports.sweep": { queue: "reports", payload: z.object({}) },
   "reports.deliver": { queue: "reports", payload: z.object({ runId: id }) },
   "usage.partitions": { queue: "maintenance", payload: z.object({}) },
+  "usage.coarsen": { queue: "maintenance", payload: z.object({}) },
 } as const;
 
 export type JobName = keyof typeof JOBS;
@@ -49,4 +50,6 @@ export const SCHEDULES: { id: string; job: JobName; every?: number; pattern?: st
   { id: "reports-sweep", job: "reports.sweep", every: 5 * 60_000 },
   // Day partitions of usage_events 14 days ahead; hourly so a missed run costs nothing.
   { id: "usage-partitions", job: "usage.partitions", pattern: "7 * * * *" },
+  // Report rollups (features/usage/server/coarse.ts) of closed days; reads never depend on it.
+  { id: "usage-coarsen", job: "usage.coarsen", every: 10 * 60_000 },
 ];

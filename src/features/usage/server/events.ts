@@ -1,4 +1,5 @@
 import { pool } from "@/server/db";
+import { DAY_MS, listDayPartitions } from "@/features/ingest/server/partitions";
 import { EventsQuery } from "../schemas";
 import { resolveRange, type UsageScope } from "./range";
 import { eventFilterSql, Params, STATUS_CLASS_SQL } from "./sql";
@@ -88,29 +89,70 @@ function toEvent(r: Record<string, unknown>): UsageEventRow {
   return { ...(rest as unknown as UsageEventRow), id, occurredAt, costMicros: BigInt(r.costMicros as string) };
 }
 
-/** One page of the org's raw events in the range, newest first by default. */
+/**
+ * One page of the org's raw events in the range, newest first by default.
+ *
+ * usage_events has no (org, time) index (ingest keeps only the primary key and a BRIN on
+ * time), so an ORDER BY time over the whole range would read and sort every matching event
+ * for each page. Instead a page reads the range in time windows, from the cursor on: each
+ * window is one BRIN-bounded scan of the day partition(s) it falls in, sorted on its own, and
+ * windows follow each other in time, so their concatenation is in order. A window starts at one
+ * hour and grows 4× while windows come back less than half full (sparse orgs and error records
+ * reach the far end of a 90-day range in a handful of queries); a page stops as soon as it is full.
+ */
+const FIRST_WINDOW_MS = 3_600_000;
+
 export async function readEvents(scope: UsageScope, input: EventsQuery): Promise<EventsPage> {
   const q = EventsQuery.parse(input);
-  const { from, to } = resolveRange(q.range, scope.timeZone);
-  const p = new Params();
-  const where = [`e."orgId" = ${p.add(scope.orgId)}`, `e."occurredAt" >= ${p.add(new Date(from))}`, `e."occurredAt" < ${p.add(new Date(to))}`, ...eventFilterSql(q.filters, p)];
-  if (q.errorsOnly) where.push(`e.status >= 400`);
-  const dir = q.order === "desc" ? "DESC" : "ASC";
-  if (q.cursor) {
-    const c = decodeCursor(q.cursor);
-    where.push(`(e."occurredAt", e."workspaceId", e."externalId") ${q.order === "desc" ? "<" : ">"} (${p.add(c.at)}, ${p.add(c.workspaceId)}, ${p.add(c.externalId)})`);
+  const range = resolveRange(q.range, scope.timeZone);
+  const desc = q.order === "desc";
+  const dir = desc ? "DESC" : "ASC";
+  const c = q.cursor ? decodeCursor(q.cursor) : null;
+  let lo = range.from;
+  let hi = range.to;
+  if (c) {
+    if (desc) hi = Math.min(hi, c.at.getTime() + 1);
+    else lo = Math.max(lo, c.at.getTime());
   }
-  const { rows } = await pool.query(
-    `SELECT ${COLUMNS} FROM usage_events e WHERE ${where.join(" AND ")} ORDER BY e."occurredAt" ${dir}, e."workspaceId" ${dir}, e."externalId" ${dir} LIMIT ${q.limit + 1}`,
-    p.values,
-  );
+  const rows: Record<string, unknown>[] = [];
+  let windowMs = FIRST_WINDOW_MS;
+  const partitions = new Map((await listDayPartitions()).map((d) => [d.from.getTime(), d.name]));
+  while (rows.length <= q.limit && lo < hi) {
+    let a = desc ? Math.max(lo, hi - windowMs) : lo;
+    let b = desc ? hi : Math.min(hi, lo + windowMs);
+    // A window inside one UTC day reads that day's partition by name: planning a query on the
+    // partitioned parent considers every partition (tens of ms each time), the partition is
+    // planned in well under one. A window that crosses midnight by a little is cut there.
+    const dayA = Math.floor(a / DAY_MS) * DAY_MS;
+    const dayB = Math.floor((b - 1) / DAY_MS) * DAY_MS;
+    if (dayA !== dayB && b - a <= DAY_MS) {
+      if (desc) a = dayB;
+      else b = dayA + DAY_MS;
+    }
+    const day = Math.floor(a / DAY_MS) * DAY_MS;
+    const part = day === Math.floor((b - 1) / DAY_MS) * DAY_MS ? partitions.get(day) : undefined;
+    const table = part ? `"${part}"` : "usage_events";
+    const need = q.limit + 1 - rows.length;
+    const p = new Params();
+    const where = [`e."orgId" = ${p.add(scope.orgId)}`, `e."occurredAt" >= ${p.add(new Date(a))}`, `e."occurredAt" < ${p.add(new Date(b))}`, ...eventFilterSql(q.filters, p)];
+    if (q.errorsOnly) where.push(`e.status >= 400`);
+    if (c) where.push(`(e."occurredAt", e."workspaceId", e."externalId") ${desc ? "<" : ">"} (${p.add(c.at)}, ${p.add(c.workspaceId)}, ${p.add(c.externalId)})`);
+    const { rows: got } = await pool.query(
+      `SELECT ${COLUMNS} FROM ${table} e WHERE ${where.join(" AND ")} ORDER BY e."occurredAt" ${dir}, e."workspaceId" ${dir}, e."externalId" ${dir} LIMIT ${need}`,
+      p.values,
+    );
+    rows.push(...got);
+    if (desc) hi = a;
+    else lo = b;
+    if (got.length < need / 2) windowMs *= 4;
+  }
   const page = rows.slice(0, q.limit).map(toEvent);
   const last = page[page.length - 1];
   return { rows: page, nextCursor: rows.length > q.limit && last ? last.id : null };
 }
 
 /** Every matching event, page by page (oldest first unless told): for exports. */
-export async function* streamEvents(scope: UsageScope, input: Omit<EventsQuery, "cursor">, pageSize = 5_000): AsyncGenerator<UsageEventRow[]> {
+export async function* streamEvents(scope: UsageScope, input: Omit<EventsQuery, "cursor">, pageSize = 10_000): AsyncGenerator<UsageEventRow[]> {
   let cursor: string | undefined;
   for (;;) {
     const page = await readEvents(scope, { order: "asc", ...input, limit: pageSize, cursor });

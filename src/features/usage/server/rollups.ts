@@ -2,8 +2,9 @@ import { pool } from "@/server/db";
 import { NONE, UsageQuery, type Dimension, type Metric, type ParsedUsageQuery, type SumMetric } from "../schemas";
 import { HIST_BUCKETS, percentileFromHist } from "./histogram";
 import { resolveRange, type UsageScope } from "./range";
-import { bucketedSegments, HOUR, rangeSegments, type Segment } from "./segments";
-import { DIM_COLUMN, Params, rollupFilterSql, segmentsSql } from "./sql";
+import { bucketedSegments, HOUR, mergeSegments, rangeSegments, type Segment } from "./segments";
+import { DIM_COLUMN, FILTER_DIM, Params, rollupFilterSql, segmentsSql } from "./sql";
+import { coarseCandidateDays, coarseLevel, splitByCoarseDays, validCoarseDays } from "./coarse";
 
 export type UsageRow = {
   /** Start of the output bucket (org time zone), null when the query has no bucket. */
@@ -60,8 +61,37 @@ function segmentsFor(q: ParsedUsageQuery, tz: string, from: number, to: number, 
 export async function queryUsage(scope: UsageScope, input: UsageQuery, opts: { hourStarts?: Date[] } = {}): Promise<UsageRow[]> {
   const q = UsageQuery.parse(input);
   const { from, to } = resolveRange(q.range, scope.timeZone);
+  const segments = segmentsFor(q, scope.timeZone, from, to, opts.hourStarts);
+  const sums = q.metrics.filter((m): m is SumMetric => SUM_METRICS.has(m));
+  const order = q.orderBy ?? (sums.includes("costMicros") ? "costMicros" : sums[0]);
+  if (order && !sums.includes(order)) sums.push(order);
+  const wantsPct = q.metrics.some((m) => m in PCT);
+  const wantsMax = q.metrics.includes("latencyMaxMs");
+
+  // Report rollups (coarse.ts) for the closed days whose fingerprint matches, when the query
+  // needs neither member nor key; the fine rollups for everything else.
+  let split: { coarse: Segment[]; fine: Segment[] } | null = null;
+  const used = new Set<string>([...q.groupBy, ...Object.entries(q.filters).flatMap(([k, v]) => (v?.length ? [FILTER_DIM[k as keyof typeof FILTER_DIM]] : []))]);
+  const level = coarseLevel(used);
+  const days = level && !opts.hourStarts && q.resolution !== "hour" ? coarseCandidateDays(segments) : null;
+  if (days) {
+    const valid = await validCoarseDays(scope.orgId, days.from, days.to);
+    if (valid.size) split = splitByCoarseDays(segments, valid);
+  }
+
   const p = new Params();
-  const where = [`r."orgId" = ${p.add(scope.orgId)}`, segmentsSql(segmentsFor(q, scope.timeZone, from, to, opts.hourStarts), p), ...rollupFilterSql(q.filters, p)];
+  let from_: string;
+  if (!split) {
+    from_ = `usage_rollups r WHERE r."orgId" = ${p.add(scope.orgId)} AND ${segmentsSql(segments, p)}${rollupFilterSql(q.filters, p).map((f) => ` AND ${f}`).join("")}`;
+  } else {
+    const cols = [`"bucketStart"`, ...q.groupBy.map((d) => DIM_COLUMN[d]), ...sums.map((m) => `"${m}"`), ...(wantsMax ? [`"latencyMaxMs"`] : []), ...(wantsPct ? [`"latencyHist"`] : [])];
+    const part = (table: string, segs: Segment[]) =>
+      `SELECT ${cols.map((c) => `r.${c}`).join(", ")} FROM ${table} r WHERE r."orgId" = ${p.add(scope.orgId)}${table === "usage_rollups_coarse" ? ` AND r.level = ${level}` : ""} AND ${segmentsSql(mergeSegments(segs), p)}${rollupFilterSql(q.filters, p)
+        .map((f) => ` AND ${f}`)
+        .join("")}`;
+    const parts = [part("usage_rollups_coarse", split.coarse), ...(split.fine.length ? [part("usage_rollups", split.fine)] : [])];
+    from_ = `(${parts.join(" UNION ALL ")}) r`;
+  }
   const select: string[] = [];
   const group: string[] = [];
   const bucket = bucketExpr(q, p, scope.timeZone);
@@ -74,18 +104,14 @@ export async function queryUsage(scope: UsageScope, input: UsageQuery, opts: { h
     select.push(`${col} AS "d_${d}"`);
     group.push(col);
   }
-  const sums = q.metrics.filter((m): m is SumMetric => SUM_METRICS.has(m));
-  const order = q.orderBy ?? (sums.includes("costMicros") ? "costMicros" : sums[0]);
-  if (order && !sums.includes(order)) sums.push(order);
   for (const m of sums) select.push(`coalesce(sum(r."${m}"), 0)::text AS "s_${m}"`);
-  if (q.metrics.includes("latencyMaxMs")) select.push(`coalesce(max(r."latencyMaxMs"), 0) AS lmax`);
-  const wantsPct = q.metrics.some((m) => m in PCT);
+  if (wantsMax) select.push(`coalesce(max(r."latencyMaxMs"), 0) AS lmax`);
   if (wantsPct) {
     const els = Array.from({ length: HIST_BUCKETS }, (_, i) => `coalesce(sum(r."latencyHist"[${i + 1}]), 0)`);
     select.push(`ARRAY[${els.join(", ")}]::int8[] AS hist`);
   }
   const orderBy = [...(bucket ? ["1"] : []), ...(order ? [`sum(r."${order}") DESC NULLS LAST`] : []), ...group.slice(bucket ? 1 : 0)];
-  const sql = `SELECT ${select.join(", ")} FROM usage_rollups r WHERE ${where.join(" AND ")}
+  const sql = `SELECT ${select.join(", ")} FROM ${from_}
     ${group.length ? `GROUP BY ${group.join(", ")}` : ""}
     ${group.length && orderBy.length ? `ORDER BY ${orderBy.join(", ")}` : ""} LIMIT ${q.limit}`;
   const { rows } = await pool.query<Record<string, unknown>>(sql, p.values);

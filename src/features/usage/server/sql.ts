@@ -17,7 +17,7 @@ export const DIM_COLUMN: Record<Dimension, string> = {
   statusClass: `"statusClass"`,
 };
 
-const FILTER_DIM: Record<keyof UsageFilters, Dimension> = {
+export const FILTER_DIM: Record<keyof UsageFilters, Dimension> = {
   workspaceId: "workspace",
   projectTagId: "projectTag",
   provider: "provider",
