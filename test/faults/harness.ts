@@ -37,9 +37,13 @@ export function workerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv
 
 export type WorkerChild = { proc: ChildProcess; log: string[]; exited: Promise<NodeJS.Signals | number | null> };
 
-/** `tsx workers/main.ts` as a child process; resolves once its queues are listening. */
+/**
+ * `node --import tsx workers/main.ts` as a child process; resolves once its queues are listening.
+ * One process: the `tsx` CLI runs the script in a second node process, and SIGKILL of the CLI
+ * left that one working (worker-child.fault.ts).
+ */
 export async function spawnWorker(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<WorkerChild> {
-  const proc = spawn(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "workers/main.ts")], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "workers/main.ts")], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   const log: string[] = [];
   const exited = new Promise<NodeJS.Signals | number | null>((r) => proc.on("exit", (code, signal) => r(signal ?? code)));
   await new Promise<void>((resolve, reject) => {

@@ -20,7 +20,7 @@ export type PauseOutcome = { kind: "applied" | "joined" | "external"; control: s
 export type ResumeOutcome = { kind: "applied" | "kept" | "noop"; control: string; details: Record<string, unknown> };
 
 // One quick in-client retry; the job's exponential backoff does the patient retrying.
-const CLIENT_RETRY = { maxRetries: 1, baseDelayMs: 200, maxDelayMs: 2_000 };
+const CLIENT_RETRY = { maxRetries: 1, baseDelayMs: 200, maxDelayMs: 2_000, timeoutMs: env.PROVIDER_TIMEOUT_MS };
 
 function connectionOf(key: Key): ProviderConnection {
   if (!key.connection) throw new PermanentEnforcementError(`Key "${key.label}" has no provider connection, so Tollgate cannot act on it`);
