@@ -40,7 +40,7 @@ async function snapshot(): Promise<string> {
             (SELECT coalesce(sum(requests), 0)::text || '/' || coalesce(sum("costMicros"), 0)::text FROM usage_rollups WHERE "orgId" = $1) AS rollups,
             (SELECT count(*) FROM budgets WHERE "orgId" = $1) AS budgets,
             (SELECT count(*) FROM audit_logs WHERE "orgId" = $1) AS audit,
-            (SELECT count(*)::text || '/' || coalesce(max("updatedAt")::text, '') FROM exports WHERE "orgId" = $1) AS exports`,
+            (SELECT count(*)::text || '/' || coalesce(md5(string_agg(e::text, ',' ORDER BY e.id)), '') FROM exports e WHERE e."orgId" = $1) AS exports`,
     [org.org.id],
   );
   return JSON.stringify(r.rows[0]);

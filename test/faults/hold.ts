@@ -148,10 +148,17 @@ export type ProxiedCall = { at: number; method: string; path: string; body: stri
 /**
  * A provider that times out and flaps, in front of a fake: `timeoutRate` of the requests are
  * held `holdMs` (past the client's timeout) and then dropped unprocessed (the provider never
- * saw them); `flapRate` of the key reads (GET /keys/{hash}) answer with the key's `disabled`
- * flipped (a provider whose reads flap between replicas). Every request is logged.
+ * saw them); within `lagMs` of a change of a key's `disabled` (a PATCH that reached the fake),
+ * `flapRate` of the reads of that key (GET /keys/{hash}) answer its previous status (a provider
+ * whose reads flap between replicas after a write). `disabledOf(hash)` reads the fake's truth.
+ * Every request is logged.
  */
-export async function startFlakyProxy(target: string, opts: { timeoutRate: number; flapRate: number; holdMs: number; seed: number }) {
+export async function startFlakyProxy(
+  target: string,
+  opts: { timeoutRate: number; flapRate: number; holdMs: number; lagMs: number; seed: number; disabledOf: (hash: string) => boolean },
+) {
+  const changed = new Map<string, { at: number; previous: boolean }>();
+  const hashOf = (path: string) => /\/keys\/([^/?]+)$/.exec(path.split("?")[0]!)?.[1] ?? null;
   const upstream = new URL(target);
   const rnd = seeded(opts.seed);
   const calls: ProxiedCall[] = [];
@@ -169,7 +176,10 @@ export async function startFlakyProxy(target: string, opts: { timeoutRate: numbe
         setTimeout(() => res.destroy(), opts.holdMs);
         return;
       }
-      const flap = on && req.method === "GET" && /\/keys\/[^/?]+$/.test(path.split("?")[0]!) && rnd() < opts.flapRate;
+      const hash = hashOf(path);
+      const recent = hash ? changed.get(hash) : undefined;
+      const flap = on && req.method === "GET" && !!recent && Date.now() - recent.at < opts.lagMs && rnd() < opts.flapRate;
+      if (hash && req.method === "PATCH" && /"disabled"/.test(call.body)) changed.set(hash, { at: Date.now(), previous: opts.disabledOf(hash) });
       const up = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path, headers: { ...req.headers, host: upstream.host } }, (r) => {
         const parts: Buffer[] = [];
         r.on("data", (c: Buffer) => parts.push(c));
@@ -178,8 +188,8 @@ export async function startFlakyProxy(target: string, opts: { timeoutRate: numbe
           let out = Buffer.concat(parts);
           if (flap && call.status === 200) {
             const j = JSON.parse(out.toString("utf8")) as { data?: { disabled?: boolean } };
-            if (j.data && typeof j.data.disabled === "boolean") {
-              j.data.disabled = !j.data.disabled;
+            if (j.data && typeof j.data.disabled === "boolean" && recent) {
+              j.data.disabled = recent.previous;
               call.outcome = "flapped";
               out = Buffer.from(JSON.stringify(j));
             }

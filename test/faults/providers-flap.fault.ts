@@ -1,8 +1,9 @@
 /**
  * Fault 6: the provider times out and flaps while pauses and resumes are requested. A proxy in
  * front of the fake OpenRouter holds 30 % of all requests past the client's timeout (and drops
- * them: the provider never processed them) and answers 30 % of the key reads with the key's
- * `disabled` flipped. Worker children (PROVIDER_TIMEOUT_MS=1500) apply the actions with their
+ * them: the provider never processed them), and for 3 s after each change of a key's status
+ * answers 30 % of that key's reads with its previous status (reads flapping between replicas).
+ * Pause follows resume at once, so the pause's first read often flaps. Worker children (PROVIDER_TIMEOUT_MS=1500) apply the actions with their
  * real retries. Three keys go through pause → resume cycles; a fourth key was disabled outside
  * Tollgate before anything happened, and is paused and resumed too. With the test's own record
  * of what it asked for and the fake's true state:
@@ -29,7 +30,7 @@ const CYCLES = 3;
 
 beforeAll(async () => {
   or = await startFakeOpenRouter({ seed: 96 });
-  proxy = await startFlakyProxy(or.url, { timeoutRate: 0.3, flapRate: 0.3, holdMs: 2_500, seed: 9601 });
+  proxy = await startFlakyProxy(or.url, { timeoutRate: 0.3, flapRate: 0.3, holdMs: 2_500, lagMs: 3_000, seed: 9601, disabledOf: (h) => or.state.isDisabled(h) });
 });
 
 afterAll(async () => {
