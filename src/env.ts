@@ -62,6 +62,10 @@ const schema = z.object({
   SIGNIN_MAX_ATTEMPTS: z.coerce.number().int().positive().default(10),
   // A closed day whose spend differs from the provider's bill by more than this raises an alert.
   BILL_DRIFT_ALERT_PERCENT: z.coerce.number().min(0).max(100).default(1),
+  // How long a crashed worker's alert delivery lease blocks a retry (the fault suite shortens it).
+  ALERT_DELIVERY_LEASE_MS: z.coerce.number().int().min(5_000).max(3_600_000).default(120_000),
+  // Per-request timeout of the enforcement calls to the providers (the fault suite shortens it).
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(30_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

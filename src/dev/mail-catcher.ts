@@ -58,6 +58,11 @@ export async function startMailCatcher(opts: { smtpPort: number; httpPort: numbe
     smtp.once("error", reject);
     smtp.listen(opts.smtpPort, host, () => resolve());
   });
+  // A client that dies mid-session (a worker killed by the fault suites) resets its socket: that
+  // is the client's problem, not a reason to crash the process the catcher runs in.
+  smtp.on("error", (e: Error) => {
+    if (!opts.quiet) console.warn("[mail] SMTP client error:", e.message);
+  });
 
   const http: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", `http://${host}`);

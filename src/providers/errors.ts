@@ -179,6 +179,8 @@ export type ProviderClientOptions = {
   sleep?: (ms: number) => Promise<void>;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Per request (default 30 s). */
+  timeoutMs?: number;
 };
 
 export type JsonRequest = { method?: "GET" | "POST" | "PATCH" | "DELETE"; path: string; query?: Record<string, QueryValue>; body?: unknown };
@@ -212,6 +214,7 @@ export class HttpJsonClient {
       sleep: opts.sleep,
       baseDelayMs: opts.baseDelayMs,
       maxDelayMs: opts.maxDelayMs,
+      timeoutMs: opts.timeoutMs,
       toError,
     });
   }

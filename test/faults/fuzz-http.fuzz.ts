@@ -10,8 +10,6 @@
  * FUZZ_CASES sets the cases per input kind and surface (default 100: 1,600 requests in all).
  */
 import { gzipSync } from "node:zlib";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma, pool } from "@/server/db";
@@ -20,6 +18,7 @@ import { createIngestToken } from "@/features/ingest/server/tokens";
 import { encodeTraceRequest } from "@/features/ingest/server/otlp/proto";
 import { createOrg } from "../helpers/factory";
 import { signInOverHttp } from "../helpers/http-session";
+import { mergeFuzzResults } from "./fuzz-results";
 import { arbitraryBytes, arbitraryJson, budgetInput, mutate, otlpRequest, pushBatch } from "./arbitraries";
 
 const BASE = process.env.FAULTS_BASE_URL ?? "";
@@ -115,12 +114,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const total = Object.values(surfaces).reduce(
-    (t, s) => ({ cases: t.cases + s.cases, status5xx: t.status5xx + s.status5xx, partialWrites: t.partialWrites + s.partialWrites, unnamed: t.unnamed + s.unnamed, leaks: t.leaks + s.leaks }),
-    { cases: 0, status5xx: 0, partialWrites: 0, unnamed: 0, leaks: 0 },
-  );
-  mkdirSync(dirname(RESULTS), { recursive: true });
-  writeFileSync(RESULTS, JSON.stringify({ seed: SEED, casesPerKind: CASES, total, surfaces }, null, 2));
+  mergeFuzzResults(RESULTS, SEED, CASES, surfaces);
   await closeQueues();
   await prisma.$disconnect();
   await pool.end();

@@ -38,14 +38,16 @@ export function workerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv
 export type WorkerChild = { proc: ChildProcess; log: string[]; exited: Promise<NodeJS.Signals | number | null> };
 
 /**
- * The workers as a child process: the built bundle (dist/workers/main.mjs, which
+ * The workers as one child process: the built bundle (dist/workers/main.mjs, which
  * scripts/test-faults.sh builds; it starts in a fraction of tsx's time on a busy machine), else
- * `tsx workers/main.ts`; resolves once its queues are listening.
+ * `node --import tsx workers/main.ts`; resolves once its queues are listening. Never the `tsx` CLI:
+ * it runs the script in a second node process, and SIGKILL of the CLI left that one working
+ * (worker-child.fault.ts).
  */
 export async function spawnWorker(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<WorkerChild> {
   const bundle = join(ROOT, "dist/workers/main.mjs");
-  const [cmd, args] = existsSync(bundle) ? [process.execPath, [bundle]] : [join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "workers/main.ts")]];
-  const proc = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const args = existsSync(bundle) ? [bundle] : ["--import", "tsx", join(ROOT, "workers/main.ts")];
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   const log: string[] = [];
   const exited = new Promise<NodeJS.Signals | number | null>((r) => proc.on("exit", (code, signal) => r(signal ?? code)));
   await new Promise<void>((resolve, reject) => {

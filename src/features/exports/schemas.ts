@@ -68,7 +68,8 @@ export const ExportInput = ReportQuery.extend({
 export type ExportInput = z.infer<typeof ExportInput>;
 export type ExportFormInput = z.input<typeof ExportInput>;
 
-export const ExportIdInput = z.object({ exportId: z.string().trim().min(1).max(64) });
+// No NUL: PostgreSQL refuses it in text, so it would fail the query (a 500) instead of the input.
+export const ExportIdInput = z.object({ exportId: z.string().trim().min(1).max(64).regex(/^[^\u0000]+$/, "Not an export id") });
 
 export function toUsageFilters(q: z.infer<typeof ReportFilters>): UsageFilters {
   const f: UsageFilters = {};

@@ -7,6 +7,8 @@ export type Mail = {
   html: string;
   text: string;
   headers?: Record<string, string>;
+  /** A fixed Message-ID ("<local@domain>"); nodemailer makes a random one when absent. */
+  messageId?: string;
   attachments?: { filename: string; content: Buffer | string; contentType: string }[];
 };
 

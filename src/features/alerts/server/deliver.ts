@@ -1,3 +1,4 @@
+import { env } from "@/env";
 import { prisma } from "@/server/db";
 import { sendMail } from "@/server/email/transport";
 import { outboundFetch } from "@/server/outbound";
@@ -13,10 +14,12 @@ import { renderEmail, renderWebhook, type AlertMessage } from "./templates";
  * worker). After the SMTP server accepts, the channel is `sent` and never sent again;
  * retries (BullMQ attempts, the sweep) only redo channels still pending. A crash in the gap
  * between "accepted" and "marked sent" can repeat one email after the lease expires: SMTP
- * has no idempotency key, so that window is the floor; the header X-Tollgate-Alert lets a
- * mail filter drop the copy.
+ * has no idempotency key, so that window is the floor. Every copy of one alert's email carries
+ * the same Message-ID (<alert-ID@tollgate>, set here, not by the transport), so mail stores that
+ * collapse duplicates by Message-ID show it once; X-Tollgate-Alert lets a filter drop it too.
+ * test/faults/aimed-kill.fault.ts kills a worker inside that window and counts the copy.
  */
-const LEASE_MS = 120_000;
+const LEASE_MS = env.ALERT_DELIVERY_LEASE_MS;
 const WEBHOOK_TIMEOUT_MS = 10_000;
 const GIVE_UP_MS = 24 * 3_600_000;
 
@@ -41,6 +44,11 @@ async function finish(alertId: string, ch: Channel, status: "sent" | "pending" |
     where: { id: alertId },
     data: { [statusCol[ch]]: status, [errCol[ch]]: error, ...(status === "sent" ? { [atCol[ch]]: new Date() } : {}) },
   });
+}
+
+/** One Message-ID per alert email, the same on every attempt (so a repeated copy is recognisably the same message). */
+export function alertMessageId(alertId: string): string {
+  return `<alert-${alertId}@tollgate>`;
 }
 
 export type DeliveryResult = { email: string; webhook: string };
@@ -77,7 +85,7 @@ export async function deliverAlert(alertId: string, opts: { finalAttempt?: boole
       if (to.length === 0) await done("email", "none", "No recipients");
       else {
         const mail = renderEmail(await getMessage());
-        await sendMail({ to, ...mail, headers: { "X-Tollgate-Alert": alert.id } });
+        await sendMail({ to, ...mail, messageId: alertMessageId(alert.id), headers: { "X-Tollgate-Alert": alert.id } });
         await done("email", "sent", null);
       }
     } catch (e) {

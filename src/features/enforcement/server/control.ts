@@ -20,7 +20,7 @@ export type PauseOutcome = { kind: "applied" | "joined" | "external"; control: s
 export type ResumeOutcome = { kind: "applied" | "kept" | "noop"; control: string; details: Record<string, unknown> };
 
 // One quick in-client retry; the job's exponential backoff does the patient retrying.
-const CLIENT_RETRY = { maxRetries: 1, baseDelayMs: 200, maxDelayMs: 2_000 };
+const CLIENT_RETRY = { maxRetries: 1, baseDelayMs: 200, maxDelayMs: 2_000, timeoutMs: env.PROVIDER_TIMEOUT_MS };
 
 function connectionOf(key: Key): ProviderConnection {
   if (!key.connection) throw new PermanentEnforcementError(`Key "${key.label}" has no provider connection, so Tollgate cannot act on it`);
@@ -51,6 +51,10 @@ export async function resumeAtProvider(key: Key, action: EnforcementAction, paus
 
 // ── OpenRouter: PATCH /keys/{hash} {disabled} ──────────────────────────────────────────
 
+/** Re-reads (1 s apart) before a key that reads disabled is taken as paused outside Tollgate. */
+const EXTERNAL_CONFIRM_READS = 3;
+const EXTERNAL_CONFIRM_GAP_MS = 1_000;
+
 async function pauseOpenRouter(key: Key, action: EnforcementAction): Promise<PauseOutcome> {
   const client = openRouterFor(connectionOf(key));
   const hash = key.providerKeyId;
@@ -62,6 +66,12 @@ async function pauseOpenRouter(key: Key, action: EnforcementAction): Promise<Pau
     throw e;
   }
   const saved = (action.details as { before?: { disabled: boolean } }).before;
+  // Reads can flap between replicas just after a change (Tollgate's own resume a moment ago):
+  // "disabled outside Tollgate" only if it keeps reading so.
+  for (let i = 0; i < EXTERNAL_CONFIRM_READS && current.disabled && !key.pausedByTollgate && !saved; i++) {
+    await new Promise((r) => setTimeout(r, EXTERNAL_CONFIRM_GAP_MS));
+    current = await client.getKey(hash);
+  }
   if (current.disabled && !key.pausedByTollgate && !saved) {
     // Disabled by someone else before Tollgate acted: not ours, so never resumed by us.
     return { kind: "external", control: "The key was already disabled at OpenRouter (outside Tollgate)", details: { before: { disabled: true } } };
