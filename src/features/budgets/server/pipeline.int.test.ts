@@ -48,8 +48,11 @@ describe("budget pipeline with workers", () => {
     await until("the 50% email", async () => (await mailbox(to)).some((m) => m.subject.includes("50%")));
     await Promise.all([land(2), land(2), land(2)]); // 120%
     await Promise.all(Array.from({ length: 10 }, (_, i) => enqueue("budgets.evaluate", { orgId: org.id, budgetId: budget.id }, { jobId: `dup-${budget.id}-${i}` })));
+    // The sweep queues every budget of the shared test database (other files' too), and these two
+    // worker sets evaluate them all, so under a full parallel run the pause can take longer than
+    // the helper's default 30 s: wait up to 2 minutes.
     await sweepBudgets();
-    await until("the key to be paused at OpenRouter", async () => fake.state.isDisabled(fk.hash));
+    await until("the key to be paused at OpenRouter", async () => fake.state.isDisabled(fk.hash), 120_000);
     await until("the 80% and 100% emails", async () => {
       const subjects = (await mailbox(to)).map((m) => m.subject);
       return subjects.some((s) => s.includes("reached 80%")) && subjects.some((s) => s.includes("reached 100%")) && subjects.some((s) => s.includes("paused"));
@@ -73,5 +76,5 @@ describe("budget pipeline with workers", () => {
     expect(await prisma.alert.count({ where: { budgetId: budget.id, kind: "budget_threshold" } })).toBe(3);
     expect(await prisma.enforcementAction.count({ where: { providerKeyId: key.id, action: "pause" } })).toBe(1);
     expect(await prisma.providerKey.findUniqueOrThrow({ where: { id: key.id } })).toMatchObject({ status: "paused", pausedByTollgate: true, pausedByBudgetId: budget.id });
-  });
+  }, 240_000);
 });
