@@ -34,7 +34,7 @@ export function oldestAcceptedMs(ws: Pick<WorkspaceInfo, "retentionDays" | "purg
 type Entry<T> = { value: T; at: number; loading?: Promise<T> };
 type Directory = {
   memberByEmail: Map<string, string>;
-  keyByRef: Map<string, string>;
+  keyByRef: Map<string, { id: string; memberId: string | null }>;
 };
 
 const g = globalThis as unknown as {
@@ -87,11 +87,11 @@ async function getDirectory(orgId: string): Promise<Directory> {
   return cached(dirCache, orgId, DIRECTORY_TTL_MS, async () => {
     const [members, keys] = await Promise.all([
       prisma.membership.findMany({ where: { orgId }, select: { userId: true, user: { select: { email: true } } } }),
-      prisma.providerKey.findMany({ where: { orgId }, select: { id: true, provider: true, providerKeyId: true } }),
+      prisma.providerKey.findMany({ where: { orgId }, select: { id: true, provider: true, providerKeyId: true, memberUserId: true } }),
     ]);
     return {
       memberByEmail: new Map(members.map((m) => [m.user.email.toLowerCase(), m.userId])),
-      keyByRef: new Map(keys.map((k) => [`${k.provider}:${k.providerKeyId}`, k.id])),
+      keyByRef: new Map(keys.map((k) => [`${k.provider}:${k.providerKeyId}`, { id: k.id, memberId: k.memberUserId }])),
     };
   });
 }
@@ -106,8 +106,11 @@ async function getProjectTags(workspaceId: string): Promise<Map<string, string>>
 export type Attributor = {
   /** `user`: a member's email → { memberId }, anything else → { endUser }. */
   user(value: string | null | undefined): { memberId: string | null; endUser: string | null };
-  /** `api_key`: a tracked ProviderKey of this org and provider → its id; the raw ref is kept either way. */
-  key(provider: Provider, value: string | null | undefined): { providerKeyId: string | null; apiKeyRef: string | null };
+  /**
+   * `api_key`: a tracked ProviderKey of this org and provider → its id and the member an admin
+   * attributed it to; the raw ref is kept either way.
+   */
+  key(provider: Provider, value: string | null | undefined): { providerKeyId: string | null; apiKeyRef: string | null; memberId: string | null };
   /** Project slug → tag id; absent → the workspace's default tag. */
   project(slug: string | null | undefined): string | null;
 };
@@ -136,8 +139,9 @@ export async function prepareAttribution(
       return memberId ? { memberId, endUser: null } : { memberId: null, endUser: value };
     },
     key(provider, value) {
-      if (!value) return { providerKeyId: null, apiKeyRef: null };
-      return { providerKeyId: dir.keyByRef.get(`${provider}:${value}`) ?? null, apiKeyRef: value };
+      if (!value) return { providerKeyId: null, apiKeyRef: null, memberId: null };
+      const k = dir.keyByRef.get(`${provider}:${value}`);
+      return { providerKeyId: k?.id ?? null, apiKeyRef: value, memberId: k?.memberId ?? null };
     },
     project(slug) {
       if (!slug) return ws.defaultTagId;

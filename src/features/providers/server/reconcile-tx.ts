@@ -26,7 +26,8 @@ import { keyAttribution } from "./keys";
 
 export type ReconcileConnection = { id: string; orgId: string; provider: Provider; workspaceId: string | null };
 /** Tracked keys by provider key ref, for attribution of poll events. */
-export type KeyAttribution = Map<string, { id: string; workspaceId: string | null; projectTagId: string | null }>;
+/** Per provider key ref: the tracked key, where its spend lands, and the member it is attributed to (events carry no user of their own). */
+export type KeyAttribution = Map<string, { id: string; workspaceId: string | null; projectTagId: string | null; memberId: string | null }>;
 type Q = Pick<PoolClient, "query">;
 
 /** The endpoints whose rows become fills; the endpoint is also the cell's kind. */
@@ -178,7 +179,7 @@ export async function reconcileStored(client: PoolClient, conn: ReconcileConnect
       const projectTagId = key?.workspaceId ? (key.projectTagId ?? (await tagFor(workspaceId))) : await tagFor(workspaceId);
       const externalId = pollExternalId(conn.id, d.kind, b.start, d.keyRef, d.model, d.projectRef);
       target.add(`${workspaceId}\u0000${externalId}`);
-      events.push(pollEvent(conn, { workspaceId, externalId, projectTagId, providerKeyId: key?.id ?? null, apiKeyRef: d.keyRef || null, model: d.model, at: b.start, metrics: d.metrics, endpoint: d.kind, seconds: b.seconds }));
+      events.push(pollEvent(conn, { workspaceId, externalId, projectTagId, providerKeyId: key?.id ?? null, memberId: key?.memberId ?? null, apiKeyRef: d.keyRef || null, model: d.model, at: b.start, metrics: d.metrics, endpoint: d.kind, seconds: b.seconds }));
     }
   }
   let zeroed = 0;
@@ -213,7 +214,7 @@ export async function reconcileStoredForConnection(client: PoolClient, connectio
 
 export function pollEvent(
   conn: ReconcileConnection,
-  e: { workspaceId: string; externalId: string; projectTagId: string | null; providerKeyId: string | null; apiKeyRef: string | null; model: string; at: Date; metrics: PolledMetrics; endpoint: string; seconds: number },
+  e: { workspaceId: string; externalId: string; projectTagId: string | null; providerKeyId: string | null; memberId?: string | null; apiKeyRef: string | null; model: string; at: Date; metrics: PolledMetrics; endpoint: string; seconds: number },
 ): NormalizedEvent {
   const m = e.metrics;
   return {
@@ -224,7 +225,8 @@ export function pollEvent(
     provider: conn.provider,
     model: e.model,
     projectTagId: e.projectTagId,
-    memberId: null,
+    // Polled usage names no user: the member the key is attributed to, if any.
+    memberId: e.memberId ?? null,
     endUser: null,
     providerKeyId: e.providerKeyId,
     apiKeyRef: e.apiKeyRef,
