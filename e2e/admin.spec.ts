@@ -14,12 +14,13 @@ import { BASE_URL, launchBrowser, newPage, shooter, signUp, uniq, waitForMail, w
  * in its own org, against the production build and the real workers:
  * connect the fake OpenRouter and the fake OpenAI through the UI (this spec starts both, plus a
  * webhook receiver, on loopback) → their keys are discovered and listed → both keys are
- * attributed to a project tag → a monthly HARD budget on that tag (80 %, 100 %, an email, the
+ * attributed to a project tag, and the OpenRouter key to the member → a monthly HARD budget on that tag (80 %, 100 %, an email, the
  * webhook) → traffic from the OpenAI poller's own data, the push API and OTLP → at 80 % one email
  * with the figures and one webhook call → at 100 % the OpenRouter key is disabled at the fake and
  * the OpenAI project is capped, and the UI says which budget paused them → the budget is raised:
  * both resume at the fakes (the project's own limit is back) and in the UI → the admin resumes a
- * re-paused key by hand with a reason → the audit log shows the journey's changes → a viewer sees
+ * re-paused key by hand with a reason, pauses it by hand with a reason (disabled at the fake,
+ * "paused by hand" in the UI) and resumes it again → the audit log shows the journey's changes → a viewer sees
  * the budget and cannot change it. Figures are checked against sums the test reads from
  * usage_events, never against a number the app printed.
  */
@@ -148,7 +149,8 @@ describe("journey: the team admin connects providers, budgets a project tag, and
     await admin.getByRole("heading", { level: 1, name: "Production" }).waitFor();
     await admin.getByLabel("Tag name").fill("Support bot");
     await admin.getByRole("button", { name: "Add project tag" }).click();
-    await admin.getByRole("row", { name: /^support-bot Support bot/ }).waitFor();
+    // The slug links to the tag's page (its accessible name is "Project tag <slug>: …").
+    await admin.getByRole("row").filter({ has: admin.getByRole("link", { name: /^Project tag support-bot:/ }) }).filter({ hasText: "Support bot" }).waitFor();
     tagId = (await db.query<{ id: string }>(`SELECT id FROM project_tags WHERE slug = 'support-bot' AND "workspaceId" IN (SELECT id FROM workspaces WHERE "orgId" = $1)`, [orgId])).rows[0]!.id;
     await admin.getByLabel("Token name").fill("gateway");
     await admin.getByRole("button", { name: "Create token" }).click();
