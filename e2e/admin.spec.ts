@@ -14,12 +14,13 @@ import { BASE_URL, launchBrowser, newPage, shooter, signUp, uniq, waitForMail, w
  * in its own org, against the production build and the real workers:
  * connect the fake OpenRouter and the fake OpenAI through the UI (this spec starts both, plus a
  * webhook receiver, on loopback) → their keys are discovered and listed → both keys are
- * attributed to a project tag → a monthly HARD budget on that tag (80 %, 100 %, an email, the
+ * attributed to a project tag, and the OpenRouter key to the member → a monthly HARD budget on that tag (80 %, 100 %, an email, the
  * webhook) → traffic from the OpenAI poller's own data, the push API and OTLP → at 80 % one email
  * with the figures and one webhook call → at 100 % the OpenRouter key is disabled at the fake and
  * the OpenAI project is capped, and the UI says which budget paused them → the budget is raised:
  * both resume at the fakes (the project's own limit is back) and in the UI → the admin resumes a
- * re-paused key by hand with a reason → the audit log shows the journey's changes → a viewer sees
+ * re-paused key by hand with a reason, pauses it by hand with a reason (disabled at the fake,
+ * "paused by hand" in the UI) and resumes it again → the audit log shows the journey's changes → a viewer sees
  * the budget and cannot change it. Figures are checked against sums the test reads from
  * usage_events, never against a number the app printed.
  */
@@ -148,7 +149,8 @@ describe("journey: the team admin connects providers, budgets a project tag, and
     await admin.getByRole("heading", { level: 1, name: "Production" }).waitFor();
     await admin.getByLabel("Tag name").fill("Support bot");
     await admin.getByRole("button", { name: "Add project tag" }).click();
-    await admin.getByRole("row", { name: /^support-bot Support bot/ }).waitFor();
+    // The slug links to the tag's page (its accessible name is "Project tag <slug>: …").
+    await admin.getByRole("row").filter({ has: admin.getByRole("link", { name: /^Project tag support-bot:/ }) }).filter({ hasText: "Support bot" }).waitFor();
     tagId = (await db.query<{ id: string }>(`SELECT id FROM project_tags WHERE slug = 'support-bot' AND "workspaceId" IN (SELECT id FROM workspaces WHERE "orgId" = $1)`, [orgId])).rows[0]!.id;
     await admin.getByLabel("Token name").fill("gateway");
     await admin.getByRole("button", { name: "Create token" }).click();
@@ -223,16 +225,27 @@ describe("journey: the team admin connects providers, budgets a project tag, and
 
   it("attributes both support-bot keys to the Support bot project tag", async () => {
     for (const id of [keys.or.id, keys.oa.id]) {
-      const row = admin.getByRole("row").filter({ has: admin.locator(`#key-${id}-tag`) });
-      expect(await row.locator(`#key-${id}-ws option:checked`).textContent()).toBe("Production");
-      await row.locator(`#key-${id}-tag`).selectOption({ label: "Support bot (support-bot)" });
-      await row.getByRole("button", { name: "Save" }).click();
-      await row.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+      // The row holds two inline forms (place, member): each has its own Save.
+      const place = admin.locator(`#key-${id}-tag`).locator("xpath=../..");
+      expect(await place.locator(`#key-${id}-ws option:checked`).textContent()).toBe("Production");
+      await place.locator(`#key-${id}-tag`).selectOption({ label: "Support bot (support-bot)" });
+      await place.getByRole("button", { name: "Save" }).click();
+      await place.getByRole("status").filter({ hasText: "Saved" }).waitFor();
     }
     const attributed = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM provider_keys WHERE id = ANY($1) AND "projectTagId" = $2`, [[keys.or.id, keys.oa.id], tagId]);
     expect(attributed.rows[0]!.n).toBe("2");
     await admin.reload();
     expect(await admin.locator(`#key-${keys.or.id}-tag option:checked`).textContent()).toBe("Support bot (support-bot)");
+
+    // The OpenRouter key belongs to Bob: its events that name no member are his.
+    const who = admin.locator(`#key-${keys.or.id}-member`).locator("xpath=../..");
+    await who.locator(`#key-${keys.or.id}-member`).selectOption({ label: member.email });
+    await who.getByRole("button", { name: "Save" }).click();
+    await who.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    expect((await db.query<{ m: string | null }>(`SELECT "memberUserId" AS m FROM provider_keys WHERE id = $1`, [keys.or.id])).rows[0]!.m).toBe(memberId);
+    await admin.reload();
+    expect(await admin.locator(`#key-${keys.or.id}-member option:checked`).textContent()).toBe(member.email);
+    expect(await admin.locator(`#key-${keys.oa.id}-member option:checked`).textContent()).toBe("No member");
     await shot(admin, "keys-attributed");
     await watch.check();
   });
@@ -473,6 +486,24 @@ describe("journey: the team admin connects providers, budgets a project tag, and
     await admin.getByText("Resumed by hand: not enforced on this key until the period resets").waitFor();
     await shot(admin, "key-resumed-by-hand");
 
+    // Pause by hand, with a reason: disabled at the fake, shown as paused by hand.
+    const pause = admin.getByRole("form", { name: "Pause key" });
+    await pause.getByLabel("Reason").fill("Suspicious traffic, investigating");
+    await pause.getByRole("button", { name: "Pause key" }).click();
+    await until("the OpenRouter key to be disabled by hand", () => orKeyDisabled(), 60_000);
+    await until("the key paused by hand in Tollgate", async () => (await keyRow(keys.or.id)).status === "paused");
+    await admin.reload();
+    await admin.getByTestId("paused-by-hand").filter({ hasText: "paused by hand" }).waitFor();
+    await admin.getByText("Reason: Suspicious traffic, investigating").waitFor();
+    await admin.getByRole("row").filter({ hasText: "pause (by hand)" }).getByText("confirmed").waitFor();
+    await shot(admin, "key-paused-by-hand");
+    // And resumed by hand again.
+    const resumeAgain = admin.getByRole("form", { name: "Resume key" });
+    await resumeAgain.getByLabel("Reason").fill("False alarm, traffic explained");
+    await resumeAgain.getByRole("button", { name: "Resume key" }).click();
+    await until("the OpenRouter key to be enabled again by hand", async () => !(await orKeyDisabled()), 60_000);
+    await until("the key active again in Tollgate", async () => (await keyRow(keys.or.id)).status === "active");
+
     // The audit log: every change of the journey, with who did it and what changed.
     const audit = await db.query<{ action: string; actor: string | null; before: unknown; after: unknown }>(
       `SELECT a.action, u.email AS actor, a.before, a.after FROM audit_logs a LEFT JOIN users u ON u.id = a."actorUserId" WHERE a."orgId" = $1 ORDER BY a."createdAt"`,
@@ -486,10 +517,20 @@ describe("journey: the team admin connects providers, budgets a project tag, and
     expect(JSON.stringify(raised.before)).toContain("10000000");
     expect(JSON.stringify(raised.after)).toContain("50000000");
     expect(JSON.stringify(audit.rows)).toContain("Approved by finance for the launch");
+    const pausedByHand = audit.rows.find((r) => r.action === "key.pause_requested")!;
+    expect(pausedByHand.actor).toBe(owner.email);
+    expect(pausedByHand.after).toMatchObject({ reason: "Suspicious traffic, investigating" });
+    const resumedAgain = audit.rows.filter((r) => r.action === "key.resume_requested").at(-1)!;
+    expect(resumedAgain.actor).toBe(owner.email);
+    expect(resumedAgain.after).toMatchObject({ reason: "False alarm, traffic explained" });
+    const keyMember = audit.rows.find((r) => r.action === "key.member_changed")!;
+    expect(keyMember.actor).toBe(owner.email);
+    expect(keyMember.after).toMatchObject({ memberUserId: memberId });
 
     await nav(admin, "Audit log");
     const entries = admin.getByRole("list", { name: "Audit entries" });
-    for (const a of ["connection created", "budget created", "budget updated", "key paused", "key resume requested", "key resumed"]) await entries.getByText(a, { exact: true }).first().waitFor();
+    for (const a of ["connection created", "budget created", "budget updated", "key paused", "key pause requested", "key resume requested", "key resumed", "key member changed"])
+      await entries.getByText(a, { exact: true }).first().waitFor();
     // Newest first: the admin lowering the budget from $50 to $10, with its before/after.
     const lowered = entries.getByRole("listitem").filter({ hasText: "budget updated" }).first();
     const who = (await lowered.locator("summary").textContent()) ?? "";

@@ -140,3 +140,9 @@ export const ResumeKeyInput = z.object({
   reason: z.string().trim().min(3, "Say why you resume this key (at least 3 characters)").max(500, "At most 500 characters"),
 });
 export type ResumeKeyInput = z.infer<typeof ResumeKeyInput>;
+
+export const PauseKeyInput = z.object({
+  keyId: z.string().min(1, "Key is required").max(64),
+  reason: z.string().trim().min(3, "Say why you pause this key (at least 3 characters)").max(500, "At most 500 characters"),
+});
+export type PauseKeyInput = z.infer<typeof PauseKeyInput>;

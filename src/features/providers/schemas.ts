@@ -77,6 +77,13 @@ export const KeyAttributionInput = z.object({
 });
 export type KeyAttributionInput = z.infer<typeof KeyAttributionInput>;
 
+/** The member a key's spend is attributed to (blank: none). */
+export const KeyMemberInput = z.object({
+  keyId: id,
+  memberUserId: optionalId,
+});
+export type KeyMemberInput = z.infer<typeof KeyMemberInput>;
+
 /**
  * Where an OpenRouter workspace's keys land: an existing Tollgate workspace, "create" (a new
  * matching one), or blank (not mapped).

@@ -10,7 +10,7 @@ import { enqueue } from "@/server/jobs/queue";
  *
  * Pause claims: `pause:<key>:<budget>:<periodStart>` (one per key, budget and period, freed
  * again when the budget lets go of the key: see supersedePauseClaims),
- * `anomaly-pause:<key>:<hour>`. Resume claims: `resume:<pause id>`, where the pause is the
+ * `anomaly-pause:<key>:<hour>`, `manual-pause:<key>:<newest resume id>`. Resume claims: `resume:<pause id>`, where the pause is the
  * newest open pause of the key, so concurrent releases of one key collapse into one; a
  * failed resume frees its claim, so a later resume of the same pause can be asked for.
  * The state machine as a whole is written down in ../README.md.
@@ -24,6 +24,9 @@ type Db = Prisma.TransactionClient | typeof prisma;
 export const pauseKey = (keyId: string, budgetId: string, periodStart: Date) => `pause:${keyId}:${budgetId}:${periodStart.toISOString()}`;
 export const ANOMALY_PAUSE_PREFIX = "anomaly-pause:";
 export const anomalyPauseKey = (keyId: string, hourStart: Date) => `${ANOMALY_PAUSE_PREFIX}${keyId}:${hourStart.toISOString()}`;
+export const MANUAL_PAUSE_PREFIX = "manual-pause:";
+/** One manual pause per key between two resumes: `after` is the key's newest resume (or "start"). */
+export const manualPauseKey = (keyId: string, after: string) => `${MANUAL_PAUSE_PREFIX}${keyId}:${after}`;
 
 export async function scheduleApply(actionId: string, opts: { retryRound?: number } = {}): Promise<void> {
   try {
@@ -87,13 +90,13 @@ export async function openPauseOf(orgId: string, keyId: string): Promise<Enforce
 }
 
 /**
- * The anomaly pause holding the key, if any: an anomaly pause pending or in force that no
- * resume has undone since. Only an admin lifts it (releases never request a resume while it
- * holds, so any later resume is an admin's, or one from before this rule existed).
+ * The pause holding the key, if any: an anomaly pause or an admin's manual pause, pending or
+ * in force, that no resume has undone since. Only an admin lifts it (releases never request a
+ * resume while it holds, so any later resume is an admin's, or one from before this rule existed).
  */
-export async function anomalyHoldOf(orgId: string, keyId: string): Promise<EnforcementAction | null> {
+export async function pauseHoldOf(orgId: string, keyId: string, kinds: readonly string[] = [ANOMALY_PAUSE_PREFIX, MANUAL_PAUSE_PREFIX]): Promise<EnforcementAction | null> {
   const hold = await prisma.enforcementAction.findFirst({
-    where: { orgId, providerKeyId: keyId, action: "pause", budgetId: null, dedupeKey: { startsWith: ANOMALY_PAUSE_PREFIX }, status: { in: ["pending", "confirmed"] } },
+    where: { orgId, providerKeyId: keyId, action: "pause", budgetId: null, OR: kinds.map((k) => ({ dedupeKey: { startsWith: k } })), status: { in: ["pending", "confirmed"] } },
     orderBy: [{ requestedAt: "desc" }, { id: "desc" }],
   });
   if (!hold) return null;
@@ -102,6 +105,11 @@ export async function anomalyHoldOf(orgId: string, keyId: string): Promise<Enfor
   });
   return lifted ? null : hold;
 }
+
+/** The anomaly pause holding the key, if any (see pauseHoldOf). */
+export const anomalyHoldOf = (orgId: string, keyId: string) => pauseHoldOf(orgId, keyId, [ANOMALY_PAUSE_PREFIX]);
+/** The admin's manual pause holding the key, if any (see pauseHoldOf). */
+export const manualHoldOf = (orgId: string, keyId: string) => pauseHoldOf(orgId, keyId, [MANUAL_PAUSE_PREFIX]);
 
 export type ResumeRequest = { id: string; created: boolean };
 

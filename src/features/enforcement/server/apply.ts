@@ -87,7 +87,10 @@ async function confirmPause(action: EnforcementAction, key: KeyWithConnection): 
     });
     await tx.providerKey.update({
       where: { id: key.id },
-      data: key.pausedByTollgate
+      data: action.manual && (key.pausedByTollgate || byTollgate)
+        ? // An admin's pause holds the key from now on, whatever paused it before (README: manual pauses).
+          { status: "paused", pausedByTollgate: true, pausedByBudgetId: null, pausedAt: key.pausedAt ?? now, pauseReason: action.reason, disabledAtProvider: true }
+        : key.pausedByTollgate
         ? { status: "paused", disabledAtProvider: true }
         : byTollgate
           ? { status: "paused", pausedByTollgate: true, pausedByBudgetId: action.budgetId, pausedAt: now, pauseReason: action.reason, disabledAtProvider: true }

@@ -6,6 +6,7 @@ import { budgetCoversKey } from "@/features/budgets/server/coverage";
 import { budgetStatus } from "@/features/budgets/server/status";
 import { SCOPE_LABELS } from "@/features/budgets/schemas";
 import { isOverridden, manualOverrides } from "./release";
+import { manualHoldOf, openPauseOf } from "./actions";
 
 /** How Tollgate stops a key at each provider (shown on the key page). */
 export const CONTROL_EXPLAINED = {
@@ -28,12 +29,18 @@ export async function whatLimitsKey(ctx: TenantContext, input: { keyId: string }
     include: { connection: { select: { id: true, name: true, status: true } } },
   });
   if (!key) throw notFound("Key not found");
-  const [budgets, workspace, tag, overrides] = await Promise.all([
+  const [budgets, workspace, tag, overrides, manualHold, openPause] = await Promise.all([
     prisma.budget.findMany({ where: { orgId: ctx.orgId }, orderBy: { createdAt: "asc" } }),
     key.workspaceId ? prisma.workspace.findFirst({ where: { id: key.workspaceId, orgId: ctx.orgId }, select: { name: true } }) : null,
     key.projectTagId ? prisma.projectTag.findFirst({ where: { id: key.projectTagId, orgId: ctx.orgId }, select: { name: true } }) : null,
     manualOverrides(ctx.orgId, key.id),
+    manualHoldOf(ctx.orgId, key.id),
+    openPauseOf(ctx.orgId, key.id),
   ]);
+  // An admin's pause (pending or in force) that no resume has undone yet.
+  const byHand = manualHold
+    ? { by: (manualHold.details as { requestedBy?: string } | null)?.requestedBy ?? "an admin", reason: (manualHold.details as { reasonGiven?: string } | null)?.reasonGiven ?? manualHold.reason, requestedAt: manualHold.requestedAt.toISOString(), status: manualHold.status }
+    : null;
   const applying = [];
   for (const b of budgets) {
     const bounds = periodBounds(b.period, ctx.timeZone, now);
@@ -60,17 +67,20 @@ export async function whatLimitsKey(ctx: TenantContext, input: { keyId: string }
   }
   const pausedByBudget = key.pausedByBudgetId ? budgets.find((b) => b.id === key.pausedByBudgetId) ?? null : null;
   let pause = null;
-  if (key.status === "paused" || key.pausedByTollgate) {
+  if (key.status === "paused" || key.pausedByTollgate || byHand) {
     const resumesAt =
       pausedByBudget && pausedByBudget.period !== "lifetime" ? periodBounds(pausedByBudget.period, ctx.timeZone, now).end.toISOString() : null;
     pause = {
-      byTollgate: key.pausedByTollgate,
+      byTollgate: key.pausedByTollgate || Boolean(byHand),
+      byHand,
       budgetId: pausedByBudget?.id ?? null,
       budgetName: pausedByBudget?.name ?? null,
       pausedAt: key.pausedAt?.toISOString() ?? null,
       reason: key.pauseReason,
       resumesAt,
-      resumeRule: !key.pausedByTollgate
+      resumeRule: byHand
+        ? "Paused by hand: stays paused until an admin resumes it (budget releases and period resets do not resume it)."
+        : !key.pausedByTollgate
         ? "Paused outside Tollgate (at the provider); Tollgate will not resume it."
         : pausedByBudget
           ? resumesAt
@@ -122,6 +132,9 @@ export async function whatLimitsKey(ctx: TenantContext, input: { keyId: string }
     control: CONTROL_EXPLAINED[key.provider],
     budgets: applying,
     pause,
+    // An admin may pause the key by hand unless a manual pause already holds it; a connection must act.
+    canPauseByHand: !byHand && Boolean(key.connection),
+    pauseOpen: Boolean(openPause),
     history: history.map((a) => ({
       id: a.id,
       action: a.action,

@@ -6,8 +6,8 @@ import { writeAudit } from "@/features/audit/server/audit";
 import { periodBounds } from "@/lib/periods";
 import { budgetCoversKey } from "@/features/budgets/server/coverage";
 import { budgetStatus } from "@/features/budgets/server/status";
-import type { ResumeKeyInput } from "@/features/budgets/schemas";
-import { anomalyHoldOf, openPauseOf, requestResume, supersedePauseClaims } from "./actions";
+import type { PauseKeyInput, ResumeKeyInput } from "@/features/budgets/schemas";
+import { claimPauses, manualHoldOf, manualPauseKey, openPauseOf, pauseHoldOf, requestResume, scheduleApply, supersedePauseClaims } from "./actions";
 
 export type Override = { budgetId: string; periodStart: string };
 
@@ -70,7 +70,7 @@ export async function blockingBudgets(
  * A budget lets go of its keys (below its cap again, now soft, or deleted). First its pause
  * claims for the period are freed (`periodStart`), so a later crossing in the same period
  * pauses again. A key that another over-cap hard budget also covers stays paused and is
- * handed over to that budget; a key an anomaly pause holds stays paused until an admin
+ * handed over to that budget; a key an anomaly pause or an admin's manual pause holds stays paused until an admin
  * resumes it; the others get a resume. Pauses of this budget still pending are cancelled the
  * same way (the resume supersedes them). Returns how many resumes were requested.
  */
@@ -90,9 +90,10 @@ export async function releaseKeysOfBudget(ctx: TenantContext, budgetId: string, 
       if (key.pausedByBudgetId === budgetId) await handOver(ctx, key, budgetId, { pausedByBudgetId: holder.id, pauseReason: `Hard budget "${holder.name}" is over its cap` }, reason);
       continue;
     }
-    const anomaly = await anomalyHoldOf(ctx.orgId, key.id);
-    if (anomaly) {
-      if (key.pausedByBudgetId === budgetId) await handOver(ctx, key, budgetId, { pausedByBudgetId: null, pauseReason: anomaly.reason }, reason);
+    // An anomaly pause or an admin's manual pause holds the key until an admin resumes it.
+    const hold = await pauseHoldOf(ctx.orgId, key.id);
+    if (hold) {
+      if (key.pausedByBudgetId === budgetId) await handOver(ctx, key, budgetId, { pausedByBudgetId: null, pauseReason: hold.reason }, reason);
       continue;
     }
     if ((await requestResume(key, { reason, manual: false, budgetId, periodStart: null }))?.created) n++;
@@ -139,4 +140,56 @@ export async function resumeKeyByHand(ctx: TenantContext, input: ResumeKeyInput,
   });
   // "already_requested": a resume of the same pause is queued; its overrides stand as asked then.
   return { keyId: key.id, actionId: req.id, status: req.created ? ("requested" as const) : ("already_requested" as const), overriddenBudgets: overrides.map((o) => o.budgetId) };
+}
+
+/**
+ * "Pause" by an admin, with a reason: a pause claim (`manual-pause:<key>:<newest resume>`,
+ * `manual: true`, no budget) applied like any other pause. It holds the key until an admin
+ * resumes it: budget releases and period resets leave it paused (see releaseKeysOfBudget).
+ */
+export async function pauseKeyByHand(ctx: TenantContext, input: PauseKeyInput) {
+  requirePermission(ctx, "keys:write");
+  const key = await prisma.providerKey.findFirst({ where: { id: input.keyId, orgId: ctx.orgId } });
+  if (!key) throw notFound("Key not found");
+  const held = await manualHoldOf(ctx.orgId, key.id);
+  if (held) return { keyId: key.id, actionId: held.id, status: "already_requested" as const };
+  if (!key.connectionId) {
+    throw conflict(`Key "${key.label}" has no provider connection, so Tollgate cannot disable it at the provider. Reconnect the provider account (the next poll links its keys again), then pause.`);
+  }
+  const lastResume = await prisma.enforcementAction.findFirst({
+    where: { orgId: ctx.orgId, providerKeyId: key.id, action: "resume", status: { in: ["pending", "confirmed"] } },
+    orderBy: [{ requestedAt: "desc" }, { id: "desc" }],
+    select: { id: true },
+  });
+  const dedupeKey = manualPauseKey(key.id, lastResume?.id ?? "start");
+  const reason = `Paused by hand by ${ctx.actorLabel}: ${input.reason}`;
+  const [id, existing] = await prisma.$transaction(async (tx) => {
+    // A manual pause that failed must not block the next one: move it out of the way.
+    await tx.$executeRaw`
+      UPDATE enforcement_actions SET "dedupeKey" = "dedupeKey" || ':failed:' || id
+       WHERE "dedupeKey" = ${dedupeKey} AND status = 'failed'`;
+    const [created] = await claimPauses(tx, [{ orgId: ctx.orgId, providerKeyId: key.id, budgetId: null, reason, dedupeKey, periodStart: null }]);
+    if (created) {
+      await tx.enforcementAction.update({ where: { id: created }, data: { manual: true, details: { requestedBy: ctx.actorLabel, reasonGiven: input.reason } } });
+      await writeAudit(
+        ctx,
+        {
+          action: "key.pause_requested",
+          targetType: "provider_key",
+          targetId: key.id,
+          before: { status: key.status, pausedByTollgate: key.pausedByTollgate, pausedByBudgetId: key.pausedByBudgetId, pauseReason: key.pauseReason },
+          after: { reason: input.reason, actionId: created },
+        },
+        tx,
+      );
+      return [created, null] as const;
+    }
+    return [null, await tx.enforcementAction.findUnique({ where: { dedupeKey }, select: { id: true } })] as const;
+  });
+  if (id) {
+    await scheduleApply(id);
+    return { keyId: key.id, actionId: id, status: "requested" as const };
+  }
+  if (!existing) throw conflict("Another pause of this key was just requested. Reload the page.");
+  return { keyId: key.id, actionId: existing.id, status: "already_requested" as const };
 }

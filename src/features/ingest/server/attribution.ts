@@ -34,8 +34,8 @@ export function oldestAcceptedMs(ws: Pick<WorkspaceInfo, "retentionDays" | "purg
 type Entry<T> = { value: T; at: number; loading?: Promise<T> };
 type Directory = {
   memberByEmail: Map<string, string>;
-  /** Tracked keys by `provider:providerKeyId`: id and the workspace the key belongs to (null: none). */
-  keyByRef: Map<string, { id: string; workspaceId: string | null }>;
+  /** Tracked keys by `provider:providerKeyId`: id, the workspace the key belongs to (null: none) and the member an admin attributed it to. */
+  keyByRef: Map<string, { id: string; workspaceId: string | null; memberId: string | null }>;
 };
 
 const g = globalThis as unknown as {
@@ -88,11 +88,11 @@ async function getDirectory(orgId: string): Promise<Directory> {
   return cached(dirCache, orgId, DIRECTORY_TTL_MS, async () => {
     const [members, keys] = await Promise.all([
       prisma.membership.findMany({ where: { orgId }, select: { userId: true, user: { select: { email: true } } } }),
-      prisma.providerKey.findMany({ where: { orgId }, select: { id: true, provider: true, providerKeyId: true, workspaceId: true } }),
+      prisma.providerKey.findMany({ where: { orgId }, select: { id: true, provider: true, providerKeyId: true, workspaceId: true, memberUserId: true } }),
     ]);
     return {
       memberByEmail: new Map(members.map((m) => [m.user.email.toLowerCase(), m.userId])),
-      keyByRef: new Map(keys.map((k) => [`${k.provider}:${k.providerKeyId}`, { id: k.id, workspaceId: k.workspaceId }])),
+      keyByRef: new Map(keys.map((k) => [`${k.provider}:${k.providerKeyId}`, { id: k.id, workspaceId: k.workspaceId, memberId: k.memberUserId }])),
     };
   });
 }
@@ -107,8 +107,11 @@ async function getProjectTags(workspaceId: string): Promise<Map<string, string>>
 export type Attributor = {
   /** `user`: a member's email → { memberId }, anything else → { endUser }. */
   user(value: string | null | undefined): { memberId: string | null; endUser: string | null };
-  /** `api_key`: a tracked ProviderKey of this org and provider → its id; the raw ref is kept either way. */
-  key(provider: Provider, value: string | null | undefined): { providerKeyId: string | null; apiKeyRef: string | null };
+  /**
+   * `api_key`: a tracked ProviderKey of this org and provider → its id and the member an admin
+   * attributed it to; the raw ref is kept either way.
+   */
+  key(provider: Provider, value: string | null | undefined): { providerKeyId: string | null; apiKeyRef: string | null; memberId: string | null };
   /**
    * True when `api_key` is a tracked key that belongs to ANOTHER workspace of the org: a token of
    * this workspace may not put spend on it (README "Keys and workspaces"). Keys without a
@@ -154,8 +157,9 @@ export async function prepareAttribution(
       return memberId ? { memberId, endUser: null } : { memberId: null, endUser: value };
     },
     key(provider, value) {
-      if (!value) return { providerKeyId: null, apiKeyRef: null };
-      return { providerKeyId: dir.keyByRef.get(`${provider}:${value}`)?.id ?? null, apiKeyRef: value };
+      if (!value) return { providerKeyId: null, apiKeyRef: null, memberId: null };
+      const k = dir.keyByRef.get(`${provider}:${value}`);
+      return { providerKeyId: k?.id ?? null, apiKeyRef: value, memberId: k?.memberId ?? null };
     },
     foreignKey(provider, value) {
       const ws = value ? dir.keyByRef.get(`${provider}:${value}`)?.workspaceId : null;

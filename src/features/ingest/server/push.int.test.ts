@@ -13,6 +13,7 @@ import { env } from "@/env";
 import { addMember, createOrg, uniq } from "../../../../test/helpers/factory";
 import { createIngestToken } from "./tokens";
 import { checkIngestRate } from "./rate-limit";
+import { clearAttributionCaches } from "./attribution";
 import { Redis } from "ioredis";
 
 type Ev = Record<string, unknown>;
@@ -200,6 +201,31 @@ describe("POST /api/v1/usage", () => {
     await expectRollupsMatchEvents(workspace.id);
     const again = await post(token, { events: [ev(1), ev(4)] });
     expect(await again.json()).toEqual({ accepted: 1, duplicates: 1 });
+    await expectRollupsMatchEvents(workspace.id);
+  });
+
+  it("attributes an event that carries a key but no member to the key's member; the event's own member wins", async () => {
+    const { org, workspace, token } = await setup();
+    const { user: owner } = await addMember(org.id, "member", `${uniq("keyowner")}@example.test`);
+    const { user: other } = await addMember(org.id, "member", `${uniq("caller")}@example.test`);
+    await prisma.providerKey.create({ data: { orgId: org.id, provider: "openrouter", providerKeyId: "hash-member", label: "team", memberUserId: owner.id } });
+    clearAttributionCaches();
+    const res = await post(token, {
+      events: [
+        ev(1, { api_key: "hash-member", provider: "openrouter", model: "openai/gpt-4o" }),
+        ev(2, { api_key: "hash-member", provider: "openrouter", model: "openai/gpt-4o", user: other.email }),
+        ev(3, { api_key: "hash-member", provider: "openrouter", model: "openai/gpt-4o", user: "customer-7" }),
+        ev(4, { api_key: "unknown-key", provider: "openrouter", model: "openai/gpt-4o" }),
+      ],
+    });
+    expect(res.status).toBe(202);
+    const rows = await prisma.usageEvent.findMany({ where: { workspaceId: workspace.id }, orderBy: { externalId: "asc" } });
+    expect(rows.map((r) => [r.memberId, r.endUser])).toEqual([
+      [owner.id, null],
+      [other.id, null],
+      [owner.id, "customer-7"],
+      [null, null],
+    ]);
     await expectRollupsMatchEvents(workspace.id);
   });
 

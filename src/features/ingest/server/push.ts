@@ -122,7 +122,8 @@ export async function normalizePushEvents(ws: WorkspaceInfo, principal: IngestPr
       provider: e.provider,
       model: e.model,
       projectTagId: attr.project(e.project),
-      memberId: user.memberId,
+      // The event's own user (a member) wins, else the member the key is attributed to.
+      memberId: user.memberId ?? key.memberId,
       endUser: user.endUser,
       providerKeyId: key.providerKeyId,
       apiKeyRef: key.apiKeyRef,

@@ -5,7 +5,7 @@ import { prisma } from "@/server/db";
 
 vi.mock("@/server/next/session", () => sessionMock);
 
-const { setKeyAttributionAction } = await import("@/app/[org]/keys/actions");
+const { setKeyAttributionAction, setKeyMemberAction } = await import("@/app/[org]/keys/actions");
 const { createWorkspace } = await import("@/features/workspaces/server/workspaces");
 const { createProjectTag } = await import("@/features/workspaces/server/project-tags");
 const { listTrackedKeys } = await import("./keys.queries");
@@ -95,5 +95,31 @@ describe("tracked keys", () => {
     expect(await prisma.providerKey.findUniqueOrThrow({ where: { id: k.id } })).toMatchObject({ workspaceId: null, projectTagId: null });
     expect(await prisma.providerKey.findUniqueOrThrow({ where: { id: bk.id } })).toMatchObject({ workspaceId: null, projectTagId: null });
     expect(await listTrackedKeys(b.ctx)).toEqual([expect.objectContaining({ id: bk.id })]);
+  });
+
+  it("admins attribute a key to a member of the org (or none), audited; viewers get 403, other orgs' keys and users 404", async () => {
+    const a = await createOrg();
+    const k = await trackedKey(a.org.id);
+    const dev = await addMember(a.org.id, "member", `${uniq("dev")}@example.test`);
+    actAs(a.owner.id);
+    expect(await setKeyMemberAction(a.org.slug, { keyId: k.id, memberUserId: dev.user.id })).toMatchObject({ ok: true, data: { memberUserId: dev.user.id } });
+    expect((await listTrackedKeys(a.ctx))[0]).toMatchObject({ id: k.id, memberUserId: dev.user.id, member: dev.user.email });
+    const audit = await prisma.auditLog.findFirstOrThrow({ where: { orgId: a.org.id, action: "key.member_changed", targetId: k.id } });
+    expect(audit).toMatchObject({ actorUserId: a.owner.id, before: { memberUserId: null }, after: { memberUserId: dev.user.id } });
+
+    // A user of another org is not a member here; nothing changes.
+    const b = await createOrg();
+    expect(await setKeyMemberAction(a.org.slug, { keyId: k.id, memberUserId: b.owner.id })).toMatchObject({ ok: false, status: 404, fieldErrors: { memberUserId: expect.any(String) } });
+    const viewer = await addMember(a.org.id, "viewer");
+    actAs(viewer.user.id);
+    expect(await setKeyMemberAction(a.org.slug, { keyId: k.id, memberUserId: "" })).toMatchObject({ ok: false, status: 403 });
+    actAs(b.owner.id);
+    expect(await setKeyMemberAction(b.org.slug, { keyId: k.id, memberUserId: "" })).toMatchObject({ ok: false, status: 404 });
+    expect(await prisma.providerKey.findUniqueOrThrow({ where: { id: k.id } })).toMatchObject({ memberUserId: dev.user.id });
+
+    // "No member" clears it.
+    actAs(a.owner.id);
+    expect(await setKeyMemberAction(a.org.slug, { keyId: k.id, memberUserId: "" })).toMatchObject({ ok: true, data: { memberUserId: null } });
+    expect(await prisma.auditLog.count({ where: { orgId: a.org.id, action: "key.member_changed" } })).toBe(2);
   });
 });

@@ -3,7 +3,8 @@ import { notFound } from "@/server/errors";
 import { fieldError, fieldNotFound } from "@/features/workspaces/server/errors";
 import { requirePermission, type TenantContext } from "@/server/tenant";
 import { writeAudit } from "@/features/audit/server/audit";
-import type { KeyAttributionInput } from "../schemas";
+import type { KeyAttributionInput, KeyMemberInput } from "../schemas";
+import { clearAttributionCaches } from "@/features/ingest/server/attribution";
 
 
 /**
@@ -54,4 +55,32 @@ export async function setKeyAttribution(ctx: TenantContext, input: KeyAttributio
     );
     return updated;
   });
+}
+
+/**
+ * Attributes a key to a member of the org (or to nobody). Events that carry the key but no
+ * member of their own are attributed to this member (ingest/README.md: attribution).
+ */
+export async function setKeyMember(ctx: TenantContext, input: KeyMemberInput) {
+  requirePermission(ctx, "keys:write");
+  const key = await prisma.providerKey.findFirst({ where: { id: input.keyId, orgId: ctx.orgId }, select: { id: true, label: true, memberUserId: true } });
+  if (!key) throw notFound("Key not found");
+  let memberUserId: string | null = null;
+  if (input.memberUserId) {
+    const m = await prisma.membership.findFirst({ where: { orgId: ctx.orgId, userId: input.memberUserId }, select: { userId: true } });
+    if (!m) throw fieldNotFound("memberUserId", "Choose a member of this organization");
+    memberUserId = m.userId;
+  }
+  const updated = await prisma.$transaction(async (tx) => {
+    const row = await tx.providerKey.update({ where: { id: key.id }, data: { memberUserId }, select: { id: true, memberUserId: true } });
+    await writeAudit(
+      ctx,
+      { action: "key.member_changed", targetType: "provider_key", targetId: key.id, before: { label: key.label, memberUserId: key.memberUserId }, after: { label: key.label, memberUserId } },
+      tx,
+    );
+    return row;
+  });
+  // This process's ingest directory sees the change at once (other processes within its TTL).
+  clearAttributionCaches();
+  return updated;
 }

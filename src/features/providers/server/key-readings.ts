@@ -160,7 +160,7 @@ export async function reconcileReadingsTx(client: PoolClient, conn: ReconcileCon
           const externalId = pollExternalId(conn.id, READINGS_ENDPOINT, p.at, d.keyRef, KEY_USAGE_MODEL);
           target.add(`${workspaceId}\u0000${externalId}`);
           const metrics = { ...zeroMetrics(), costMicros: p.cost };
-          events.push(pollEvent(conn, { workspaceId, externalId, projectTagId, providerKeyId: key?.id ?? null, apiKeyRef: d.keyRef, model: KEY_USAGE_MODEL, at: p.at, metrics, endpoint: READINGS_ENDPOINT, seconds: 60 }));
+          events.push(pollEvent(conn, { workspaceId, externalId, projectTagId, providerKeyId: key?.id ?? null, memberId: key?.memberId ?? null, apiKeyRef: d.keyRef, model: KEY_USAGE_MODEL, at: p.at, metrics, endpoint: READINGS_ENDPOINT, seconds: 60 }));
         }
       }
     }

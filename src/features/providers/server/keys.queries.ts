@@ -28,6 +28,7 @@ export async function listTrackedKeys(ctx: TenantContext) {
       disabledAtProvider: true,
       lastSeenAt: true,
       ownerUserId: true,
+      memberUserId: true,
       externalUser: true,
       connection: { select: { id: true, name: true } },
     },
@@ -38,7 +39,7 @@ export async function listTrackedKeys(ctx: TenantContext) {
     prisma.projectTag.findMany({ where: { orgId: ctx.orgId, id: { in: ids((k) => k.projectTagId) } }, select: { id: true, name: true, slug: true } }),
     prisma.budget.findMany({ where: { orgId: ctx.orgId, id: { in: ids((k) => k.pausedByBudgetId) } }, select: { id: true, name: true } }),
     // Only current members of this org are shown as owners.
-    prisma.membership.findMany({ where: { orgId: ctx.orgId, userId: { in: ids((k) => k.ownerUserId) } }, select: { userId: true, user: { select: { email: true } } } }),
+    prisma.membership.findMany({ where: { orgId: ctx.orgId, userId: { in: [...ids((k) => k.ownerUserId), ...ids((k) => k.memberUserId)] } }, select: { userId: true, user: { select: { email: true } } } }),
   ]);
   const ownerEmail = new Map(owners.map((o) => [o.userId, o.user.email]));
   const byId = <T extends { id: string }>(rows: T[]) => new Map(rows.map((r) => [r.id, r]));
@@ -50,6 +51,8 @@ export async function listTrackedKeys(ctx: TenantContext) {
     workspace: k.workspaceId ? (ws.get(k.workspaceId) ?? null) : null,
     projectTag: k.projectTagId ? (tg.get(k.projectTagId) ?? null) : null,
     owner: k.ownerUserId ? (ownerEmail.get(k.ownerUserId) ?? null) : null,
+    // The member an admin attributed the key to (only while they are a member).
+    member: k.memberUserId ? (ownerEmail.get(k.memberUserId) ?? null) : null,
     pausedByBudget: k.pausedByBudgetId ? (bg.get(k.pausedByBudgetId) ?? { id: k.pausedByBudgetId, name: "(deleted budget)" }) : null,
   }));
 }

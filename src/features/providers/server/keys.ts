@@ -43,11 +43,11 @@ async function upsertKeys(conn: KeyConnection, provider: Provider, facts: KeyFac
       where: { orgId_provider_providerKeyId: { orgId: conn.orgId, provider, providerKeyId: f.providerKeyId } },
       create: { orgId: conn.orgId, provider, providerKeyId: f.providerKeyId, workspaceId: conn.workspaceId, ...provided },
       update: provided,
-      select: { id: true, status: true, pausedByTollgate: true, workspaceId: true, projectTagId: true },
+      select: { id: true, status: true, pausedByTollgate: true, workspaceId: true, projectTagId: true, memberUserId: true },
     });
     // A key that reappears after being seen as deleted is live again.
     if (row.status === "deleted") await prisma.providerKey.update({ where: { id: row.id }, data: { status: row.pausedByTollgate ? "paused" : "active" } });
-    out.set(f.providerKeyId, { id: row.id, workspaceId: row.workspaceId, projectTagId: row.projectTagId });
+    out.set(f.providerKeyId, { id: row.id, workspaceId: row.workspaceId, projectTagId: row.projectTagId, memberId: row.memberUserId });
   }
   if (complete) {
     // Keys of this connection the provider no longer lists were deleted there.
@@ -96,7 +96,7 @@ export async function syncOpenAIKeys(conn: KeyConnection, entries: { project: Op
 export async function keyAttribution(conn: KeyConnection, provider: Provider): Promise<KeyAttribution> {
   const rows = await prisma.providerKey.findMany({
     where: { orgId: conn.orgId, provider, connectionId: conn.id },
-    select: { id: true, providerKeyId: true, workspaceId: true, projectTagId: true },
+    select: { id: true, providerKeyId: true, workspaceId: true, projectTagId: true, memberUserId: true },
   });
-  return new Map(rows.map((r) => [r.providerKeyId, { id: r.id, workspaceId: r.workspaceId, projectTagId: r.projectTagId }]));
+  return new Map(rows.map((r) => [r.providerKeyId, { id: r.id, workspaceId: r.workspaceId, projectTagId: r.projectTagId, memberId: r.memberUserId }]));
 }

@@ -107,7 +107,7 @@ export async function applyOpenRouterAccount(conn: Conn, account: OpenRouterAcco
   const members = await syncMembers(conn, account, now);
   const rows = await prisma.providerKey.findMany({
     where: { orgId: conn.orgId, provider: "openrouter", providerKeyId: { in: account.keys.map((k) => k.hash) } },
-    select: { id: true, providerKeyId: true, providerWorkspaceId: true, workspaceId: true, creatorUserRef: true, ownerUserId: true, externalUser: true },
+    select: { id: true, providerKeyId: true, providerWorkspaceId: true, workspaceId: true, creatorUserRef: true, ownerUserId: true, externalUser: true, memberUserId: true },
   });
   const byHash = new Map(rows.map((r) => [r.providerKeyId, r]));
   const out: KeyAttribution = new Map(attribution);
@@ -125,7 +125,7 @@ export async function applyOpenRouterAccount(conn: Conn, account: OpenRouterAcco
     const same = (Object.keys(facts) as (keyof typeof facts)[]).every((f) => facts[f] === row[f]);
     if (same && !place) continue; // most keys, most polls: nothing to write
     await prisma.providerKey.update({ where: { id: row.id }, data: { ...facts, ...(place ? { workspaceId: target, projectTagId: null } : {}) } });
-    if (place) out.set(k.hash, { id: row.id, workspaceId: target, projectTagId: null });
+    if (place) out.set(k.hash, { id: row.id, workspaceId: target, projectTagId: null, memberId: row.memberUserId });
   }
   return out;
 }

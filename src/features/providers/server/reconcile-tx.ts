@@ -27,7 +27,8 @@ import { NO_READINGS_OFFSET_MS, splitLargestRemainder, spreadDayFill, type DayRe
 
 export type ReconcileConnection = { id: string; orgId: string; provider: Provider; workspaceId: string | null };
 /** Tracked keys by provider key ref, for attribution of poll events. */
-export type KeyAttribution = Map<string, { id: string; workspaceId: string | null; projectTagId: string | null }>;
+/** Per provider key ref: the tracked key, where its spend lands, and the member it is attributed to (events carry no user of their own). */
+export type KeyAttribution = Map<string, { id: string; workspaceId: string | null; projectTagId: string | null; memberId: string | null }>;
 type Q = Pick<PoolClient, "query">;
 
 /** The endpoints whose rows become fills; the endpoint is also the cell's kind. */
@@ -241,7 +242,7 @@ export async function reconcileStored(client: PoolClient, conn: ReconcileConnect
       intSafeParts(d.metrics).forEach((metrics, i) => {
         const id = i === 0 ? externalId : `${externalId}#${i}`;
         target.add(`${workspaceId}\u0000${id}`);
-        events.push(pollEvent(conn, { workspaceId, externalId: id, projectTagId, providerKeyId: key?.id ?? null, apiKeyRef: d.keyRef || null, model: d.model, at: d.at, metrics, endpoint: d.kind, seconds }));
+        events.push(pollEvent(conn, { workspaceId, externalId: id, projectTagId, providerKeyId: key?.id ?? null, memberId: key?.memberId ?? null, apiKeyRef: d.keyRef || null, model: d.model, at: d.at, metrics, endpoint: d.kind, seconds }));
       });
     }
   }
@@ -277,7 +278,7 @@ export async function reconcileStoredForConnection(client: PoolClient, connectio
 
 export function pollEvent(
   conn: ReconcileConnection,
-  e: { workspaceId: string; externalId: string; projectTagId: string | null; providerKeyId: string | null; apiKeyRef: string | null; model: string; at: Date; metrics: PolledMetrics; endpoint: string; seconds: number },
+  e: { workspaceId: string; externalId: string; projectTagId: string | null; providerKeyId: string | null; memberId?: string | null; apiKeyRef: string | null; model: string; at: Date; metrics: PolledMetrics; endpoint: string; seconds: number },
 ): NormalizedEvent {
   const m = e.metrics;
   return {
@@ -288,7 +289,8 @@ export function pollEvent(
     provider: conn.provider,
     model: e.model,
     projectTagId: e.projectTagId,
-    memberId: null,
+    // Polled usage names no user: the member the key is attributed to, if any.
+    memberId: e.memberId ?? null,
     endUser: null,
     providerKeyId: e.providerKeyId,
     apiKeyRef: e.apiKeyRef,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrg } from "../../../../test/helpers/factory";
-import { prisma } from "@/server/db";
+import { addMember, createOrg } from "../../../../test/helpers/factory";
+import { pool, prisma } from "@/server/db";
 import { closeQueues } from "@/server/jobs/queue";
 import { startFakeOpenRouter, type FakeOpenRouter } from "@/providers/openrouter/fake";
 import { startFakeOpenAI, type FakeOpenAI } from "@/providers/openai/fake";
@@ -103,5 +103,36 @@ describe("push + pull reconciliation", () => {
     const again = await prisma.usageEvent.findMany({ where: { orgId: org.id, source: "poll", apiKeyRef: key.id } });
     expect(again.map((e) => e.requests)).toEqual([3]);
     expect((await prisma.usageEvent.aggregate({ where: { orgId: org.id, apiKeyRef: key.id }, _sum: { requests: true } }))._sum.requests).toBe(7);
+  });
+});
+
+describe("polled usage and the key's member", () => {
+  it("polled events of a key attributed to a member carry that member (rollups too); clearing it moves them back", async () => {
+    const { org, workspace } = await createOrg();
+    const dev = await addMember(org.id, "member");
+    const conn = await makeConnection(org, { provider: "openrouter", secret: or.state.managementKey, baseUrl: or.url, workspaceId: workspace.id });
+    const key = or.state.createKey({ name: "team-key" });
+    const row = await prisma.providerKey.create({ data: { orgId: org.id, provider: "openrouter", providerKeyId: key.hash, label: "team-key", workspaceId: workspace.id, memberUserId: dev.user.id } });
+    const day = Math.floor(Date.now() / DAY) * DAY - DAY;
+    for (let i = 0; i < 3; i++) or.state.record({ keyHash: key.hash, model: "openai/gpt-4.1", createdAt: day + (9 + i) * HOUR, promptTokens: 1000, completionTokens: 500 });
+    const byMember = async () => {
+      const ev = await pool.query<{ m: string; cost: string }>(`SELECT coalesce("memberId", '') AS m, sum("costMicros")::text AS cost FROM usage_events WHERE "orgId" = $1 AND "providerKeyId" = $2 AND source = 'poll' GROUP BY 1 ORDER BY 1`, [org.id, row.id]);
+      const ro = await pool.query<{ m: string; cost: string }>(
+        `SELECT "memberId" AS m, sum("costMicros")::text AS cost FROM usage_rollups WHERE "orgId" = $1 AND "providerKeyId" = $2 AND granularity = 'day' GROUP BY 1 HAVING sum("costMicros") <> 0 ORDER BY 1`,
+        [org.id, row.id],
+      );
+      expect(ro.rows).toEqual(ev.rows);
+      return ev.rows;
+    };
+
+    await pollOpenRouter(conn.id, { sleep: noSleep });
+    const first = await byMember();
+    expect(first.map((r) => r.m)).toEqual([dev.user.id]);
+    expect(BigInt(first[0]!.cost)).toBeGreaterThan(0n);
+
+    await prisma.providerKey.updateMany({ where: { orgId: org.id, providerKeyId: key.hash }, data: { memberUserId: null } });
+    await expireActivityCursor(conn.id);
+    await pollOpenRouter(conn.id, { sleep: noSleep });
+    expect(await byMember()).toEqual([{ m: "", cost: first[0]!.cost }]);
   });
 });

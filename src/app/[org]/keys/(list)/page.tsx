@@ -9,7 +9,9 @@ import { listOrgProjectTags } from "@/features/workspaces/server/project-tags";
 import { PROVIDER_LABELS } from "@/features/providers/schemas";
 import { Badge, Card, EmptyState, PageHeader, Table } from "@/components/ui/card";
 import { KeyAttributionForm } from "@/features/providers/components/key-attribution-form";
-import { setKeyAttributionAction } from "../actions";
+import { KeyMemberForm } from "@/features/providers/components/key-member-form";
+import { listMembers } from "@/features/tenancy/server/members";
+import { setKeyAttributionAction, setKeyMemberAction } from "../actions";
 
 export const metadata: Metadata = { title: "Keys · Tollgate" };
 
@@ -18,13 +20,15 @@ const STATUS_TONE = { active: "green", paused: "amber", deleted: "gray" } as con
 export default async function KeysPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
   const ctx = await getPageContextWith(org, "keys:read");
-  const [keys, workspaces, tags, spend] = await Promise.all([
+  const canWrite = ctx.permissions.has("keys:write");
+  const [keys, workspaces, tags, spend, members] = await Promise.all([
     listTrackedKeys(ctx),
     listWorkspaces(ctx),
     listOrgProjectTags(ctx),
     ctx.permissions.has("reports:read") ? spendByDimension(ctx, "key") : Promise.resolve(new Map<string, bigint>()),
+    canWrite && ctx.permissions.has("members:read") ? listMembers(ctx) : Promise.resolve([]),
   ]);
-  const canWrite = ctx.permissions.has("keys:write");
+  const memberOptions = members.map((m) => ({ userId: m.userId, email: m.email }));
   const fmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: ctx.timeZone });
   const wsOptions = workspaces.map((w) => ({ id: w.id, name: w.name }));
   const tagOptions = tags.map((t) => ({ id: t.id, workspaceId: t.workspaceId, label: `${t.name} (${t.slug})`, isDefault: t.isDefault }));
@@ -46,21 +50,24 @@ export default async function KeysPage({ params }: { params: Promise<{ org: stri
     </div>,
     PROVIDER_LABELS[k.provider],
     canWrite && k.status !== "deleted" ? (
-      <KeyAttributionForm
-        key="a"
-        org={ctx.orgSlug}
-        keyId={k.id}
-        label={k.label}
-        workspaceId={k.workspaceId}
-        projectTagId={k.projectTagId}
-        workspaces={wsOptions}
-        tags={tagOptions}
-        action={setKeyAttributionAction}
-      />
+      <div key="a" className="space-y-1">
+        <KeyAttributionForm
+          org={ctx.orgSlug}
+          keyId={k.id}
+          label={k.label}
+          workspaceId={k.workspaceId}
+          projectTagId={k.projectTagId}
+          workspaces={wsOptions}
+          tags={tagOptions}
+          action={setKeyAttributionAction}
+        />
+        <KeyMemberForm org={ctx.orgSlug} keyId={k.id} label={k.label} memberUserId={k.member ? k.memberUserId : null} members={memberOptions} action={setKeyMemberAction} />
+      </div>
     ) : (
-      <span key="a" className="text-sm">
-        {k.workspace ? `${k.workspace.name} / ${k.projectTag?.slug ?? "untagged"}` : <span className="text-gray-400">unattributed</span>}
-      </span>
+      <div key="a" className="space-y-0.5 text-sm">
+        <span>{k.workspace ? `${k.workspace.name} / ${k.projectTag?.slug ?? "untagged"}` : <span className="text-gray-400">unattributed</span>}</span>
+        {k.member ? <p className="text-xs text-gray-500">member {k.member}</p> : null}
+      </div>
     ),
     <div key="s" className="space-y-0.5">
       <Badge tone={STATUS_TONE[k.status]}>{k.status}</Badge>
@@ -98,7 +105,7 @@ export default async function KeysPage({ params }: { params: Promise<{ org: stri
       />
       <Card>
         <Table
-          head={["Key", "Provider", "Workspace / project tag", "Status", "Spend (30 d)", "Provider usage / limit", "Last seen"]}
+          head={["Key", "Provider", "Workspace / project tag / member", "Status", "Spend (30 d)", "Provider usage / limit", "Last seen"]}
           rows={rows}
           empty={
             <EmptyState

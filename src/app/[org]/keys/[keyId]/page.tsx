@@ -6,10 +6,10 @@ import { getPageContextWith } from "@/server/next/page-context";
 import { formatUsd } from "@/lib/money";
 import { whatLimitsKey } from "@/features/enforcement/server/key-limits";
 import { BudgetProgress } from "@/features/budgets/components/budget-progress";
-import { ResumeKeyForm } from "@/features/enforcement/components/resume-key-form";
+import { PauseKeyForm, ResumeKeyForm } from "@/features/enforcement/components/resume-key-form";
 import { Badge, Card, EmptyState, PageHeader, Table } from "@/components/ui/card";
 import { EntitySpendCard } from "@/features/reports/components/entity-spend-card";
-import { resumeKeyAction } from "./actions";
+import { pauseKeyAction, resumeKeyAction } from "./actions";
 
 export const metadata: Metadata = { title: "What limits this key · Tollgate" };
 
@@ -24,6 +24,7 @@ export default async function KeyPage({ params }: { params: Promise<{ org: strin
   const fmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: ctx.timeZone });
   const when = (iso: string | null) => (iso ? fmt.format(new Date(iso)) : "—");
   const canResume = ctx.permissions.has("keys:write") && v.pause?.byTollgate;
+  const canPause = ctx.permissions.has("keys:write") && v.canPauseByHand;
 
   return (
     <>
@@ -60,7 +61,9 @@ export default async function KeyPage({ params }: { params: Promise<{ org: strin
               <div>
                 <dt className="text-gray-500">By</dt>
                 <dd>
-                  {v.pause.budgetId ? (
+                  {v.pause.byHand ? (
+                    <span data-testid="paused-by-hand">paused by hand by {v.pause.byHand.by}{v.pause.byHand.status === "pending" ? " (pending at the provider)" : null}</span>
+                  ) : v.pause.budgetId ? (
                     <Link href={`${base}/budgets/${v.pause.budgetId}`} className="text-blue-700 hover:underline">
                       {v.pause.budgetName}
                     </Link>
@@ -80,13 +83,26 @@ export default async function KeyPage({ params }: { params: Promise<{ org: strin
                 <dd>{v.pause.resumesAt ? when(v.pause.resumesAt) : "by hand"}</dd>
               </div>
             </dl>
-            {v.pause.reason ? <p className="mt-3 text-sm text-gray-700">{v.pause.reason}</p> : null}
+            {v.pause.byHand ? (
+              <p className="mt-3 text-sm text-gray-700">Reason: {v.pause.byHand.reason}</p>
+            ) : v.pause.reason ? (
+              <p className="mt-3 text-sm text-gray-700">{v.pause.reason}</p>
+            ) : null}
             <p className="mt-2 text-sm text-gray-600">{v.pause.resumeRule}</p>
             {canResume ? (
               <div className="mt-4 border-t border-gray-200 pt-4">
                 <ResumeKeyForm org={ctx.orgSlug} keyId={v.key.id} action={resumeKeyAction} />
               </div>
             ) : null}
+          </Card>
+        ) : null}
+
+        {canPause ? (
+          <Card title="Pause by hand">
+            <p className="mb-3 text-sm text-gray-600">
+              Disables the key at the provider now{v.key.provider === "openai" ? " (caps its OpenAI project, which stops every key of the project)" : ""}. It stays paused until an admin resumes it: budgets do not resume it.
+            </p>
+            <PauseKeyForm org={ctx.orgSlug} keyId={v.key.id} action={pauseKeyAction} />
           </Card>
         ) : null}
 

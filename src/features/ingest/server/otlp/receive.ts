@@ -93,7 +93,8 @@ export async function ingestOtlpTraces(req: OtlpRequest): Promise<{ reply: OtlpR
         provider: s.provider,
         model: s.model,
         projectTagId: attr.project(s.project && slugs.has(s.project) ? s.project : null),
-        memberId: user.memberId,
+        // The event's own user (a member) wins, else the member the key is attributed to.
+        memberId: user.memberId ?? key.memberId,
         endUser: user.endUser,
         providerKeyId: key.providerKeyId,
         apiKeyRef: key.apiKeyRef,

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "provider_keys" ADD COLUMN     "memberUserId" TEXT;
