@@ -89,7 +89,9 @@ describe("after a Redis flush", () => {
     applied = [];
     delivered = [];
     await redis().flushall();
-    expect((await missingSchedules()).length).toBe(SCHEDULES.length);
+    // The flush took the schedulers. missingSchedules() reads them one by one, and the 2-s heal
+    // tick may re-create some while it does (a fresh-clone run saw 10 of 11): count, not equality.
+    expect((await missingSchedules()).length).toBeGreaterThan(0);
     expect(await waitFor(async () => (await missingSchedules()).length === 0, 10_000)).toBe(true);
     expect(await waitFor(async () => applied.includes(action.id) && delivered.includes(alert.id), 15_000)).toBe(true);
   });
