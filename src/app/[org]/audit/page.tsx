@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { getPageContextWith } from "@/server/next/page-context";
-import { AuditFilters, auditDiff, auditFacets, auditTargetLabels, listAuditFiltered } from "@/features/audit/server/audit-view";
+import { AuditFilters, auditDiff, auditFacets, auditTargetLabel, auditTargetLabels, listAuditFiltered } from "@/features/audit/server/audit-view";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 
 export const metadata: Metadata = { title: "Audit log · Tollgate" };
@@ -87,7 +87,7 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
             <ul className="divide-y divide-gray-100" aria-label="Audit entries">
               {page.map((e) => {
                 const changes = auditDiff(e.before, e.after);
-                const target = e.targetId ? (labels.get(e.targetId) ?? `${e.targetId.slice(0, 10)}… (deleted)`) : "";
+                const target = auditTargetLabel(labels, e);
                 return (
                   <li key={e.id} className="py-2">
                     <details>

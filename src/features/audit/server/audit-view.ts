@@ -41,13 +41,22 @@ export async function auditFacets(ctx: TenantContext) {
 export async function auditTargetLabels(ctx: TenantContext, rows: { targetType: string; targetId: string | null }[]): Promise<Map<string, string>> {
   const ids = (t: string) => [...new Set(rows.filter((r) => r.targetType === t && r.targetId).map((r) => r.targetId!))];
   const o = ctx.orgId;
-  const [keys, ws, tags, conns, budgets, members] = await Promise.all([
+  const [keys, ws, tags, conns, budgets, members, invitations, ingestTokens, apiTokens, schedules, prices, exports, alerts, orgs] = await Promise.all([
     prisma.providerKey.findMany({ where: { orgId: o, id: { in: ids("provider_key") } }, select: { id: true, label: true } }),
     prisma.workspace.findMany({ where: { orgId: o, id: { in: ids("workspace") } }, select: { id: true, name: true } }),
     prisma.projectTag.findMany({ where: { workspace: { orgId: o }, id: { in: ids("project_tag") } }, select: { id: true, slug: true } }),
     prisma.providerConnection.findMany({ where: { orgId: o, id: { in: ids("connection") } }, select: { id: true, name: true } }),
     prisma.budget.findMany({ where: { orgId: o, id: { in: ids("budget") } }, select: { id: true, name: true } }),
     prisma.membership.findMany({ where: { orgId: o, id: { in: ids("membership") } }, select: { id: true, user: { select: { email: true } } } }),
+    prisma.invitation.findMany({ where: { orgId: o, id: { in: ids("invitation") } }, select: { id: true, email: true } }),
+    prisma.ingestToken.findMany({ where: { orgId: o, id: { in: ids("ingest_token") } }, select: { id: true, name: true, prefix: true } }),
+    prisma.apiToken.findMany({ where: { orgId: o, id: { in: ids("api_token") } }, select: { id: true, name: true, prefix: true } }),
+    prisma.reportSchedule.findMany({ where: { orgId: o, id: { in: ids("report_schedule") } }, select: { id: true, name: true } }),
+    prisma.priceOverride.findMany({ where: { orgId: o, id: { in: ids("price_override") } }, select: { id: true, provider: true, model: true } }),
+    prisma.export.findMany({ where: { orgId: o, id: { in: ids("export") } }, select: { id: true, shape: true, format: true } }),
+    prisma.alert.findMany({ where: { orgId: o, id: { in: ids("alert") } }, select: { id: true, title: true } }),
+    // An org entry names the org itself; an id of another org is never looked up.
+    prisma.org.findMany({ where: { id: { in: ids("org").filter((id) => id === o) } }, select: { id: true, name: true } }),
   ]);
   return new Map<string, string>([
     ...keys.map((k) => [k.id, k.label] as [string, string]),
@@ -56,7 +65,35 @@ export async function auditTargetLabels(ctx: TenantContext, rows: { targetType: 
     ...conns.map((c) => [c.id, c.name] as [string, string]),
     ...budgets.map((b) => [b.id, b.name] as [string, string]),
     ...members.map((m) => [m.id, m.user.email] as [string, string]),
+    ...invitations.map((i) => [i.id, i.email] as [string, string]),
+    ...ingestTokens.map((t) => [t.id, `${t.name} (${t.prefix}…)`] as [string, string]),
+    ...apiTokens.map((t) => [t.id, `${t.name} (${t.prefix}…)`] as [string, string]),
+    ...schedules.map((s) => [s.id, s.name] as [string, string]),
+    ...prices.map((p) => [p.id, `${p.provider} ${p.model}`] as [string, string]),
+    ...exports.map((e) => [e.id, `${e.shape} ${e.format}`] as [string, string]),
+    ...alerts.map((a) => [a.id, a.title] as [string, string]),
+    ...orgs.map((g) => [g.id, g.name] as [string, string]),
   ]);
+}
+
+/**
+ * What an audit entry's target is called when the thing is gone (or its label was not looked
+ * up): the name the entry itself recorded in its before/after snapshot, else a short id, and
+ * "(deleted)" when the lookup found nothing.
+ */
+export function auditTargetLabel(labels: Map<string, string>, e: { targetId: string | null; before: unknown; after: unknown }): string {
+  if (!e.targetId) return "";
+  const live = labels.get(e.targetId);
+  if (live !== undefined) return live;
+  for (const snap of [e.before, e.after]) {
+    if (!snap || typeof snap !== "object" || Array.isArray(snap)) continue;
+    const r = snap as Record<string, unknown>;
+    for (const f of ["name", "label", "email", "slug", "title", "model"]) {
+      const v = r[f];
+      if (typeof v === "string" && v.trim()) return `${v.trim().slice(0, 120)} (deleted)`;
+    }
+  }
+  return `${e.targetId.slice(0, 10)}… (deleted)`;
 }
 
 export type FieldChange = { field: string; before: string; after: string };
