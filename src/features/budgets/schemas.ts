@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { listOf, optionalId } from "@/lib/form-schemas";
+import { PROVIDERS } from "@/features/providers/registry";
 
 // Browser-safe: the budget form, the server actions and the REST API share these.
 
 export const BUDGET_SCOPES = ["org", "workspace", "project", "key", "member"] as const;
 export const BUDGET_PERIODS = ["daily", "weekly", "monthly", "lifetime"] as const;
 export const BUDGET_MODES = ["soft", "hard"] as const;
-export const PROVIDERS = ["openrouter", "openai"] as const;
 export const RECIPIENT_ROLES = ["owner", "admin", "member", "viewer"] as const;
 export const DEFAULT_THRESHOLDS = [80, 100];
 

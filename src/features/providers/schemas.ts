@@ -1,14 +1,10 @@
 import { z } from "zod";
+import { PROVIDERS } from "./registry";
 
 // Browser-safe: the connection and key-attribution forms and their server actions share these.
 
-export const PROVIDERS = ["openrouter", "openai"] as const;
+export { PROVIDERS, PROVIDER_LABELS } from "./registry";
 export const providerSchema = z.enum(PROVIDERS, { error: "Choose OpenRouter or OpenAI" });
-
-export const PROVIDER_LABELS: Record<(typeof PROVIDERS)[number], string> = {
-  openrouter: "OpenRouter",
-  openai: "OpenAI",
-};
 
 const id = z.string().trim().min(1, "Required").max(64);
 const blankToNull = (v: unknown) => (v === undefined || (typeof v === "string" && v.trim() === "") ? null : v);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { listOf, optionalId } from "@/lib/form-schemas";
+import { PROVIDERS } from "@/features/providers/registry";
 
 // Browser-safe: the schedule form, its server actions and the services share these.
 
@@ -10,7 +11,6 @@ export const FREQUENCY_LABELS: Record<(typeof FREQUENCIES)[number], string> = {
   monthly: "Monthly, on the 1st (the previous month)",
 };
 export const ROLES = ["owner", "admin", "member", "viewer"] as const;
-const PROVIDERS = ["openrouter", "openai"] as const;
 
 /** Schedules take a missing or null list as empty. */
 const listOrEmpty = <T extends z.ZodType>(item: T, max: number, what: string) => z.preprocess((v) => v ?? [], listOf(item, max, what));

@@ -7,6 +7,7 @@ import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantAction } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { BUDGET_PERIODS, BudgetInput, RECIPIENT_ROLES, SCOPE_LABELS, BUDGET_SCOPES, type BudgetFormInput } from "../schemas";
+import { providerOptions } from "@/features/providers/registry";
 
 type Option = { value: string; label: string };
 export type BudgetFormOptionsProps = { workspaces: Option[]; projectTags: Option[]; keys: Option[]; members: Option[] };
@@ -130,11 +131,7 @@ export function BudgetForm<T>({
           value={v.providerFilter ?? ""}
           error={errors.providerFilter}
           onChange={(e) => set("providerFilter", e.target.value || null)}
-          options={[
-            { value: "", label: "Any provider" },
-            { value: "openrouter", label: "OpenRouter" },
-            { value: "openai", label: "OpenAI" },
-          ]}
+          options={[{ value: "", label: "Any provider" }, ...providerOptions()]}
         />
         <Field label="Model" name="modelFilter" value={v.modelFilter ?? ""} error={errors.modelFilter} onChange={(e) => set("modelFilter", e.target.value || null)} placeholder="e.g. openai/gpt-4.1" hint="Only this model's spend counts." />
       </fieldset>

@@ -9,6 +9,7 @@ import { pauseAtProvider, resumeAtProvider } from "./control";
 import { failLoudly, isExhausted, isPermanent, markMoot } from "./failures";
 import { syncKeyLimit } from "./sync-limits";
 import { MAX_APPLY_ATTEMPTS } from "./actions";
+import { PROVIDER_INFO } from "@/features/providers/registry";
 
 export type KeyWithConnection = ProviderKey & { connection: ProviderConnection | null };
 export type ApplyResult = { status: "confirmed" | "failed" | "skipped"; detail?: string };
@@ -42,7 +43,7 @@ export async function applyAction(actionId: string, opts: { finalAttempt?: boole
     if (!action || action.status !== "pending") return { status: "skipped" as const };
     const key = await prisma.providerKey.findFirst({ where: { id: action.providerKeyId, orgId: action.orgId }, include: { connection: true } });
     if (!key) return markMoot(action, "The key no longer exists");
-    const projectId = key.provider === "openai" ? key.providerProjectId : null;
+    const projectId = PROVIDER_INFO[key.provider].pauseScope === "project" ? key.providerProjectId : null;
     return projectId && key.connectionId ? withProjectLock(key.connectionId, projectId, () => applyLocked(action, key, opts)) : applyLocked(action, key, opts);
   });
 }
@@ -163,7 +164,7 @@ async function confirmResume(action: EnforcementAction, key: KeyWithConnection):
       payload: { keyId: key.id, keyLabel: key.label, provider: key.provider, reason: action.reason, control: outcome.control },
     });
     // The key's credit limit follows whatever budgets still cover it (or goes back to its own).
-    if (key.provider === "openrouter") await syncKeyLimit(action.orgId, key.id).catch((e: Error) => console.warn("[enforcement] limit sync after resume failed", e.message));
+    if (PROVIDER_INFO[key.provider].syncsKeyLimits) await syncKeyLimit(action.orgId, key.id).catch((e: Error) => console.warn("[enforcement] limit sync after resume failed", e.message));
   }
   return { status: "confirmed", detail: outcome.kind };
 }

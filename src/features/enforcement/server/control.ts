@@ -6,6 +6,8 @@ import { formatUsd } from "@/lib/money";
 import { ProviderError } from "@/providers/errors";
 import { OpenRouterClient } from "@/providers/openrouter/client";
 import { OpenAIAdminClient } from "@/providers/openai/client";
+import { baseUrlOf } from "@/features/providers/server/base-url";
+import type { Provider } from "@/generated/prisma/enums";
 
 /**
  * The provider side of pausing and resuming a key. Every change is followed by a read-back;
@@ -28,11 +30,11 @@ function connectionOf(key: Key): ProviderConnection {
 }
 
 export function openRouterFor(conn: ProviderConnection): OpenRouterClient {
-  return new OpenRouterClient({ apiKey: decryptSecret(conn.secretCiphertext), baseUrl: conn.baseUrl ?? env.OPENROUTER_BASE_URL, ...CLIENT_RETRY });
+  return new OpenRouterClient({ apiKey: decryptSecret(conn.secretCiphertext), baseUrl: baseUrlOf(conn), ...CLIENT_RETRY });
 }
 
 export function openAIFor(conn: ProviderConnection): OpenAIAdminClient {
-  return new OpenAIAdminClient({ apiKey: decryptSecret(conn.secretCiphertext), baseUrl: conn.baseUrl ?? env.OPENAI_BASE_URL, ...CLIENT_RETRY });
+  return new OpenAIAdminClient({ apiKey: decryptSecret(conn.secretCiphertext), baseUrl: baseUrlOf(conn), ...CLIENT_RETRY });
 }
 
 const isNotFound = (e: unknown) => e instanceof ProviderError && e.kind === "not_found";
@@ -41,12 +43,18 @@ async function saveDetails(action: EnforcementAction, details: Record<string, un
   await prisma.enforcementAction.update({ where: { id: action.id }, data: { details: { ...(action.details as object), ...details } as Prisma.InputJsonValue } });
 }
 
+/** How each provider pauses and resumes a key (a new provider is a type error here until it has both). */
+const AT_PROVIDER: Record<Provider, { pause: (key: Key, action: EnforcementAction) => Promise<PauseOutcome>; resume: (key: Key, pause: EnforcementAction) => Promise<ResumeOutcome> }> = {
+  openrouter: { pause: (key, action) => pauseOpenRouter(key, action), resume: (key) => resumeOpenRouter(key) },
+  openai: { pause: (key, action) => pauseOpenAI(key, action), resume: (key, pause) => resumeOpenAI(key, pause) },
+};
+
 export async function pauseAtProvider(key: Key, action: EnforcementAction): Promise<PauseOutcome> {
-  return key.provider === "openrouter" ? pauseOpenRouter(key, action) : pauseOpenAI(key, action);
+  return AT_PROVIDER[key.provider].pause(key, action);
 }
 
-export async function resumeAtProvider(key: Key, action: EnforcementAction, pause: EnforcementAction): Promise<ResumeOutcome> {
-  return key.provider === "openrouter" ? resumeOpenRouter(key) : resumeOpenAI(key, pause);
+export async function resumeAtProvider(key: Key, _action: EnforcementAction, pause: EnforcementAction): Promise<ResumeOutcome> {
+  return AT_PROVIDER[key.provider].resume(key, pause);
 }
 
 // ── OpenRouter: PATCH /keys/{hash} {disabled} ──────────────────────────────────────────

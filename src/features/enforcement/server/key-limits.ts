@@ -7,6 +7,7 @@ import { budgetStatus } from "@/features/budgets/server/status";
 import { SCOPE_LABELS } from "@/features/budgets/schemas";
 import { isOverridden, manualOverrides } from "./release";
 import { manualHoldOf, openPauseOf } from "./actions";
+import { PROVIDER_INFO } from "@/features/providers/registry";
 
 /** How Tollgate stops a key at each provider (shown on the key page). */
 export const CONTROL_EXPLAINED = {
@@ -61,7 +62,7 @@ export async function whatLimitsKey(ctx: TenantContext, input: { keyId: string }
       resetsAt: b.period === "lifetime" ? null : bounds.end.toISOString(),
       over,
       overriddenByHand: isOverridden(overrides, b.id, bounds.start),
-      syncsKeyLimit: b.mode === "hard" && b.syncKeyLimits && key.provider === "openrouter",
+      syncsKeyLimit: b.mode === "hard" && b.syncKeyLimits && PROVIDER_INFO[key.provider].syncsKeyLimits,
       filters: [b.providerFilter, b.modelFilter].filter(Boolean) as string[],
     });
   }

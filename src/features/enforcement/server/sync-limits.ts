@@ -8,6 +8,7 @@ import { budgetCoversKey, keysUnderBudget } from "@/features/budgets/server/cove
 import { budgetStatus } from "@/features/budgets/server/status";
 import { isOverridden, manualOverrides } from "./release";
 import { openRouterFor } from "./control";
+import { PROVIDER_INFO } from "@/features/providers/registry";
 
 /**
  * Zero overshoot for OpenRouter keys under hard budgets: the key's own credit limit is kept
@@ -52,7 +53,8 @@ const limitOf = (k: OpenRouterKey) => (k.limit === null || k.limit === undefined
  */
 export async function syncKeyLimit(orgId: string, keyId: string, now: Date = new Date(), opts: { snapshot?: OpenRouterKey } = {}): Promise<SyncResult | null> {
   const key = await prisma.providerKey.findFirst({ where: { id: keyId, orgId }, include: { connection: true } });
-  if (!key || key.provider !== "openrouter" || !key.connection || key.status === "deleted") return null;
+  // Only providers with per-key spending limits (today OpenRouter, whose client this uses).
+  if (!key || !PROVIDER_INFO[key.provider].syncsKeyLimits || !key.connection || key.status === "deleted") return null;
   const ctx = await systemContext(orgId, "limit sync");
   const [budgets, overrides] = await Promise.all([
     prisma.budget.findMany({ where: { orgId, mode: "hard", syncKeyLimits: true, OR: [{ providerFilter: null }, { providerFilter: "openrouter" }] } }),

@@ -12,6 +12,7 @@ import type { ActionResult } from "@/server/next/gate";
 import { ConnectionRotateInput, ConnectionUpdateInput, PROVIDER_LABELS, type ConnectionIdInput } from "../schemas";
 import { formFields } from "@/components/form-helpers";
 import { workspaceOptions, type WorkspaceOption } from "./create-connection-form";
+import { PROVIDER_INFO } from "../registry";
 
 export type ConnectionView = {
   id: string;
@@ -80,7 +81,7 @@ function EditForm({ org, c, workspaces, action, onDone }: { org: string; c: Conn
       </div>
       <Field
         id={`conn-${c.id}-confirm-secret`}
-        label={`${c.provider === "openrouter" ? "Management key" : "Admin key"} (required only when the base URL changes)`}
+        label={`${PROVIDER_INFO[c.provider].secretLabel} (required only when the base URL changes)`}
         name="secret"
         type="password"
         autoComplete="off"
@@ -104,7 +105,7 @@ function RotateForm({ org, c, action, onDone }: { org: string; c: ConnectionView
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label={`Rotate secret of ${c.name}`}>
       <FormError message={error} />
-      <Field id={`conn-${c.id}-secret`} label={c.provider === "openrouter" ? "New management key" : "New admin key"} name="secret" type="password" autoComplete="off" error={errors.secret} />
+      <Field id={`conn-${c.id}-secret`} label={`New ${PROVIDER_INFO[c.provider].secretLabel.toLowerCase()}`} name="secret" type="password" autoComplete="off" error={errors.secret} />
       <FormFooter submitLabel="Save new key" pending={pending} onCancel={onDone} />
     </form>
   );

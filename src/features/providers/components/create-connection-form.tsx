@@ -5,8 +5,10 @@ import { FormFooter } from "@/components/ui/form-footer";
 import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantForm } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
-import { ConnectionCreateInput, PROVIDERS, PROVIDER_LABELS } from "../schemas";
+import { ConnectionCreateInput } from "../schemas";
 import { formFields } from "@/components/form-helpers";
+import { PROVIDER_INFO, providerOptions } from "../registry";
+import type { Provider } from "@/generated/prisma/enums";
 
 export type WorkspaceOption = { id: string; name: string };
 
@@ -29,7 +31,7 @@ export function CreateConnectionForm({
   action: (org: string, input: ConnectionCreateInput) => Promise<ActionResult<{ name: string; secretLast4: string }>>;
 }) {
   const { submit, pending, errors, error } = useTenantForm(action, org);
-  const [provider, setProvider] = useState<(typeof PROVIDERS)[number]>("openrouter");
+  const [provider, setProvider] = useState<Provider>("openrouter");
   const [saved, setSaved] = useState<string | null>(null);
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
@@ -52,11 +54,11 @@ export function CreateConnectionForm({
           label="Provider"
           name="provider"
           value={provider}
-          onChange={(e) => setProvider(e.target.value as (typeof PROVIDERS)[number])}
-          options={PROVIDERS.map((p) => ({ value: p, label: PROVIDER_LABELS[p] }))}
+          onChange={(e) => setProvider(e.target.value as Provider)}
+          options={providerOptions()}
           error={errors.provider}
         />
-        <Field id="conn-create-name" label="Connection name" name="name" placeholder={`${PROVIDER_LABELS[provider]} production`} error={errors.name} />
+        <Field id="conn-create-name" label="Connection name" name="name" placeholder={`${PROVIDER_INFO[provider].label} production`} error={errors.name} />
         <Field
           id="conn-create-secret"
           label={SECRET_LABEL[provider]}
@@ -75,7 +77,7 @@ export function CreateConnectionForm({
           error={errors.workspaceId}
         />
       </div>
-      {provider === "openrouter" ? (
+      {PROVIDER_INFO[provider].hasWorkspaces ? (
         <label className="flex items-start gap-2 text-sm text-gray-700">
           <input type="checkbox" name="createWorkspaces" className="mt-1" />
           <span>
@@ -91,7 +93,7 @@ export function CreateConnectionForm({
             id="conn-create-baseurl"
             label="API base URL"
             name="baseUrl"
-            placeholder={provider === "openrouter" ? "https://openrouter.ai/api/v1" : "https://api.openai.com/v1"}
+            placeholder={PROVIDER_INFO[provider].publicBaseUrl}
             hint="Leave blank for the provider's public API. The demo and tests point this at the local fake provider."
             error={errors.baseUrl}
           />

@@ -9,14 +9,13 @@
 import { prisma } from "@/server/db";
 import { claimAlert } from "@/features/alerts/server/claim";
 import type { ProviderError } from "@/providers/errors";
+import type { Provider } from "@/generated/prisma/enums";
+import { PROVIDER_INFO } from "../registry";
 
-const PROVIDER_NAME = { openrouter: "OpenRouter", openai: "OpenAI" } as const;
-const KEY_KIND = { openrouter: "management key", openai: "admin key" } as const;
-
-export function brokenReason(provider: "openrouter" | "openai", e: ProviderError): string {
+export function brokenReason(provider: Provider, e: ProviderError): string {
   // Status and short code only: the provider's free text never reaches the UI (providerErrorMessage).
   const code = e.message.match(/\((.+)\)$/)?.[1];
-  return `${PROVIDER_NAME[provider]} rejected the ${KEY_KIND[provider]} (HTTP ${e.status}${code ? `, ${code}` : ""}). Rotate the key on the connection to resume polling.`;
+  return `${PROVIDER_INFO[provider].label} rejected the ${PROVIDER_INFO[provider].secretLabel.toLowerCase()} (HTTP ${e.status}${code ? `, ${code}` : ""}). Rotate the key on the connection to resume polling.`;
 }
 
 /** Marks the connection broken (if it is active) and claims the one alert for this breakage. */
@@ -34,7 +33,7 @@ export async function markConnectionBroken(connectionId: string, reason: string,
     orgId: conn.orgId,
     kind: "connection_broken",
     dedupeKey: `connection_broken:${conn.id}:${brokeAt}`,
-    title: `${PROVIDER_NAME[conn.provider]} connection "${conn.name}" is broken: ${conn.statusReason ?? reason}`,
+    title: `${PROVIDER_INFO[conn.provider].label} connection "${conn.name}" is broken: ${conn.statusReason ?? reason}`,
     subjectType: "connection",
     subjectId: conn.id,
     payload: { connectionId: conn.id, connectionName: conn.name, provider: conn.provider, reason: conn.statusReason ?? reason, brokeAt, keyLast4: conn.secretLast4 },

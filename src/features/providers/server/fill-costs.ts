@@ -9,7 +9,6 @@
  * before that, so events younger than MIN_AGE_MS are left for the next run, and a 404 is skipped.
  */
 import { pool, prisma } from "@/server/db";
-import { env } from "@/env";
 import { decryptSecret } from "@/server/crypto";
 import { usdToMicros } from "@/lib/money";
 import { onUsageLanded } from "@/features/budgets/server/triggers";
@@ -20,6 +19,7 @@ import { OpenRouterClient } from "@/providers/openrouter/client";
 import type { Provider, UsageSource } from "@/generated/prisma/enums";
 import { guardAfterWrite, guardBeforeWrite, planGuard } from "./fill-guard";
 import type { PollOptions } from "./poll-run";
+import { baseUrlOf } from "./base-url";
 
 const MIN_AGE_MS = 10_000;
 const MAX_AGE_MS = 7 * 86_400_000;
@@ -87,7 +87,7 @@ export async function fillGenerationCosts(orgId: string, opts: PollOptions & { l
     take: opts.limit ?? 200,
     select: { orgId: true, externalId: true, occurredAt: true, generationId: true, workspaceId: true, projectTagId: true, providerKeyId: true, memberId: true },
   });
-  const clients = conns.map((c) => new OpenRouterClient({ apiKey: decryptSecret(c.secretCiphertext), baseUrl: c.baseUrl ?? env.OPENROUTER_BASE_URL, fetch: opts.fetch, sleep: opts.sleep, maxRetries: opts.maxRetries ?? 2 }));
+  const clients = conns.map((c) => new OpenRouterClient({ apiKey: decryptSecret(c.secretCiphertext), baseUrl: baseUrlOf(c), fetch: opts.fetch, sleep: opts.sleep, maxRetries: opts.maxRetries ?? 2 }));
   const updates: (UsageEventKey & { costMicros: bigint })[] = [];
   let notFound = 0;
   for (const e of events) {

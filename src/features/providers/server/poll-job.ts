@@ -2,9 +2,17 @@
 import { pollOpenAI } from "./poll-openai";
 import { pollOpenRouter } from "./poll-openrouter";
 import { requeueAfterRateLimit } from "./sweep";
+import type { Provider } from "@/generated/prisma/enums";
+import type { PollResult } from "./poll-run";
 
-export async function runPollJob(provider: "openrouter" | "openai", connectionId: string) {
-  const result = provider === "openrouter" ? await pollOpenRouter(connectionId) : await pollOpenAI(connectionId);
+/** Each provider's full poll (a new provider is a type error here until it has one). */
+const POLLERS: Record<Provider, (connectionId: string) => Promise<PollResult>> = {
+  openrouter: (id) => pollOpenRouter(id),
+  openai: (id) => pollOpenAI(id),
+};
+
+export async function runPollJob(provider: Provider, connectionId: string) {
+  const result = await POLLERS[provider](connectionId);
   if (result.status === "rate_limited" || result.status === "deferred") {
     const requeuedInMs = await requeueAfterRateLimit(provider, connectionId, result.retryAfterMs ?? 60_000);
     return { ...result, requeuedInMs };

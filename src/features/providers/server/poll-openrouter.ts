@@ -24,7 +24,7 @@ import { recordBillDrift } from "./bill-drift";
 import { recordKeyReadings } from "./key-readings";
 import { getConnectionForJob } from "./connections";
 import { CONNECTION_GRACE_MS } from "./fill-guard";
-import { env } from "@/env";
+import { baseUrlOf } from "./base-url";
 
 const ACTIVITY_EVERY_MS = 6 * 3_600_000;
 /** Days re-reconciled after the first backfill (a completed day can still be revised briefly). */
@@ -147,7 +147,7 @@ export async function readOpenRouterKeyUsage(connectionId: string, opts: PollOpt
   const now = opts.now?.() ?? new Date();
   if (conn.provider !== "openrouter" || conn.status !== "active") return { status: "skipped" as const, spendMicros: 0n };
   if (now.getTime() - conn.createdAt.getTime() < CONNECTION_GRACE_MS) return { status: "skipped" as const, spendMicros: 0n };
-  const client = new OpenRouterClient({ apiKey: conn.secret, baseUrl: conn.baseUrl ?? env.OPENROUTER_BASE_URL, fetch: opts.fetch, sleep: opts.sleep, maxRetries: opts.maxRetries ?? 1 });
+  const client = new OpenRouterClient({ apiKey: conn.secret, baseUrl: baseUrlOf(conn), fetch: opts.fetch, sleep: opts.sleep, maxRetries: opts.maxRetries ?? 1 });
   const account = await discoverOpenRouterAccount(client);
   const readAt = opts.now ? now : new Date(); // when the counters were read: readings order by it
   const res = await recordKeyReadings(conn, account.keys, readAt, await keyAttribution(conn, "openrouter"));

@@ -9,13 +9,14 @@
  *   enough): see fill-guard.ts for why its first fill must wait.
  */
 import { prisma } from "@/server/db";
-import { env } from "@/env";
 import type { Prisma } from "@/generated/prisma/client";
 import { ProviderError } from "@/providers/errors";
 import { getConnectionForJob, type ConnectionForJob } from "./connections";
 import { brokenReason, markConnectionBroken, markConnectionHealthy } from "./broken";
 import { CONNECTION_GRACE_MS } from "./fill-guard";
 import { AccountAlreadyConnected } from "./same-account";
+import { baseUrlOf } from "./base-url";
+import type { Provider } from "@/generated/prisma/enums";
 
 export type PollOptions = {
   /** Injected into the provider client (tests point it at a fake, or count calls). */
@@ -52,7 +53,7 @@ async function saveCursors(connectionId: string, cursors: Cursors, extra: Prisma
   await prisma.providerConnection.update({ where: { id: connectionId }, data: { cursors: cursors as Prisma.InputJsonValue, ...extra } });
 }
 
-export async function runPoll(connectionId: string, provider: "openrouter" | "openai", opts: PollOptions, body: (p: PollContext) => Promise<void>): Promise<PollResult> {
+export async function runPoll(connectionId: string, provider: Provider, opts: PollOptions, body: (p: PollContext) => Promise<void>): Promise<PollResult> {
   const conn = await getConnectionForJob(connectionId);
   if (conn.provider !== provider) throw new Error(`Connection ${connectionId} is a ${conn.provider} connection, not ${provider}`);
   if (conn.status === "disabled") return { status: "skipped", detail: "connection disabled", stats: {} };
@@ -66,7 +67,7 @@ export async function runPoll(connectionId: string, provider: "openrouter" | "op
     cursors: parseCursors(conn.cursors),
     backfill: conn.backfillDoneAt === null,
     stats: {},
-    baseUrl: conn.baseUrl ?? (provider === "openrouter" ? env.OPENROUTER_BASE_URL : env.OPENAI_BASE_URL),
+    baseUrl: baseUrlOf(conn),
   };
   try {
     await body(p);

@@ -6,6 +6,7 @@ import { Field, FormError, SelectField } from "@/components/ui/field";
 import { useTenantForm } from "@/components/use-tenant-action";
 import type { ActionResult } from "@/server/next/gate";
 import { FREQUENCIES, FREQUENCY_LABELS, ROLES, ScheduleInput, ScheduleUpdateInput, type ScheduleFilters, type ScheduleFormInput } from "../schemas";
+import { providerOptions } from "@/features/providers/registry";
 
 type Option = { value: string; label: string };
 
@@ -109,7 +110,7 @@ export function ScheduleForm({
           name="provider"
           defaultValue={initial?.filters.provider ?? ""}
           error={errors["filters.provider"]}
-          options={[{ value: "", label: "All providers" }, { value: "openrouter", label: "OpenRouter" }, { value: "openai", label: "OpenAI" }]}
+          options={[{ value: "", label: "All providers" }, ...providerOptions()]}
         />
         <SelectField
           label="Project tag (optional)"

@@ -7,7 +7,7 @@ import { formatUsd } from "@/lib/money";
 import { formatDuration } from "@/lib/periods";
 import { getConnection } from "@/features/providers/server/connections";
 import { listConnectionKeys } from "@/features/providers/server/keys.queries";
-import { PROVIDER_LABELS } from "@/features/providers/schemas";
+import { PROVIDER_INFO, PROVIDER_LABELS } from "@/features/providers/registry";
 import { creditStatsFor } from "@/features/alerts/server/credits";
 import { spendByDimension } from "@/features/reports/server/entity-spend";
 import { Badge, Card, EmptyState, PageHeader, Table } from "@/components/ui/card";
@@ -28,7 +28,7 @@ export default async function ConnectionPage({ params }: { params: Promise<{ org
   const [keys, spend, credits] = await Promise.all([
     listConnectionKeys(ctx, c.id),
     canSpend ? spendByDimension(ctx, "key") : Promise.resolve(new Map<string, bigint>()),
-    c.provider === "openrouter" && ctx.permissions.has("alerts:read") ? creditStatsFor(c.id, c.name) : Promise.resolve(null),
+    PROVIDER_INFO[c.provider].hasCredits && ctx.permissions.has("alerts:read") ? creditStatsFor(c.id, c.name) : Promise.resolve(null),
   ]);
   const base = `/${ctx.orgSlug}`;
   const fmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: ctx.timeZone });

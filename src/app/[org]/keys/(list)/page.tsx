@@ -6,7 +6,7 @@ import { listTrackedKeys } from "@/features/providers/server/keys.queries";
 import { spendByDimension } from "@/features/reports/server/entity-spend";
 import { listWorkspaces } from "@/features/workspaces/server/workspaces";
 import { listOrgProjectTags } from "@/features/workspaces/server/project-tags";
-import { PROVIDER_LABELS } from "@/features/providers/schemas";
+import { PROVIDER_INFO, PROVIDER_LABELS } from "@/features/providers/registry";
 import { Badge, Card, EmptyState, PageHeader, Table } from "@/components/ui/card";
 import { KeyAttributionForm } from "@/features/providers/components/key-attribution-form";
 import { KeyMemberForm } from "@/features/providers/components/key-member-form";
@@ -90,7 +90,7 @@ export default async function KeysPage({ params }: { params: Promise<{ org: stri
       {formatUsd(spend.get(k.id) ?? 0n)}
     </Link>,
     <span key="u" className="whitespace-nowrap text-sm">
-      {k.providerUsageMicros !== null ? formatUsd(k.providerUsageMicros) : k.provider === "openai" ? "not reported by OpenAI" : "—"}
+      {k.providerUsageMicros !== null ? formatUsd(k.providerUsageMicros) : !PROVIDER_INFO[k.provider].reportsKeyUsage ? `not reported by ${PROVIDER_INFO[k.provider].label}` : "—"}
       {" / "}
       {k.providerLimitMicros !== null ? formatUsd(k.providerLimitMicros) : "no limit"}
     </span>,

@@ -10,6 +10,7 @@ import { PauseKeyForm, ResumeKeyForm } from "@/features/enforcement/components/r
 import { Badge, Card, EmptyState, PageHeader, Table } from "@/components/ui/card";
 import { EntitySpendCard } from "@/features/reports/components/entity-spend-card";
 import { pauseKeyAction, resumeKeyAction } from "./actions";
+import { PROVIDER_INFO } from "@/features/providers/registry";
 
 export const metadata: Metadata = { title: "What limits this key · Tollgate" };
 
@@ -32,7 +33,7 @@ export default async function KeyPage({ params }: { params: Promise<{ org: strin
         title={`What limits ${v.key.label}`}
         description={
           <>
-            {v.key.provider === "openrouter" ? "OpenRouter" : "OpenAI"} key · {v.key.workspace ? `${v.key.workspace}${v.key.projectTag ? ` / ${v.key.projectTag}` : ""}` : "not attributed to a workspace"} ·{" "}
+            {PROVIDER_INFO[v.key.provider].label} key · {v.key.workspace ? `${v.key.workspace}${v.key.projectTag ? ` / ${v.key.projectTag}` : ""}` : "not attributed to a workspace"} ·{" "}
             <Badge tone={v.key.status === "active" ? "green" : v.key.status === "paused" ? "red" : "gray"}>{v.key.status}</Badge>
           </>
         }
@@ -100,7 +101,7 @@ export default async function KeyPage({ params }: { params: Promise<{ org: strin
         {canPause ? (
           <Card title="Pause by hand">
             <p className="mb-3 text-sm text-gray-600">
-              Disables the key at the provider now{v.key.provider === "openai" ? " (caps its OpenAI project, which stops every key of the project)" : ""}. It stays paused until an admin resumes it: budgets do not resume it.
+              Disables the key at the provider now{PROVIDER_INFO[v.key.provider].pauseScope === "project" ? ` (caps its ${PROVIDER_INFO[v.key.provider].label} project, which stops every key of the project)` : ""}. It stays paused until an admin resumes it: budgets do not resume it.
             </p>
             <PauseKeyForm org={ctx.orgSlug} keyId={v.key.id} action={pauseKeyAction} />
           </Card>
