@@ -4,8 +4,9 @@ import { addMember, createOrg } from "../../../../test/helpers/factory";
 import { startFakeOpenRouter, type FakeOpenRouter } from "@/providers/openrouter/fake";
 import { evaluateBudget } from "@/features/budgets/server/evaluate";
 import { updateBudget } from "@/features/budgets/server/budgets";
-import { landUsage, makeBudget, makeConnection, makeKey } from "@/features/budgets/test/fixtures";
+import { landUsage, makeBudget } from "@/features/budgets/test/fixtures";
 import { applyAction } from "./apply";
+import { hardKeyBudgetBody, orgWithFakeKey } from "../test/fixtures";
 import { pauseKeyByHand, resumeKeyByHand } from "./release";
 import { whatLimitsKey } from "./key-limits";
 
@@ -20,15 +21,8 @@ afterAll(async () => {
   await or.close();
 });
 
-async function setup() {
-  const o = await createOrg();
-  const conn = await makeConnection(o.org.id, "openrouter", or.url, or.state.managementKey, o.workspace.id);
-  const fake = or.state.createKey({ name: "k" });
-  const key = await makeKey(o.org.id, { connectionId: conn.id, provider: "openrouter", providerKeyId: fake.hash, label: `Key ${fake.hash.slice(0, 6)}`, workspaceId: o.workspace.id });
-  return { ...o, conn, fake, key };
-}
-
-const body = (keyId: string, over: Record<string, unknown> = {}) => ({ name: "Hard", scope: "key", providerKeyId: keyId, period: "daily", amountUsd: "1", thresholds: [100], mode: "hard", syncKeyLimits: false, paceAlerts: false, ...over });
+const setup = () => orgWithFakeKey(or);
+const body = hardKeyBudgetBody;
 
 describe("pausing a key by hand", () => {
   it("disables the key at OpenRouter, is audited with actor and reason, and shows as paused by hand", async () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool, prisma } from "@/server/db";
-import { createOrg } from "../../../../test/helpers/factory";
 import { mailbox } from "../../../../test/helpers/mail";
 import { startFakeOpenRouter, type FakeOpenRouter } from "@/providers/openrouter/fake";
 import { evaluateBudget } from "@/features/budgets/server/evaluate";
@@ -8,8 +7,9 @@ import { updateBudget } from "@/features/budgets/server/budgets";
 import { deliverAlert } from "@/features/alerts/server/deliver";
 import { anomalySweep } from "@/features/alerts/server/anomaly";
 import { deleteConnection } from "@/features/providers/server/connections";
-import { landUsage, makeBudget, makeConnection, makeKey } from "@/features/budgets/test/fixtures";
+import { landUsage, makeBudget } from "@/features/budgets/test/fixtures";
 import { applyAction } from "./apply";
+import { hardKeyBudgetBody, orgWithFakeKey } from "../test/fixtures";
 import { MAX_APPLY_ATTEMPTS } from "./actions";
 import { resumeKeyByHand } from "./release";
 import { whatLimitsKey } from "./key-limits";
@@ -25,15 +25,8 @@ afterAll(async () => {
   await or.close();
 });
 
-async function setup() {
-  const o = await createOrg();
-  const conn = await makeConnection(o.org.id, "openrouter", or.url, or.state.managementKey, o.workspace.id);
-  const fake = or.state.createKey({ name: "k" });
-  const key = await makeKey(o.org.id, { connectionId: conn.id, provider: "openrouter", providerKeyId: fake.hash, label: `Key ${fake.hash.slice(0, 6)}`, workspaceId: o.workspace.id });
-  return { ...o, conn, fake, key };
-}
-
-const body = (keyId: string, over: Record<string, unknown> = {}) => ({ name: "Hard", scope: "key", providerKeyId: keyId, period: "daily", amountUsd: "1", thresholds: [100], mode: "hard", syncKeyLimits: false, paceAlerts: false, ...over });
+const setup = () => orgWithFakeKey(or);
+const body = hardKeyBudgetBody;
 const lastOf = (keyId: string, action: "pause" | "resume") => prisma.enforcementAction.findFirstOrThrow({ where: { providerKeyId: keyId, action }, orderBy: [{ requestedAt: "desc" }, { id: "desc" }] });
 
 async function pauseByBudget(s: Awaited<ReturnType<typeof setup>>, cost = 1_200_000n, over: Partial<Parameters<typeof makeBudget>[1]> = {}) {
