@@ -53,6 +53,9 @@ const EMPTY: BudgetFormValues = {
   paceAlerts: true,
 };
 
+/** The form's own fields of a budget (the page passes the whole budget view; only these are edited and sent). */
+const formValues = (from: BudgetFormValues): BudgetFormValues => Object.fromEntries(Object.keys(EMPTY).map((k) => [k, from[k as keyof BudgetFormValues]])) as BudgetFormValues;
+
 const PERIOD_LABELS: Record<string, string> = { daily: "Daily", weekly: "Weekly (Monday start)", monthly: "Monthly", lifetime: "Lifetime (never resets)" };
 
 function issuesToErrors(issues: { path: PropertyKey[]; message: string }[]) {
@@ -77,7 +80,7 @@ export function BudgetForm<T>({
 }) {
   const router = useRouter();
   const { run, pending, fieldErrors, error } = useTenantAction(action, org);
-  const [v, setV] = useState<BudgetFormValues>(initial ?? EMPTY);
+  const [v, setV] = useState<BudgetFormValues>(initial ? formValues(initial) : EMPTY);
   const [thresholds, setThresholds] = useState((initial ?? EMPTY).thresholds.join(", "));
   const [emails, setEmails] = useState((initial ?? EMPTY).recipientEmails.join(", "));
   const [local, setLocal] = useState<Record<string, string>>({});

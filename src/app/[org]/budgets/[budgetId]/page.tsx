@@ -121,26 +121,7 @@ export default async function BudgetPage({ params }: { params: Promise<{ org: st
               options={options}
               budgetId={b.id}
               action={updateBudgetAction}
-              initial={{
-                name: b.name,
-                scope: b.scope,
-                workspaceId: b.workspaceId,
-                projectTagId: b.projectTagId,
-                providerKeyId: b.providerKeyId,
-                memberId: b.memberId,
-                providerFilter: b.providerFilter,
-                modelFilter: b.modelFilter,
-                period: b.period,
-                amountUsd: b.amountUsd,
-                thresholds: b.thresholds,
-                mode: b.mode,
-                recipientEmails: b.recipientEmails,
-                recipientRoles: b.recipientRoles,
-                notifyProjectOwner: b.notifyProjectOwner,
-                webhookUrl: b.webhookUrl,
-                syncKeyLimits: b.syncKeyLimits,
-                paceAlerts: b.paceAlerts,
-              }}
+              initial={b}
             />
             <div className="mt-8 border-t border-gray-200 pt-6">
               <DeleteBudgetButton org={ctx.orgSlug} budgetId={b.id} name={b.name} action={deleteBudgetAction} />
