@@ -283,9 +283,9 @@ describe("load: ingest at half capacity while reports are read and budgets evalu
     const costOk = ev.cost === spent && ev.levels.length === 3 && ev.levels.every((l) => l.cost === spent);
 
     // 5. Figures.
-    // RSS growth from minute 2 to minute 10. The web process's RSS is a saw-tooth while V8's old
-    // generation fills and is collected (in the first full run it climbed ~200 MiB and fell back
-    // three times, each cycle ~110 s, before settling), so one sample against another measures the
+    // RSS growth from minute 2 to minute 10. The web process's RSS is a saw-tooth while V8's heap
+    // fills and is collected (in the first full run it climbed up to ~240 MiB and fell back three
+    // times, each cycle ~110 s, before settling), so one sample against another measures the
     // GC's phase, not a leak. Growth is taken between two windows, each long enough to hold a
     // cycle: [20 %, 40 %) of the run (minute 2 to 4) and [80 %, 100 %] (minute 8 to 10); both the
     // floor (lowest sample: what is left after a collection) and the peak must stay within the
