@@ -210,6 +210,7 @@ describe("kill -9 aimed at a poll and at an alert delivery", () => {
 
     const alertRows = await prisma.alert.findMany({ where: { orgId: b.org.id, kind: "budget_threshold" }, select: { id: true, budgetId: true, threshold: true, emailStatus: true } });
     let duplicated = 0;
+    let unrecognisable = 0; // a second row, or a second Message-ID: what a recipient would take for a new alert
     let missed = 0;
     const copies: { budget: string; threshold: number; accepted: number; messageIds: string[] }[] = [];
     for (const x of budgets)
@@ -218,6 +219,7 @@ describe("kill -9 aimed at a poll and at an alert delivery", () => {
         const mails = accepted(x, t);
         const expected = crossed.some((c) => c.x === x && c.t === t) ? 1 : 0;
         duplicated += Math.max(0, rows - expected) + Math.max(0, mails.length - expected);
+        unrecognisable += Math.max(0, rows - expected) + Math.max(0, new Set(mails.map((m) => m.messageId)).size - expected);
         missed += expected && (rows === 0 || mails.length === 0) ? 1 : 0;
         if (mails.length > 1) copies.push({ budget: x.name, threshold: t, accepted: mails.length, messageIds: [...new Set(mails.map((m) => m.messageId))] });
       }
@@ -226,6 +228,7 @@ describe("kill -9 aimed at a poll and at an alert delivery", () => {
       events_lost: events.lost + pEvents.lost + gaps.length,
       events_double_counted: events.double + pEvents.double + excess.length,
       alerts_duplicated: duplicated,
+      alerts_duplicated_unrecognisable: unrecognisable,
       alerts_missed: missed,
       pauses_unconfirmed: 0,
       detail: {
@@ -259,6 +262,7 @@ describe("kill -9 aimed at a poll and at an alert delivery", () => {
     expect(copies.filter((c) => alertRows.find((a) => a.id === heldMail!.alertId && a.threshold === c.threshold && budgets.find((bb) => bb.name === c.budget)?.id === a.budgetId))).toEqual([]);
     // The only duplicate allowed is the 250-then-kill window, and its copies share one Message-ID.
     expect(duplicated).toBeLessThanOrEqual(1);
+    expect(unrecognisable).toBe(0);
     for (const c of copies) expect(c).toMatchObject({ accepted: 2, messageIds: [expect.stringMatching(/^<alert-.+@tollgate>$/)] });
     if (duplicated === 1) expect(windowHit).toMatchObject({ statusAfterKill: "sending" });
   });

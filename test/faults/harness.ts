@@ -13,7 +13,21 @@ export const ROOT = join(dirname(new URL(import.meta.url).pathname), "..", "..")
 export const BASE = process.env.FAULTS_BASE_URL ?? "";
 const RESULTS = process.env.FAULTS_FAULT_RESULTS ?? join(ROOT, ".data/faults/faults.json");
 
-export type Figures = { events_lost: number; events_double_counted: number; alerts_duplicated: number; alerts_missed: number; pauses_unconfirmed: number; detail?: unknown };
+/**
+ * alerts_duplicated counts every extra alert row and every extra mail the SMTP server accepted.
+ * alerts_duplicated_unrecognisable (optional) counts only the extras a recipient cannot tell from a
+ * new alert: a second row, or a second Message-ID for one crossing. A suite that does not compute
+ * it is summed with its alerts_duplicated (scripts/test-faults.sh).
+ */
+export type Figures = {
+  events_lost: number;
+  events_double_counted: number;
+  alerts_duplicated: number;
+  alerts_duplicated_unrecognisable?: number;
+  alerts_missed: number;
+  pauses_unconfirmed: number;
+  detail?: unknown;
+};
 
 /** Adds one suite's figures to the results file scripts/test-faults.sh sums into the JSON line. */
 export function recordFigures(suite: string, f: Figures) {

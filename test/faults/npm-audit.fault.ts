@@ -41,7 +41,7 @@ describe("npm audit --omit=dev", () => {
       // No report: the registry (or its audit endpoint) was not reachable. Not a pass.
       const reason = (parsed?.message ?? parsed?.error?.summary ?? stderr.split("\n").find((l) => /error/i.test(l)) ?? `npm audit exited ${code} without a report`).trim();
       record({ status: "skipped", reason });
-      console.warn(`\n!!! npm audit SKIPPED, NOT PASSED: the registry's audit endpoint gave no report (${reason}).\n!!! Run \`npm audit --omit=dev\` where the registry is reachable.\n`);
+      console.warn(`\n!!! npm audit NOT CHECKABLE HERE (skipped, not passed): the registry's audit endpoint gave no report (${reason}).\n!!! Run \`npm audit --omit=dev\` where the registry is reachable.\n`);
       ctx.skip();
       return;
     }
