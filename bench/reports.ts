@@ -16,7 +16,8 @@
  * time zone) to /dev/null, in a child process (bench/reports-export.ts): rows/s and that
  * process's peak RSS.
  *
- * Env: BENCH_DATABASE_URL (default tollgate_bench_reports), BENCH_EVENTS, BENCH_EXPORT, BENCH_RUNS (7).
+ * Env: BENCH_DATABASE_URL (default tollgate_bench_reports), BENCH_EVENTS, BENCH_EXPORT, BENCH_RUNS (7),
+ * BENCH_TZ (the export's org time zone, default Europe/Berlin; see bench/reports-export.ts).
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";

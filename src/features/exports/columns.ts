@@ -1,6 +1,6 @@
 import type { Column } from "./format";
 import type { Dimension } from "@/features/usage/schemas";
-import type { UsageEventRow } from "@/features/usage/server/events";
+import type { EventRecord } from "@/features/usage/server/event-records";
 
 /**
  * THE documented column sets (README.md "Export columns"). Every CSV/JSON/NDJSON the product
@@ -66,10 +66,11 @@ export function aggregatedColumns(groupBy: Dimension[], bucketed: boolean): Colu
 }
 
 /**
- * Raw event row (within the workspace's retention): the usage module's event row (its fields are
- * stated once, in features/usage/server/events.ts) plus the labels beside the ids.
+ * Raw event row (within the workspace's retention): the usage module's event record (its fields
+ * are stated once, in features/usage/server/events.ts; the record has the time as epoch ms and
+ * the cost as digits, see event-records.ts) plus the labels beside the ids.
  */
-export type RawRow = UsageEventRow & { workspace: string; project: string; member: string; key: string };
+export type RawRow = EventRecord & { workspace: string; project: string; member: string; key: string };
 
 export const RAW_COLUMNS: Column<RawRow>[] = [
   { name: "occurred_at", kind: "time", get: (r) => r.occurredAt },

@@ -1,11 +1,11 @@
 import { prisma } from "@/server/db";
 import { systemContext } from "@/server/tenant";
 import { ReportQuery } from "../schemas";
-import { aggregatedColumns, RAW_COLUMNS } from "../columns";
+import { aggregatedColumns } from "../columns";
 import { encodeRows, type ExportFormat } from "../format";
 import { groupDims } from "../schemas";
 import { aggregatedRows, checkRange } from "./aggregate";
-import { rawRows } from "./rows";
+import { rawExportChunks } from "./rows";
 import { loadLabels } from "./labels";
 
 /**
@@ -39,7 +39,10 @@ export async function runExport(exportId: string): Promise<{ status: string; row
     const progress = () => Math.max(0, Math.min(99, Math.floor(((at - from) / (to - from)) * 100)));
     const chunks =
       row.shape === "raw"
-        ? encodeRows(row.format as ExportFormat, RAW_COLUMNS, tap(counter, rawRows(ctx, q, labels), (r) => (at = r.occurredAt.getTime())), ctx.timeZone)
+        ? rawExportChunks(ctx, q, labels, row.format as ExportFormat, (n, last) => {
+            counter.n = n;
+            at = last.occurredAt;
+          })
         : encodeRows(
             row.format as ExportFormat,
             aggregatedColumns(groupDims(q), Boolean(q.bucket)),

@@ -52,7 +52,12 @@ type EventKey = { at: Date; workspaceId: string; externalId: string };
 
 /** The opaque id of an event: its key within the org (time, workspace, external id). */
 export function encodeEventId(k: { occurredAt: Date; workspaceId: string; externalId: string }): string {
-  return Buffer.from(JSON.stringify([k.occurredAt.getTime(), k.workspaceId, k.externalId])).toString("base64url");
+  return eventIdOf(k.occurredAt.getTime(), k.workspaceId, k.externalId);
+}
+
+/** encodeEventId from the time in epoch ms (streams that never make a Date). */
+export function eventIdOf(occurredAtMs: number, workspaceId: string, externalId: string): string {
+  return Buffer.from(JSON.stringify([occurredAtMs, workspaceId, externalId])).toString("base64url");
 }
 
 function decodeEventId(id: string): EventKey | null {
@@ -102,6 +107,32 @@ function toEvent(r: Record<string, unknown>): UsageEventRow {
  */
 const FIRST_WINDOW_MS = 3_600_000;
 
+/** The day partitions by their first instant (UTC midnight), for eventWindow. */
+export async function dayPartitionMap(): Promise<Map<number, string>> {
+  return new Map((await listDayPartitions()).map((d) => [d.from.getTime(), d.name]));
+}
+
+/**
+ * The next window [a, b) of at most `windowMs` inside [lo, hi), from lo (ascending) or from hi
+ * (descending), and the table to read it from. A window inside one UTC day reads that day's
+ * partition by name: planning a query on the partitioned parent considers every partition (tens
+ * of ms each time), the partition is planned in well under one. A window that crosses midnight
+ * by a little is cut there.
+ */
+export function eventWindow(lo: number, hi: number, windowMs: number, desc: boolean, partitions: Map<number, string>): { a: number; b: number; table: string } {
+  let a = desc ? Math.max(lo, hi - windowMs) : lo;
+  let b = desc ? hi : Math.min(hi, lo + windowMs);
+  const dayA = Math.floor(a / DAY_MS) * DAY_MS;
+  const dayB = Math.floor((b - 1) / DAY_MS) * DAY_MS;
+  if (dayA !== dayB && b - a <= DAY_MS) {
+    if (desc) a = dayB;
+    else b = dayA + DAY_MS;
+  }
+  const day = Math.floor(a / DAY_MS) * DAY_MS;
+  const part = day === Math.floor((b - 1) / DAY_MS) * DAY_MS ? partitions.get(day) : undefined;
+  return { a, b, table: part ? `"${part}"` : "usage_events" };
+}
+
 export async function readEvents(scope: UsageScope, input: EventsQuery): Promise<EventsPage> {
   const q = EventsQuery.parse(input);
   const range = resolveRange(q.range, scope.timeZone);
@@ -116,22 +147,9 @@ export async function readEvents(scope: UsageScope, input: EventsQuery): Promise
   }
   const rows: Record<string, unknown>[] = [];
   let windowMs = FIRST_WINDOW_MS;
-  const partitions = new Map((await listDayPartitions()).map((d) => [d.from.getTime(), d.name]));
+  const partitions = await dayPartitionMap();
   while (rows.length <= q.limit && lo < hi) {
-    let a = desc ? Math.max(lo, hi - windowMs) : lo;
-    let b = desc ? hi : Math.min(hi, lo + windowMs);
-    // A window inside one UTC day reads that day's partition by name: planning a query on the
-    // partitioned parent considers every partition (tens of ms each time), the partition is
-    // planned in well under one. A window that crosses midnight by a little is cut there.
-    const dayA = Math.floor(a / DAY_MS) * DAY_MS;
-    const dayB = Math.floor((b - 1) / DAY_MS) * DAY_MS;
-    if (dayA !== dayB && b - a <= DAY_MS) {
-      if (desc) a = dayB;
-      else b = dayA + DAY_MS;
-    }
-    const day = Math.floor(a / DAY_MS) * DAY_MS;
-    const part = day === Math.floor((b - 1) / DAY_MS) * DAY_MS ? partitions.get(day) : undefined;
-    const table = part ? `"${part}"` : "usage_events";
+    const { a, b, table } = eventWindow(lo, hi, windowMs, desc, partitions);
     const need = q.limit + 1 - rows.length;
     const p = new Params();
     const where = [`e."orgId" = ${p.add(scope.orgId)}`, `e."occurredAt" >= ${p.add(new Date(a))}`, `e."occurredAt" < ${p.add(new Date(b))}`, ...eventFilterSql(q.filters, p)];

@@ -1,0 +1,160 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { prisma } from "@/server/db";
+import { writeUsageEvents } from "@/features/ingest/server/write-events";
+import type { NormalizedEvent } from "@/features/ingest/types";
+import { streamEvents, type UsageEventRow } from "@/features/usage/server/events";
+import { streamEventRecords } from "@/features/usage/server/event-records";
+import { microsToDecimalString } from "@/lib/money";
+import { RAW_COLUMNS } from "../columns";
+import { isoInTimeZone, type CellKind, type ExportFormat } from "../format";
+import { rawExportChunks } from "./rows";
+import { loadLabels } from "./labels";
+import { runExport } from "./run";
+import { createOrg } from "../../../../test/helpers/factory";
+
+// The raw export reads events as text records and formats them with a per-hour offset cache
+// (bench/reports-export.ts). Its output must be byte for byte what the previous path wrote: the
+// usage module's object rows (Date, bigint) formatted cell by cell with isoInTimeZone, BigInt
+// money and the regex CSV escaping, restated below. The rows straddle DST changes of a :45 zone
+// (Pacific/Chatham, 14:00Z) and a :30 one (Australia/Lord_Howe, 15:00Z), with user text that
+// needs CSV-injection escaping and quoting, and more rows than one page.
+
+const START = Date.parse("2026-04-04T11:00:00Z");
+const END = Date.parse("2026-04-04T17:00:00Z");
+const NASTY = ["gpt-4o", "=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "a,b", 'say "hi"', "line\nbreak", "é"];
+
+async function text(chunks: AsyncIterable<string>): Promise<string> {
+  let s = "";
+  for await (const c of chunks) s += c;
+  return s;
+}
+
+// The formatting before the fast path, restated (not imported) so the comparison is independent.
+function previousPlain(kind: CellKind, v: unknown, tz: string): string | number | null {
+  if (v === null || v === undefined) return null;
+  if (kind === "text") return String(v);
+  if (kind === "int") return Number(v);
+  if (kind === "micros") return (v as bigint).toString();
+  if (kind === "usd") return microsToDecimalString(v as bigint);
+  return isoInTimeZone(v as Date, tz);
+}
+function previousText(v: string): string {
+  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+function previousOutput(format: ExportFormat, rows: (UsageEventRow & { workspace: string; project: string; member: string; key: string })[], tz: string): string {
+  const cols = RAW_COLUMNS as unknown as { name: string; kind: CellKind; get: (r: unknown) => unknown }[];
+  if (format === "csv") {
+    const line = (r: unknown) => cols.map((c) => ((p) => (p === null ? "" : c.kind === "text" ? previousText(String(p)) : String(p)))(previousPlain(c.kind, c.get(r), tz))).join(",") + "\r\n";
+    return cols.map((c) => c.name).join(",") + "\r\n" + rows.map(line).join("");
+  }
+  const objects = rows.map((r) => JSON.stringify(Object.fromEntries(cols.map((c) => [c.name, previousPlain(c.kind, c.get(r), tz)]))));
+  return format === "json" ? (objects.length ? `[\n${objects.join(",\n")}\n]\n` : "[]\n") : objects.map((o) => o + "\n").join("");
+}
+
+type Org = Awaited<ReturnType<typeof createOrg>>;
+let o: Org;
+
+beforeAll(async () => {
+  o = await createOrg();
+  await prisma.workspace.update({ where: { id: o.workspace.id }, data: { name: "=cmd|' /C calc'!A0" } });
+  const events: NormalizedEvent[] = fc
+    .sample(
+      fc.record({
+        at: fc.integer({ min: START, max: END - 1 }),
+        model: fc.constantFrom(...NASTY),
+        error: fc.option(fc.constantFrom(...NASTY)),
+        cost: fc.bigInt({ min: 0n, max: 10n ** 13n }),
+        latency: fc.option(fc.integer({ min: 0, max: 600_000 })),
+        status: fc.constantFrom(200, 200, 429, 500, 302),
+      }),
+      { numRuns: 1_300, seed: 8 },
+    )
+    .map((r, i) => ({
+      orgId: o.org.id,
+      workspaceId: o.workspace.id,
+      externalId: `raw-${i}`,
+      source: "push",
+      provider: i % 2 ? "openai" : "openrouter",
+      model: r.model,
+      projectTagId: o.defaultTag.id,
+      memberId: i % 3 ? o.owner.id : null,
+      endUser: i % 5 ? null : "-user",
+      providerKeyId: null,
+      apiKeyRef: i % 7 ? null : "@ref",
+      service: "svc",
+      language: null,
+      // every 10th event shares the millisecond of the one before it (ties are ordered by id)
+      occurredAt: new Date(i % 10 === 9 ? START + (i - 1) * 16_000 : r.at),
+      inputTokens: i,
+      outputTokens: 2 * i,
+      cachedTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      requests: 1,
+      costMicros: r.cost,
+      latencyMs: r.latency,
+      status: r.status,
+      errorType: r.error ? "upstream" : null,
+      errorMessage: r.error,
+      generationId: i % 4 ? null : `gen-${i}`,
+      metadata: null,
+    }));
+  await writeUsageEvents(events);
+}, 60_000);
+
+describe("raw export, fast path", () => {
+  it.each([
+    ["Pacific/Chatham", "csv"],
+    ["Pacific/Chatham", "json"],
+    ["Australia/Lord_Howe", "ndjson"],
+    ["Australia/Lord_Howe", "csv"],
+    ["Asia/Kathmandu", "csv"],
+  ] as const)("writes what the previous path wrote, across a DST change in a :30/:45 zone (%s, %s)", async (tz, format) => {
+    const scope = { orgId: o.org.id, timeZone: tz };
+    const q = { from: new Date(START).toISOString(), to: new Date(END).toISOString() };
+    const labels = await loadLabels(o.org.id);
+    const previous: Parameters<typeof previousOutput>[1] = [];
+    for await (const page of streamEvents(scope, { range: q, order: "asc" })) {
+      for (const e of page) {
+        previous.push({ ...e, workspace: labels.label("workspace", e.workspaceId), project: labels.label("projectTag", e.projectTagId), member: labels.label("member", e.memberId), key: labels.label("key", e.providerKeyId) });
+      }
+    }
+    expect(previous.length).toBe(1_300);
+    const now = await text(rawExportChunks(scope, q, labels, format));
+    expect(now).toBe(previousOutput(format, previous, tz));
+    if (format === "csv") {
+      expect(now).toContain(`,'=cmd|' /C calc'!A0,`);
+      expect(now).toContain(`,"'=HYPERLINK(""http://evil"")",`);
+      expect(now).toContain(`,'@ref,`);
+    }
+  });
+
+  it("the export job stores the same bytes (a CSV across Chatham's DST change)", async () => {
+    await prisma.org.update({ where: { id: o.org.id }, data: { timeZone: "Pacific/Chatham" } });
+    const q = { from: new Date(START).toISOString(), to: new Date(END).toISOString() };
+    const row = await prisma.export.create({
+      data: { orgId: o.org.id, shape: "raw", format: "csv", query: q, createdById: o.owner.id, expiresAt: new Date(Date.now() + 86_400_000) },
+    });
+    expect(await runExport(row.id)).toEqual({ status: "done", rows: 1_300 });
+    const chunks = await prisma.exportChunk.findMany({ where: { exportId: row.id }, orderBy: { seq: "asc" } });
+    const stored = Buffer.concat(chunks.map((c) => Buffer.from(c.data))).toString("utf8");
+    const labels = await loadLabels(o.org.id);
+    expect(stored).toBe(await text(rawExportChunks({ orgId: o.org.id, timeZone: "Pacific/Chatham" }, q, labels, "csv")));
+    expect(stored).toContain("+13:45,");
+    expect(stored).toContain("+12:45,");
+  });
+
+  it("pages of any size give the same events in the same order as readEvents, ties included", async () => {
+    const scope = { orgId: o.org.id, timeZone: "UTC" };
+    const range = { from: new Date(START).toISOString(), to: new Date(END).toISOString() };
+    const expected: string[] = [];
+    for await (const page of streamEvents(scope, { range, order: "asc" }, 500)) expected.push(...page.map((e) => e.id));
+    for (const size of [1, 7, 1_000, 5_000]) {
+      const got: string[] = [];
+      for await (const page of streamEventRecords(scope, { range }, size)) got.push(...page.map((e) => e.id));
+      expect(got).toEqual(expected);
+    }
+  });
+});
