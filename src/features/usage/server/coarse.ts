@@ -1,4 +1,5 @@
 import { pool } from "@/server/db";
+import { SumMetric } from "../schemas";
 import { HIST_BUCKETS } from "./histogram";
 import { DAY, type Segment } from "./segments";
 
@@ -33,18 +34,7 @@ const FINGERPRINT_SQL = `concat_ws(',', count(*), sum(requests), sum(errors), su
          + 17 * "reasoningTokens" + 19 * "costMicros" + 23 * "latencySumMs" + 29 * "latencyCount")))`;
 
 const COARSE_DIMS = `"workspaceId", "projectTagId", provider, model, "statusClass", service, language`;
-const SUMS = [
-  "requests",
-  "errors",
-  "inputTokens",
-  "outputTokens",
-  "cachedTokens",
-  "cacheWriteTokens",
-  "reasoningTokens",
-  "costMicros",
-  "latencySumMs",
-  "latencyCount",
-] as const;
+const SUMS = SumMetric.options;
 const HIST_SUM = `CASE WHEN count("latencyHist") = 0 THEN NULL ELSE ARRAY[${Array.from(
   { length: HIST_BUCKETS },
   (_, i) => `coalesce(sum("latencyHist"[${i + 1}]), 0)::int4`,
