@@ -12,16 +12,20 @@ import { DAY, type Segment } from "./segments";
  * the query groups or filters by.
  *
  * Ingest never writes them: the usage.coarsen job derives them out of band, (org, UTC day)
- * pairs in one REPEATABLE READ snapshot S, and records per day how many fine day rows it read
- * and S itself. A read uses a day's coarse rows only while
+ * pairs in one REPEATABLE READ snapshot S, and records per day how many fine day rows it read,
+ * S's xmin (every xid below it had finished when S was taken) and the xids at or above it that
+ * wrote the rows it read. A read uses a day's coarse rows only while
  *   (a) the day has exactly that many fine day rows, and
- *   (b) every one of them was written (its xmin) by a transaction S saw as committed.
- * Then the fine day rows are exactly the row versions the job read: a row version visible now
- * whose writer S saw was visible in S too (its deleter, if S saw one, committed before the job
- * did, so before any reader that sees the job's marker), and equal counts leave no room for a
- * row that went away. Any later write — late usage, a cost fill, a poll replacement, even one
- * committed by a transaction that was still open during the build — creates a row version
- * with a newer xmin (or removes one), so that day is read fine until the job rebuilds it.
+ *   (b) every one of them was written (its xmin) below S's xmin or by one of those xids,
+ * i.e. by a transaction that had committed when S was taken. Then the fine day rows are exactly
+ * the row versions the job read: a row version visible now whose writer committed before S was
+ * visible in S too (its deleter, if S saw one, committed before the job did, so before any
+ * reader that sees the job's marker), and equal counts leave no room for a row that went away.
+ * Any later write — late usage, a cost fill, a poll replacement, even one committed by a
+ * transaction (or a subtransaction of one) that was still open during the build — creates a row
+ * version whose writer is neither, or removes one, so that day is read fine until the job
+ * rebuilds it. (Recording S's writers instead of asking pg_visible_in_snapshot keeps this exact
+ * for subtransactions, which a pg_snapshot doesn't list.)
  * Fine hour and day rows are written by one statement (features/ingest/server/rollup-sql.ts),
  * so a change to any hour of the day writes the day's rows too.
  *
@@ -48,8 +52,8 @@ export function coarseLevel(dims: Set<string>): 0 | 1 | 2 {
 // never hide a change.
 const NEXT_XID = `(SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS n)`;
 const FULL_XMIN = `s.n - ((s.n - r.xmin::text::bigint) % 4294967296 + 4294967296) % 4294967296`;
-/** True when row `x.f` (a widened xmin) was written by a transaction snapshot `c` did not see. */
-const UNSEEN = `(x.f >= c."snapXmin" AND (x.f >= c."snapXmax" OR NOT pg_visible_in_snapshot(x.f::text::xid8, c.snapshot::pg_snapshot)))`;
+/** True when row `x.f` (a widened xmin) was written by none of the transactions build `c` saw. */
+const UNSEEN = `(x.f >= c."snapXmin" AND NOT (x.f = ANY(c."seenXids")))`;
 
 /** UTC days (epoch ms) in [fromDay, toDay) whose coarse rows are current for the org. */
 export async function validCoarseDays(orgId: string, fromDay: number, toDay: number): Promise<Set<number>> {
@@ -103,7 +107,7 @@ export function coarseCandidateDays(segments: Segment[]): { from: number; to: nu
  * usage.coarsen: (re)builds the coarse rows of closed UTC days (before today's UTC midnight)
  * that are not current (new days, and days whose fine rows changed since: validCoarseDays' rule),
  * newest first, `batch` (org, day) pairs per transaction, at most `limit` pairs per run.
- * Each batch reads the fine rows and records its snapshot in one REPEATABLE READ transaction:
+ * Each batch reads the fine rows and records what it saw in one REPEATABLE READ transaction:
  * level 1 from the fine hour and day rows, level 2 from level 1, each one INSERT … SELECT … GROUP BY.
  */
 export async function coarsenRollups(opts: { now?: Date; limit?: number; batch?: number } = {}): Promise<{ days: number }> {
@@ -163,10 +167,7 @@ async function rebuildStale(today: number, limit: number, batch: number): Promis
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
       // The transaction's snapshot is taken by this first statement: everything below reads in it.
-      const { rows: snap } = await client.query<{ s: string; xmin: string; xmax: string }>(
-        `SELECT pg_current_snapshot()::text AS s, pg_snapshot_xmin(pg_current_snapshot())::text AS xmin,
-                pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`,
-      );
+      const { rows: snap } = await client.query<{ xmin: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
       await client.query(
         `DELETE FROM usage_rollups_coarse c USING ${PAIRS}
           WHERE c."orgId" = d.org AND c.granularity IN ('hour', 'day') AND c."bucketStart" >= d.day AND c."bucketStart" < d.day + INTERVAL '1 day'`,
@@ -176,13 +177,15 @@ async function rebuildStale(today: number, limit: number, batch: number): Promis
       // Level 2 sums level 1: the same sums, maxima and histograms from several times fewer rows.
       await client.query(levelSql(2, "usage_rollups_coarse", "r.level = 1"), args);
       await client.query(
-        `INSERT INTO usage_rollup_coarse_days ("orgId", day, "fineRows", snapshot, "snapXmin", "snapXmax")
-         SELECT d.org, d.day, (SELECT count(*) FROM usage_rollups r WHERE r."orgId" = d.org AND r.granularity = 'day' AND r."bucketStart" = d.day),
-                $3, $4, $5
-           FROM ${PAIRS}
-         ON CONFLICT ("orgId", day) DO UPDATE SET "fineRows" = EXCLUDED."fineRows", snapshot = EXCLUDED.snapshot,
-           "snapXmin" = EXCLUDED."snapXmin", "snapXmax" = EXCLUDED."snapXmax", "builtAt" = now()`,
-        [...args, snap[0]!.s, snap[0]!.xmin, snap[0]!.xmax],
+        `INSERT INTO usage_rollup_coarse_days ("orgId", day, "fineRows", "snapXmin", "seenXids")
+         SELECT d.org, d.day, f.n, $3::bigint, f.seen
+           FROM ${PAIRS} CROSS JOIN LATERAL (
+             SELECT count(*)::int AS n, coalesce(array_agg(DISTINCT x.f) FILTER (WHERE x.f >= $3::bigint), '{}') AS seen
+               FROM (SELECT ${FULL_XMIN} AS f FROM usage_rollups r, ${NEXT_XID} s
+                      WHERE r."orgId" = d.org AND r.granularity = 'day' AND r."bucketStart" = d.day OFFSET 0) x) f
+         ON CONFLICT ("orgId", day) DO UPDATE SET "fineRows" = EXCLUDED."fineRows", "snapXmin" = EXCLUDED."snapXmin",
+           "seenXids" = EXCLUDED."seenXids", "builtAt" = now()`,
+        [...args, snap[0]!.xmin],
       );
       await client.query("COMMIT");
     } catch (e) {
