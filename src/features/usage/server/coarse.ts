@@ -50,7 +50,8 @@ export function coarseLevel(dims: Set<string>): 0 | 1 | 2 {
 // for every row written in the last 2^32 transactions. Only frozen rows can be older; widening
 // them wrongly can only place them at or after the build's snapshot, i.e. "changed" (read fine),
 // never hide a change.
-const NEXT_XID = `(SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS n)`;
+// OFFSET 0: computed once per statement (pulled up, it was re-evaluated for every row, 4 times).
+const NEXT_XID = `(SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS n OFFSET 0)`;
 const FULL_XMIN = `s.n - ((s.n - r.xmin::text::bigint) % 4294967296 + 4294967296) % 4294967296`;
 /** True when row `x.f` (a widened xmin) was written by none of the transactions build `c` saw. */
 const UNSEEN = `(x.f >= c."snapXmin" AND NOT (x.f = ANY(c."seenXids")))`;
