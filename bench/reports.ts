@@ -4,10 +4,11 @@
  * Seeds BENCH_EVENTS raw events (default 10,000,000) over 90 days for 20 orgs (one holds a
  * third; each org a team of 30 skewed members on 8 projects, see the seed below) with
  * generate_series SQL straight into usage_events (primary key dropped during the load and built
- * once after), then their hour and day rollups (with latency histograms) aggregated in SQL the
- * way ingest would, then the report rollups by the usage.coarsen job's own code. Minute rollups
- * are not seeded: every panel range here is whole local days (the report page's presets), which
- * read day and hour rows only. Each phase's time is logged.
+ * once after) and, in the same statement per 9-day slice, their hour and day rollups (with
+ * latency histograms) summed on integer ids the way ingest would, then the report rollups by
+ * the usage.coarsen job's own code. Minute rollups are not seeded: every panel range here is
+ * whole local days (the report page's presets), which read day and hour rows only. Each phase's
+ * time and the load average are logged.
  *
  * Measured, for the largest org over 30 and 90 days, with and without filters: each panel's
  * query (queryUsage / readEvents) BENCH_RUNS times → p50/p95; the naive aggregate (the same
@@ -16,10 +17,13 @@
  * time zone) to /dev/null, in a child process (bench/reports-export.ts): rows/s and that
  * process's peak RSS.
  *
- * Env: BENCH_DATABASE_URL (default tollgate_bench_reports), BENCH_EVENTS, BENCH_EXPORT, BENCH_RUNS (7),
+ * Env: BENCH_DATABASE_URL (default tollgate_bench_reports), BENCH_EVENTS, BENCH_EXPORT, BENCH_RUNS (7);
+ * BENCH_EXPORT=0 skips the export (its fields in the JSON line are then null); BENCH_REUSE=1 keeps
+ * the seeded database and rebuilds only the report rollups (for iterating on the panels);
  * BENCH_TZ (the export's org time zone, default Europe/Berlin; see bench/reports-export.ts).
  */
 import { spawnSync } from "node:child_process";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { dropDatabase, migrate } from "../scripts/migrate-lib";
 
@@ -27,6 +31,7 @@ const num = (name: string, dflt: number) => (process.env[name] ? Number(process.
 const EVENTS = num("BENCH_EVENTS", 10_000_000);
 const EXPORT_ROWS = num("BENCH_EXPORT", 1_000_000);
 const RUNS = num("BENCH_RUNS", 7);
+const REUSE = process.env.BENCH_REUSE === "1";
 const DB_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/tollgate_bench_reports";
 const ROOT = join(import.meta.dirname, "..");
 const BIG = "org-00";
@@ -43,7 +48,7 @@ async function main() {
   const host = new URL(DB_URL).hostname;
   if (!["127.0.0.1", "localhost", "::1"].includes(host)) throw new Error(`The benchmark refuses a non-local database (${host})`);
   const started = Date.now();
-  await dropDatabase(DB_URL);
+  if (!REUSE) await dropDatabase(DB_URL);
   await migrate(DB_URL, join(ROOT, "prisma", "migrations"));
   Object.assign(process.env, { DATABASE_URL: DB_URL, LOG_LEVEL: "warn" });
   const { pool } = await import("../src/server/db");
@@ -60,9 +65,6 @@ async function main() {
   // The primary key is dropped while rows go in and rebuilt once (one sorted build per
   // partition instead of 10M random inserts); rollups are aggregated in SQL per slice.
   const now = Math.floor(Date.now() / DAY) * DAY; // ranges end at a UTC midnight (whole days)
-  const seed = await pool.connect();
-  await seed.query(`SET synchronous_commit = off; SET work_mem = '256MB'; SET maintenance_work_mem = '1GB'`);
-  await seed.query(`ALTER TABLE usage_events DROP CONSTRAINT usage_events_pkey`);
   const phase: Record<string, number> = {};
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t = Date.now();
@@ -72,75 +74,83 @@ async function main() {
       phase[name] = (phase[name] ?? 0) + (Date.now() - t) / 1000;
     }
   };
-  const hcols = Array.from({ length: HIST_BUCKETS }, (_, i) => `coalesce(sum(n) FILTER (WHERE lidx = ${i + 1}), 0)::int4`).join(", ");
-  const SLICE_DAYS = 9;
-  const slices = Math.ceil(90 / SLICE_DAYS);
-  for (let i = 0; i < slices; i++) {
-    const lo = Math.floor((EVENTS * i) / slices);
-    const hi = Math.floor((EVENTS * (i + 1)) / slices);
-    const to = new Date(now - i * SLICE_DAYS * DAY);
-    const from = new Date(to.getTime() - SLICE_DAYS * DAY);
-    await timed("events", () =>
-      seed.query(
-        `INSERT INTO usage_events ("orgId", "workspaceId", "externalId", source, provider, model, "projectTagId", "memberId",
-           "providerKeyId", service, language, "occurredAt", "inputTokens", "outputTokens", "cachedTokens", requests,
-           "costMicros", "costSource", "latencyMs", status)
-         SELECT o, o || '-ws-' || (p % 3), 'e' || lpad(g::text, 9, '0'), 'push', CASE WHEN m < 5 THEN 'openai' ELSE 'openrouter' END::"Provider",
-                'model-' || m, o || '-tag-' || p, CASE WHEN u1 > 0.97 THEN NULL ELSE o || '-mem-' || mem END,
-                o || '-key-' || p, 'svc-' || (p % 6), (ARRAY['python', 'typescript', 'go'])[1 + p % 3],
-                $2::timestamptz + u3 * INTERVAL '${SLICE_DAYS} days', 200 + (u4 * 3000)::int, 20 + (u2 * 600)::int,
-                CASE WHEN u4 < 0.3 THEN 512 ELSE 0 END, 1, 50 + (u4 * 5000)::bigint * (1 + m), 'provider',
-                (20 * exp(u5 * 6))::int, CASE WHEN u5 < 0.01 THEN 500 WHEN u5 < 0.03 THEN 429 ELSE 200 END
-           FROM (SELECT g, o, u1, u2, u3, u4, u5, mem, p, CASE WHEN u6 < 0.8 THEN p % 10 ELSE (p + 3) % 10 END AS m
-                   FROM (SELECT g, o, u1, u2, u3, u4, u5, random() u6, mem, CASE WHEN u2 < 0.9 THEN mem % 8 ELSE (mem + 3) % 8 END AS p
-                           FROM (SELECT g, CASE WHEN g % 3 = 0 THEN 'org-00' ELSE 'org-' || lpad((1 + g % 19)::text, 2, '0') END AS o,
-                                        u1, random() u2, random() u3, random() u4, random() u5, floor(30 * u1 * u1)::int AS mem
-                                   FROM (SELECT g, random() u1 FROM generate_series($1::bigint + 1, $3::bigint) g) a) b) c) s
-          ORDER BY 12`,
-        [lo, from, hi],
-      ),
-    );
-    // hour rows from the slice's events (the histogram counted per group first, as ingest does)
-    await timed("hour_rollups", () =>
-      seed.query(
-        `INSERT INTO usage_rollups (granularity, "bucketStart", "orgId", "workspaceId", "projectTagId", "memberId", "providerKeyId",
+  if (!REUSE) await seedAll();
+  async function seedAll() {
+    const seed = await pool.connect();
+    await seed.query(`SET synchronous_commit = off; SET work_mem = '256MB'; SET maintenance_work_mem = '1GB'`);
+    await seed.query(`ALTER TABLE usage_events DROP CONSTRAINT usage_events_pkey`);
+    const hist = Array.from({ length: HIST_BUCKETS }, (_, i) => `coalesce(sum(n) FILTER (WHERE lidx = ${i + 1}), 0)::int4`).join(", ");
+    // Text ids from the integer ones (org o, project p, member mem (-1: none), model m).
+    const org = (o: string) => `('org-' || lpad(${o}::text, 2, '0'))`;
+    const dims = (x: string) =>
+      `${org(`${x}.o`)}, ${org(`${x}.o`)} || '-ws-' || (${x}.p % 3), ${org(`${x}.o`)} || '-tag-' || ${x}.p,
+       CASE WHEN ${x}.mem < 0 THEN '' ELSE ${org(`${x}.o`)} || '-mem-' || ${x}.mem END, ${org(`${x}.o`)} || '-key-' || ${x}.p,
+       CASE WHEN ${x}.m < 5 THEN 'openai' ELSE 'openrouter' END::"Provider", 'model-' || ${x}.m, ${x}.sc,
+       'svc-' || (${x}.p % 6), (ARRAY['python', 'typescript', 'go'])[1 + ${x}.p % 3]`;
+    const SLICE_DAYS = 9;
+    const slices = Math.ceil(90 / SLICE_DAYS);
+    for (let i = 0; i < slices; i++) {
+      const lo = Math.floor((EVENTS * i) / slices);
+      const hi = Math.floor((EVENTS * (i + 1)) / slices);
+      const to = new Date(now - i * SLICE_DAYS * DAY);
+      const from = new Date(to.getTime() - SLICE_DAYS * DAY);
+      // One statement per slice: the events are generated once (integer ids, in time order),
+      // inserted, and summed into hour and day rollups on the integer ids (the histogram
+      // counted per group and latency bucket first, as ingest does); text ids only on output.
+      await timed("events_and_rollups", () =>
+        seed.query(
+          `WITH gen AS MATERIALIZED (
+             SELECT g, o, mem, p, CASE WHEN u6 < 0.8 THEN p % 10 ELSE (p + 3) % 10 END AS m, u2, u4, u5,
+                    $2::timestamptz + ((g - $1 - 1)::float8 / ($3 - $1)) * INTERVAL '${SLICE_DAYS} days' AS at,
+                    CASE WHEN u5 < 0.01 THEN 500 WHEN u5 < 0.03 THEN 429 ELSE 200 END AS status, (20 * exp(u5 * 6))::int AS lat
+               FROM (SELECT g, o, CASE WHEN u1 > 0.97 THEN -1 ELSE mem END AS mem, u2, u4, u5, random() u6,
+                            CASE WHEN u2 < 0.9 THEN mem % 8 ELSE (mem + 3) % 8 END AS p
+                       FROM (SELECT g, CASE WHEN g % 3 = 0 THEN 0 ELSE 1 + g % 19 END AS o, u1, random() u2, random() u4, random() u5,
+                                    floor(30 * u1 * u1)::int AS mem
+                               FROM (SELECT g, random() u1 FROM generate_series($1::bigint + 1, $3::bigint) g) a) b) c),
+           ev AS (
+             INSERT INTO usage_events ("orgId", "workspaceId", "externalId", source, provider, model, "projectTagId", "memberId",
+               "providerKeyId", service, language, "occurredAt", "inputTokens", "outputTokens", "cachedTokens", requests,
+               "costMicros", "costSource", "latencyMs", status)
+             SELECT ${org("o")}, ${org("o")} || '-ws-' || (p % 3), 'e' || lpad(g::text, 9, '0'), 'push',
+                    CASE WHEN m < 5 THEN 'openai' ELSE 'openrouter' END::"Provider", 'model-' || m, ${org("o")} || '-tag-' || p,
+                    CASE WHEN mem < 0 THEN NULL ELSE ${org("o")} || '-mem-' || mem END, ${org("o")} || '-key-' || p, 'svc-' || (p % 6),
+                    (ARRAY['python', 'typescript', 'go'])[1 + p % 3], at, 200 + (u4 * 3000)::int, 20 + (u2 * 600)::int,
+                    CASE WHEN u4 < 0.3 THEN 512 ELSE 0 END, 1, 50 + (u4 * 5000)::bigint * (1 + m), 'provider', lat, status
+               FROM gen),
+           hl AS MATERIALIZED (
+             SELECT date_bin('1 hour', at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS h, o, mem, p, m,
+                    CASE WHEN status BETWEEN 200 AND 299 THEN '2xx' WHEN status BETWEEN 400 AND 499 THEN '4xx' ELSE '5xx' END AS sc,
+                    ${histIndexSql("lat")} AS lidx, count(*) AS n, sum(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS err,
+                    sum(200 + (u4 * 3000)::int) AS it, sum(20 + (u2 * 600)::int) AS ot, sum(CASE WHEN u4 < 0.3 THEN 512 ELSE 0 END) AS ct,
+                    sum(50 + (u4 * 5000)::bigint * (1 + m)) AS cost, sum(lat) AS ls, max(lat) AS lm
+               FROM gen GROUP BY 1, 2, 3, 4, 5, 6, 7),
+           dl AS (
+             SELECT date_bin('1 day', h, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS h, o, mem, p, m, sc, lidx, sum(n) AS n, sum(err) AS err,
+                    sum(it) AS it, sum(ot) AS ot, sum(ct) AS ct, sum(cost) AS cost, sum(ls) AS ls, max(lm) AS lm
+               FROM hl GROUP BY 1, 2, 3, 4, 5, 6, 7),
+           lv AS (SELECT 'hour'::"Granularity" AS gran, * FROM hl UNION ALL SELECT 'day', * FROM dl)
+         INSERT INTO usage_rollups (granularity, "bucketStart", "orgId", "workspaceId", "projectTagId", "memberId", "providerKeyId",
            provider, model, "statusClass", service, language, requests, errors, "inputTokens", "outputTokens", "cachedTokens",
            "costMicros", "latencySumMs", "latencyCount", "latencyMaxMs", "latencyHist")
-         SELECT 'hour', h, o, w, t, mem, k, p, m, sc, svc, lang, sum(req), sum(err), sum(it), sum(ot), sum(ct), sum(cost), sum(ls),
-                sum(n), max(lm), ARRAY[${hcols}]
-           FROM (SELECT date_bin('1 hour', "occurredAt", TIMESTAMPTZ '2000-01-01 00:00:00+00') h, "orgId" o, "workspaceId" w,
-                        coalesce("projectTagId", '') t, coalesce("memberId", '') mem, coalesce("providerKeyId", '') k, provider p, model m,
-                        CASE WHEN status BETWEEN 200 AND 299 THEN '2xx' WHEN status BETWEEN 400 AND 499 THEN '4xx' ELSE '5xx' END sc,
-                        coalesce(service, '') svc, coalesce(language, '') lang, ${histIndexSql('"latencyMs"')} lidx,
-                        sum(requests) req, sum(CASE WHEN status >= 400 THEN requests ELSE 0 END) err, sum("inputTokens") it,
-                        sum("outputTokens") ot, sum("cachedTokens") ct, sum("costMicros") cost, sum("latencyMs") ls, count(*) n, max("latencyMs") lm
-                   FROM usage_events WHERE "occurredAt" >= $1 AND "occurredAt" < $2
-                  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) x
-          GROUP BY 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
-          ORDER BY 3, 2`,
-        [from, to],
-      ),
-    );
-    log(`slice ${i + 1}/${slices}: events ${hi} / ${EVENTS} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+         SELECT x.gran, x.h, ${dims("x")}, x.n, x.err, x.it, x.ot, x.ct, x.cost, x.ls, x.n, x.lm, x.hist
+           FROM (SELECT gran, h, o, mem, p, m, sc, sum(n) AS n, sum(err) AS err, sum(it) AS it, sum(ot) AS ot, sum(ct) AS ct,
+                        sum(cost) AS cost, sum(ls) AS ls, max(lm) AS lm, ARRAY[${hist}] AS hist
+                   FROM lv GROUP BY 1, 2, 3, 4, 5, 6, 7) x
+          ORDER BY x.o, x.gran, x.h`,
+          [lo, from, hi],
+        ),
+      );
+      log(`slice ${i + 1}/${slices}: events ${hi} / ${EVENTS} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    }
+    await timed("primary_key", () => seed.query(`ALTER TABLE usage_events ADD CONSTRAINT usage_events_pkey PRIMARY KEY ("orgId", "workspaceId", "externalId", "occurredAt")`));
+    await timed("analyze", async () => {
+      await seed.query(`ANALYZE usage_rollups`);
+      await seed.query(`ANALYZE usage_events`);
+    });
+    seed.release();
   }
-  await timed("primary_key", () => seed.query(`ALTER TABLE usage_events ADD CONSTRAINT usage_events_pkey PRIMARY KEY ("orgId", "workspaceId", "externalId", "occurredAt")`));
-  const dsum = Array.from({ length: HIST_BUCKETS }, (_, i) => `sum("latencyHist"[${i + 1}])::int4`).join(", ");
-  await timed("day_rollups", () =>
-    seed.query(
-      `INSERT INTO usage_rollups (granularity, "bucketStart", "orgId", "workspaceId", "projectTagId", "memberId", "providerKeyId",
-         provider, model, "statusClass", service, language, requests, errors, "inputTokens", "outputTokens", "cachedTokens",
-         "costMicros", "latencySumMs", "latencyCount", "latencyMaxMs", "latencyHist")
-       SELECT 'day', date_bin('1 day', "bucketStart", TIMESTAMPTZ '2000-01-01 00:00:00+00'), "orgId", "workspaceId", "projectTagId", "memberId",
-              "providerKeyId", provider, model, "statusClass", service, language, sum(requests), sum(errors), sum("inputTokens"),
-              sum("outputTokens"), sum("cachedTokens"), sum("costMicros"), sum("latencySumMs"), sum("latencyCount"), max("latencyMaxMs"), ARRAY[${dsum}]
-         FROM usage_rollups WHERE granularity = 'hour' GROUP BY 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 ORDER BY 3, 2`,
-    ),
-  );
-  await timed("analyze", async () => {
-    await seed.query(`VACUUM ANALYZE usage_rollups`);
-    await seed.query(`ANALYZE usage_events`);
-  });
-  seed.release();
+  if (REUSE) await pool.query(`TRUNCATE usage_rollups_coarse, usage_rollup_coarse_days`);
   // Report rollups (member and key summed out) for the closed days, by the usage.coarsen job.
   const coarse = await timed("coarse_rollups", () => coarsenRollups({ now: new Date(now), limit: 1_000_000, batch: 200 }));
   await pool.query(`VACUUM ANALYZE usage_rollups_coarse`);
@@ -213,17 +223,9 @@ async function main() {
 
   // ---- raw CSV export: the export job's path, in a process of its own (bench/reports-export.ts) ----
   await pool.end();
-  const child = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "bench", "reports-export.ts")], {
-    env: { ...process.env, BENCH_ORG: BIG, BENCH_FROM: day(now - 90 * DAY), BENCH_TO: day(now), BENCH_EXPORT: String(EXPORT_ROWS) },
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  if (child.status !== 0) throw new Error(`export child failed (${child.status})`);
-  const ex = JSON.parse(child.stdout.trim().split("\n").pop()!) as { rows: number; seconds: number; peak_rss_mb: number };
-  const exported = ex.rows;
-  const exportS = ex.seconds;
-  const rssMb = ex.peak_rss_mb;
-  log(`export: ${exported} rows in ${exportS.toFixed(1)} s, peak RSS ${rssMb.toFixed(0)} MB; total run ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const ex = EXPORT_ROWS > 0 ? exportChild(day(now - 90 * DAY), day(now)) : null;
+  if (ex) log(`export: ${ex.rows} rows in ${ex.seconds.toFixed(1)} s, peak RSS ${ex.peak_rss_mb.toFixed(0)} MB`);
+  log(`total run ${((Date.now() - started) / 1000).toFixed(0)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 
   console.log(
     JSON.stringify({
@@ -232,10 +234,20 @@ async function main() {
       worst_panel: `${worst.panel} (${worst.variant})`,
       worst_panel_p95_ms: worst.p95,
       naive_p95_ms: +pct(naive, 0.95).toFixed(1),
-      export_rows_per_s: Math.round(exported / exportS),
-      export_peak_rss_mb: +rssMb.toFixed(1),
+      export_rows_per_s: ex ? Math.round(ex.rows / ex.seconds) : null,
+      export_peak_rss_mb: ex ? +ex.peak_rss_mb.toFixed(1) : null,
     }),
   );
+}
+
+function exportChild(from: string, to: string): { rows: number; seconds: number; peak_rss_mb: number } {
+  const child = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "bench", "reports-export.ts")], {
+    env: { ...process.env, BENCH_ORG: BIG, BENCH_FROM: from, BENCH_TO: to, BENCH_EXPORT: String(EXPORT_ROWS) },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (child.status !== 0) throw new Error(`export child failed (${child.status})`);
+  return JSON.parse(child.stdout.trim().split("\n").pop()!) as { rows: number; seconds: number; peak_rss_mb: number };
 }
 
 main().catch((e) => {

@@ -1,4 +1,5 @@
 import { pool } from "@/server/db";
+import { SumMetric } from "../schemas";
 import { HIST_BUCKETS } from "./histogram";
 import { DAY, type Segment } from "./segments";
 
@@ -10,41 +11,30 @@ import { DAY, type Segment } from "./segments";
  * times) fewer rows, and the report panels read the coarsest level that has every dimension
  * the query groups or filters by.
  *
- * Ingest never writes them: the usage.coarsen job derives them out of band, one (org, UTC day)
- * at a time, and stores beside them the fingerprint of the fine day rows it read (in the same
- * snapshot). A read uses a day's coarse rows only while that fingerprint still equals the fine
- * rows' fingerprint now (validCoarseDays, one indexed read of the fine day rows in the range);
- * any other day, the open tail (today) and minute pieces come from the fine rollups. So late
- * usage, cost fills and poll replacements never make a report differ from the fine rollups:
- * they change the day's fingerprint, the day is read fine until the next job run rebuilds it.
+ * Ingest never writes them: the usage.coarsen job derives them out of band, (org, UTC day)
+ * pairs in one REPEATABLE READ snapshot S, and records per day how many fine day rows it read,
+ * S's xmin (every xid below it had finished when S was taken) and the xids at or above it that
+ * wrote the rows it read. A read uses a day's coarse rows only while
+ *   (a) the day has exactly that many fine day rows, and
+ *   (b) every one of them was written (its xmin) below S's xmin or by one of those xids,
+ * i.e. by a transaction that had committed when S was taken. Then the fine day rows are exactly
+ * the row versions the job read: a row version visible now whose writer committed before S was
+ * visible in S too (its deleter, if S saw one, committed before the job did, so before any
+ * reader that sees the job's marker), and equal counts leave no room for a row that went away.
+ * Any later write — late usage, a cost fill, a poll replacement, even one committed by a
+ * transaction (or a subtransaction of one) that was still open during the build — creates a row
+ * version whose writer is neither, or removes one, so that day is read fine until the job
+ * rebuilds it. (Recording S's writers instead of asking pg_visible_in_snapshot keeps this exact
+ * for subtransactions, which a pg_snapshot doesn't list.)
+ * Fine hour and day rows are written by one statement (features/ingest/server/rollup-sql.ts),
+ * so a change to any hour of the day writes the day's rows too.
  *
- * The fingerprint is the day's fine row count, every summed column, the latency maximum, and a
- * sum weighting each row's values by a hash of its coarse dimensions (so usage moving between
- * projects, models, … with equal totals changes it too). Fine hour rows and day rows are written
- * by one statement (features/ingest/server/rollup-sql.ts), so a change to any hour of the day
- * changes the day rows' fingerprint.
+ * This costs the writers nothing (no marker, no trigger, nothing in the ingest transaction);
+ * the reader checks the day rows' count and xmin, no sums and no hashing.
  */
 
-const FINGERPRINT_SQL = `concat_ws(',', count(*), sum(requests), sum(errors), sum("inputTokens"), sum("outputTokens"),
-  sum("cachedTokens"), sum("cacheWriteTokens"), sum("reasoningTokens"), sum("costMicros"), sum("latencySumMs"),
-  sum("latencyCount"), max("latencyMaxMs"),
-  sum(hashtext(concat_ws('|', "workspaceId", "projectTagId", provider::text, model, "statusClass", service, language))::numeric
-      * (requests + 3 * errors + 5 * "inputTokens" + 7 * "outputTokens" + 11 * "cachedTokens" + 13 * "cacheWriteTokens"
-         + 17 * "reasoningTokens" + 19 * "costMicros" + 23 * "latencySumMs" + 29 * "latencyCount")))`;
-
 const COARSE_DIMS = `"workspaceId", "projectTagId", provider, model, "statusClass", service, language`;
-const SUMS = [
-  "requests",
-  "errors",
-  "inputTokens",
-  "outputTokens",
-  "cachedTokens",
-  "cacheWriteTokens",
-  "reasoningTokens",
-  "costMicros",
-  "latencySumMs",
-  "latencyCount",
-] as const;
+const SUMS = SumMetric.options;
 const HIST_SUM = `CASE WHEN count("latencyHist") = 0 THEN NULL ELSE ARRAY[${Array.from(
   { length: HIST_BUCKETS },
   (_, i) => `coalesce(sum("latencyHist"[${i + 1}]), 0)::int4`,
@@ -56,12 +46,25 @@ export function coarseLevel(dims: Set<string>): 0 | 1 | 2 {
   return [...dims].every((d) => d === "workspace" || d === "provider") ? 2 : 1;
 }
 
+// A fine row's 32-bit xmin widened to a 64-bit xid against the reader's next xid (`s.n`): exact
+// for every row written in the last 2^32 transactions. Only frozen rows can be older; widening
+// them wrongly can only place them at or after the build's snapshot, i.e. "changed" (read fine),
+// never hide a change.
+// OFFSET 0: computed once per statement (pulled up, it was re-evaluated for every row, 4 times).
+const NEXT_XID = `(SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS n OFFSET 0)`;
+const FULL_XMIN = `s.n - ((s.n - r.xmin::text::bigint) % 4294967296 + 4294967296) % 4294967296`;
+/** True when row `x.f` (a widened xmin) was written by none of the transactions build `c` saw. */
+const UNSEEN = `(x.f >= c."snapXmin" AND NOT (x.f = ANY(c."seenXids")))`;
+
 /** UTC days (epoch ms) in [fromDay, toDay) whose coarse rows are current for the org. */
 export async function validCoarseDays(orgId: string, fromDay: number, toDay: number): Promise<Set<number>> {
   const { rows } = await pool.query<{ day: Date }>(
-    `SELECT f.day FROM (SELECT "bucketStart" AS day, ${FINGERPRINT_SQL} AS fp FROM usage_rollups
-        WHERE "orgId" = $1 AND granularity = 'day' AND "bucketStart" >= $2 AND "bucketStart" < $3 GROUP BY 1) f
-       JOIN usage_rollup_coarse_days c ON c."orgId" = $1 AND c.day = f.day AND c.fingerprint = f.fp`,
+    `SELECT c.day FROM usage_rollup_coarse_days c
+       JOIN (SELECT r."bucketStart" AS day, ${FULL_XMIN} AS f FROM usage_rollups r, ${NEXT_XID} s
+              WHERE r."orgId" = $1 AND r.granularity = 'day' AND r."bucketStart" >= $2 AND r."bucketStart" < $3 OFFSET 0) x ON x.day = c.day
+      WHERE c."orgId" = $1 AND c.day >= $2 AND c.day < $3
+      GROUP BY c."orgId", c.day
+     HAVING count(*) = c."fineRows" AND NOT bool_or(${UNSEEN})`,
     [orgId, new Date(fromDay), new Date(toDay)],
   );
   return new Set(rows.map((r) => new Date(r.day).getTime()));
@@ -103,9 +106,10 @@ export function coarseCandidateDays(segments: Segment[]): { from: number; to: nu
 
 /**
  * usage.coarsen: (re)builds the coarse rows of closed UTC days (before today's UTC midnight)
- * whose fine fingerprint differs from the stored one (new days, and days that changed since),
+ * that are not current (new days, and days whose fine rows changed since: validCoarseDays' rule),
  * newest first, `batch` (org, day) pairs per transaction, at most `limit` pairs per run.
- * Each batch reads the fine rows and stores their fingerprint in one REPEATABLE READ snapshot.
+ * Each batch reads the fine rows and records what it saw in one REPEATABLE READ transaction:
+ * level 1 from the fine hour and day rows, level 2 from level 1, each one INSERT … SELECT … GROUP BY.
  */
 export async function coarsenRollups(opts: { now?: Date; limit?: number; batch?: number } = {}): Promise<{ days: number }> {
   const today = Math.floor((opts.now ?? new Date()).getTime() / DAY) * DAY;
@@ -127,48 +131,62 @@ export async function coarsenRollups(opts: { now?: Date; limit?: number; batch?:
   }
 }
 
+const PAIRS = `unnest($1::text[], $2::timestamptz[]) AS d(org, day)`;
+const COLS = `level, granularity, "bucketStart", "orgId", ${COARSE_DIMS}, ${SUMS.map((s) => `"${s}"`).join(", ")}, "latencyMaxMs", "latencyHist"`;
+const AGGS = `${SUMS.map((s) => `sum(r."${s}")`).join(", ")}, max(r."latencyMaxMs"), ${HIST_SUM.replace(/"latencyHist"/g, 'r."latencyHist"')}`;
+
+/** One level's rows for the batch's (org, day) pairs, summed from `table`'s rows matching `where`. */
+function levelSql(level: 1 | 2, table: string, where: string): string {
+  const dims = level === 1 ? COARSE_DIMS.replace(/("?\w+"?)/g, "r.$1") : `r."workspaceId", '', r.provider, '', '', '', ''`;
+  const groupDims = level === 1 ? dims : `r."workspaceId", r.provider`;
+  // LATERAL … OFFSET 0: one index range scan per (org, day), so the cost grows with the days
+  // rebuilt, never with the table (a plain join on the unnested pairs was planned as a hash
+  // join over the whole table, once per batch).
+  return `INSERT INTO usage_rollups_coarse (${COLS})
+    SELECT ${level}, r.granularity, r."bucketStart", r."orgId", ${dims}, ${AGGS}
+      FROM ${PAIRS} CROSS JOIN LATERAL (SELECT * FROM ${table} r
+             WHERE r."orgId" = d.org AND ${where} AND r.granularity IN ('hour', 'day')
+               AND r."bucketStart" >= d.day AND r."bucketStart" < d.day + INTERVAL '1 day' OFFSET 0) r
+     GROUP BY r."orgId", r.granularity, r."bucketStart", ${groupDims}
+     ORDER BY r."orgId", r.granularity, r."bucketStart"`;
+}
+
 async function rebuildStale(today: number, limit: number, batch: number): Promise<{ days: number }> {
   const { rows: stale } = await pool.query<{ orgId: string; day: Date }>(
-    `SELECT f."orgId", f.day FROM (SELECT "orgId", "bucketStart" AS day, ${FINGERPRINT_SQL} AS fp FROM usage_rollups
-        WHERE granularity = 'day' AND "bucketStart" < $1 GROUP BY 1, 2) f
-       LEFT JOIN usage_rollup_coarse_days c ON c."orgId" = f."orgId" AND c.day = f.day
-      WHERE c.fingerprint IS DISTINCT FROM f.fp ORDER BY f.day DESC, f."orgId" LIMIT $2`,
+    `SELECT x."orgId", x.day FROM (SELECT r."orgId", r."bucketStart" AS day, ${FULL_XMIN} AS f FROM usage_rollups r, ${NEXT_XID} s
+                                     WHERE r.granularity = 'day' AND r."bucketStart" < $1 OFFSET 0) x
+       LEFT JOIN usage_rollup_coarse_days c ON c."orgId" = x."orgId" AND c.day = x.day
+      GROUP BY x."orgId", x.day, c."orgId", c.day
+     HAVING c.day IS NULL OR count(*) <> c."fineRows" OR bool_or(${UNSEEN})
+      ORDER BY x.day DESC, x."orgId" LIMIT $2`,
     [new Date(today), limit],
   );
   for (let i = 0; i < stale.length; i += batch) {
-    const part = stale.slice(i, i + batch);
-    const orgs = part.map((r) => r.orgId);
-    const days = part.map((r) => r.day);
+    const part = stale.slice(i, i + batch).sort((a, b) => (a.orgId < b.orgId ? -1 : a.orgId > b.orgId ? 1 : +a.day - +b.day));
+    const args = [part.map((r) => r.orgId), part.map((r) => r.day)];
     const client = await pool.connect();
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
-      const pairs = `unnest($1::text[], $2::timestamptz[]) AS d(org, day)`;
+      // The transaction's snapshot is taken by this first statement: everything below reads in it.
+      const { rows: snap } = await client.query<{ xmin: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
       await client.query(
-        `DELETE FROM usage_rollups_coarse c USING ${pairs}
+        `DELETE FROM usage_rollups_coarse c USING ${PAIRS}
           WHERE c."orgId" = d.org AND c.granularity IN ('hour', 'day') AND c."bucketStart" >= d.day AND c."bucketStart" < d.day + INTERVAL '1 day'`,
-        [orgs, days],
+        args,
       );
-      for (const level of [1, 2] as const) {
-        const dims = level === 1 ? COARSE_DIMS.replace(/("?\w+"?)/g, "r.$1") : `r."workspaceId", '', r.provider, '', '', '', ''`;
-        const groupDims = level === 1 ? dims : `r."workspaceId", r.provider`;
-        await client.query(
-          `INSERT INTO usage_rollups_coarse (level, granularity, "bucketStart", "orgId", ${COARSE_DIMS}, ${SUMS.map((s) => `"${s}"`).join(", ")},
-              "latencyMaxMs", "latencyHist")
-           SELECT ${level}, r.granularity, r."bucketStart", r."orgId", ${dims},
-                  ${SUMS.map((s) => `sum(r."${s}")`).join(", ")}, max(r."latencyMaxMs"), ${HIST_SUM.replace(/"latencyHist"/g, 'r."latencyHist"')}
-             FROM usage_rollups r JOIN ${pairs} ON r."orgId" = d.org
-            WHERE r.granularity IN ('hour', 'day') AND r."bucketStart" >= d.day AND r."bucketStart" < d.day + INTERVAL '1 day'
-            GROUP BY r."orgId", r.granularity, r."bucketStart", ${groupDims}
-            ORDER BY r."orgId", r.granularity, r."bucketStart"`,
-          [orgs, days],
-        );
-      }
+      await client.query(levelSql(1, "usage_rollups", "true"), args);
+      // Level 2 sums level 1: the same sums, maxima and histograms from several times fewer rows.
+      await client.query(levelSql(2, "usage_rollups_coarse", "r.level = 1"), args);
       await client.query(
-        `INSERT INTO usage_rollup_coarse_days ("orgId", day, fingerprint)
-         SELECT d.org, d.day, (SELECT ${FINGERPRINT_SQL} FROM usage_rollups r WHERE r."orgId" = d.org AND r.granularity = 'day' AND r."bucketStart" = d.day)
-           FROM ${pairs}
-         ON CONFLICT ("orgId", day) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "builtAt" = now()`,
-        [orgs, days],
+        `INSERT INTO usage_rollup_coarse_days ("orgId", day, "fineRows", "snapXmin", "seenXids")
+         SELECT d.org, d.day, f.n, $3::bigint, f.seen
+           FROM ${PAIRS} CROSS JOIN LATERAL (
+             SELECT count(*)::int AS n, coalesce(array_agg(DISTINCT x.f) FILTER (WHERE x.f >= $3::bigint), '{}') AS seen
+               FROM (SELECT ${FULL_XMIN} AS f FROM usage_rollups r, ${NEXT_XID} s
+                      WHERE r."orgId" = d.org AND r.granularity = 'day' AND r."bucketStart" = d.day OFFSET 0) x) f
+         ON CONFLICT ("orgId", day) DO UPDATE SET "fineRows" = EXCLUDED."fineRows", "snapXmin" = EXCLUDED."snapXmin",
+           "seenXids" = EXCLUDED."seenXids", "builtAt" = now()`,
+        [...args, snap[0]!.xmin],
       );
       await client.query("COMMIT");
     } catch (e) {

@@ -1,5 +1,5 @@
 import { pool } from "@/server/db";
-import { NONE, UsageQuery, type Dimension, type Metric, type ParsedUsageQuery, type SumMetric } from "../schemas";
+import { NONE, SumMetric, UsageQuery, type Dimension, type Metric, type ParsedUsageQuery } from "../schemas";
 import { HIST_BUCKETS, percentileFromHist } from "./histogram";
 import { resolveRange, type UsageScope } from "./range";
 import { bucketedSegments, HOUR, mergeSegments, rangeSegments, type Segment } from "./segments";
@@ -19,18 +19,7 @@ export type UsageRow = {
   p99?: number | null;
 };
 
-const SUM_METRICS = new Set<Metric>([
-  "requests",
-  "errors",
-  "inputTokens",
-  "outputTokens",
-  "cachedTokens",
-  "cacheWriteTokens",
-  "reasoningTokens",
-  "costMicros",
-  "latencySumMs",
-  "latencyCount",
-]);
+const SUM_METRICS = new Set<Metric>(SumMetric.options);
 const PCT = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
 
 function bucketExpr(q: ParsedUsageQuery, p: Params, tz: string): string | null {
