@@ -35,7 +35,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { Redis } from "ioredis";
-import { cpuSeconds, createTenant, ensureBuild, groupStats, log, resetDatabase, startApp, startWorker, type App, type Tenant } from "./ingest-app";
+import { cpuSeconds, createTenant, ensureBuild, groupPids, groupStats, log, pidStats, resetDatabase, startApp, startWorker, type App, type Tenant } from "./ingest-app";
 import { measurePurge } from "./ingest-purge";
 import { eventTails } from "./ingest-workload";
 
@@ -124,18 +124,27 @@ async function cpuSnapshot(procs: Procs, db: pg.Client) {
   };
 }
 
-/** Peak resident memory of web + workers together (sampled every 200 ms). */
+/**
+ * Peak resident memory of web + workers together (sampled every 200 ms). The processes of each
+ * group are listed once a second, not at every sample: scanning all of /proc five times a
+ * second cost the load generator more CPU than sending the requests.
+ */
 function rssSampler(procs: Procs) {
   let peak = { web: 0, workers: 0, total: 0 };
+  const list = () => ({ web: procs.web.flatMap((a) => groupPids(a.pid)), workers: procs.workers.flatMap((w) => groupPids(w.pid)) });
+  let pids = list();
+  let ticks = 0;
   const sample = () => {
-    const web = procs.web.reduce((s, a) => s + groupStats(a.pid).rssMb, 0);
-    const workers = procs.workers.reduce((s, w) => s + groupStats(w.pid).rssMb, 0);
+    if (++ticks % 5 === 0) pids = list();
+    const web = pidStats(pids.web).rssMb;
+    const workers = pidStats(pids.workers).rssMb;
     if (web + workers > peak.total) peak = { web, workers, total: web + workers };
   };
   sample();
   const timer = setInterval(sample, 200);
   return () => {
     clearInterval(timer);
+    pids = list();
     sample();
     return peak;
   };
