@@ -49,6 +49,7 @@ export function ensureBuild() {
   const sources = [
     "src/features/ingest",
     "src/features/pricing",
+    "src/features/providers/server",
     "src/features/budgets/server",
     "src/server",
     "src/lib",
@@ -89,14 +90,32 @@ export type App = { url: string; pid: number; stop(): Promise<void> };
  * anything it spawned), from /proc (Linux).
  */
 export function groupStats(pgid: number): { cpuS: number; rssMb: number } {
-  let cpuS = 0;
-  let rssMb = 0;
+  return pidStats(groupPids(pgid));
+}
+
+/** The processes of a process group (one scan of /proc). */
+export function groupPids(pgid: number): number[] {
+  const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) === pgid) pids.push(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return pids;
+}
+
+/** CPU seconds (user + system) and resident memory of the given processes. */
+export function pidStats(pids: number[]): { cpuS: number; rssMb: number } {
+  let cpuS = 0;
+  let rssMb = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(f[2]) !== pgid) continue; // pgrp
       cpuS += (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in USER_HZ (100)
       rssMb += (Number(f[21]) * 4096) / 1048576; // rss pages
     } catch {

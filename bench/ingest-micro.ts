@@ -31,6 +31,7 @@ async function main() {
   const tenant = await createTenant();
   const { ingestPushRequest } = await import("@/features/ingest/server/push");
   const { pool } = await import("@/server/db");
+  const { groupCommitStats } = await import("@/features/ingest/server/group-commit");
   const db = new pg.Client({ connectionString: DB_URL });
   await db.connect();
   const tails = Array.from({ length: CONCURRENCY }, (_, c) => eventTails(tenant, c, BATCH));
@@ -83,6 +84,7 @@ async function main() {
     js_us_per_event: Number((((cpu.user + cpu.system) / n)).toFixed(2)),
     pg_us_per_event: Number((((pg1 - pg0) * 1e6) / n).toFixed(2)),
     wall_events_per_s: Math.round(n / wall),
+    group_commit: groupCommitStats(),
     load: Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]),
   };
   console.log(JSON.stringify(out));

@@ -13,6 +13,12 @@
  * - freshness p95: 202 received → the batch visible in the minute rollups, polled by a
  *   separate connection for probe batches (a unique model name marks each probe).
  *
+ * The load generator runs on the same 2 cores as what it measures, so it is kept cheap and its
+ * own CPU is reported (`cpu_us_per_event.client`): each client's body is serialised once before
+ * the timed window as bytes with fixed-width slots, and per request only the batch number
+ * (part of every event id, so every event id is unique) and the timestamp are written into it;
+ * requests go over keep-alive connections (one per client) and only the small 202 body is parsed.
+ *
  * Workload shape (realistic attribution, not a best case): each client is one service
  * with its own project tag; events spread over 4 models on 2 providers, 3 members plus
  * end users, 3 tracked keys plus untracked ones, ~3% 4xx/5xx, half with provider cost
@@ -29,7 +35,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { Redis } from "ioredis";
-import { cpuSeconds, createTenant, ensureBuild, groupStats, log, resetDatabase, startApp, startWorker, type App, type Tenant } from "./ingest-app";
+import { cpuSeconds, createTenant, ensureBuild, groupPids, groupStats, log, pidStats, resetDatabase, startApp, startWorker, type App, type Tenant } from "./ingest-app";
 import { measurePurge } from "./ingest-purge";
 import { eventTails } from "./ingest-workload";
 
@@ -46,11 +52,11 @@ const REDIS_PREFIX = `tg-bench-${process.pid}`;
 
 type Result = { status: number; ms: number; body: string };
 
-function post(agent: http.Agent, url: URL, token: string, body: string): Promise<Result> {
+function post(agent: http.Agent, url: URL, token: string, body: Buffer): Promise<Result> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { agent, hostname: url.hostname, port: url.port, path: "/api/v1/usage", method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      { agent, hostname: url.hostname, port: url.port, path: "/api/v1/usage", method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": body.length } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -60,6 +66,46 @@ function post(agent: http.Agent, url: URL, token: string, body: string): Promise
     req.on("error", reject);
     req.end(body);
   });
+}
+
+const SEQ_DIGITS = 8;
+const TS_CHARS = 24; // new Date().toISOString(): 2026-12-01T08:00:00.000Z
+
+/**
+ * One client's request body, serialised once before the timed window: per request only the
+ * batch number (inside every event id, so ids stay unique) and the timestamp are overwritten
+ * in place, at offsets noted when the template was built. The load generator shares the
+ * machine's two cores with what it measures, so it must cost next to nothing per event.
+ */
+function bodyTemplate(prefix: string, tails: string[], probe: string | null) {
+  const seqAt: number[] = [];
+  const tsAt: number[] = [];
+  let text = '{"events":[';
+  const mark = (list: number[], placeholder: string) => {
+    list.push(Buffer.byteLength(text));
+    text += placeholder;
+  };
+  tails.forEach((tail, i) => {
+    text += `${i > 0 ? "," : ""}{"id":"${prefix}-`;
+    mark(seqAt, "0".repeat(SEQ_DIGITS));
+    text += `-${i}","timestamp":"`;
+    mark(tsAt, "T".repeat(TS_CHARS));
+    text += '",';
+    if (i === 0 && probe) {
+      const [before, after] = tail.split(/"model":"[^"]*"/);
+      text += `${before}"model":"${probe}-`;
+      mark(seqAt, "0".repeat(SEQ_DIGITS));
+      text += `"${after}`;
+    } else text += tail;
+    text += "}";
+  });
+  const buf = Buffer.from(text + "]}");
+  return (seq: number, ts: string) => {
+    const s = String(seq).padStart(SEQ_DIGITS, "0");
+    for (const at of seqAt) buf.write(s, at, "latin1");
+    for (const at of tsAt) buf.write(ts, at, "latin1");
+    return buf;
+  };
 }
 
 const loadAverage = () => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
@@ -78,18 +124,27 @@ async function cpuSnapshot(procs: Procs, db: pg.Client) {
   };
 }
 
-/** Peak resident memory of web + workers together (sampled every 200 ms). */
+/**
+ * Peak resident memory of web + workers together (sampled every 200 ms). The processes of each
+ * group are listed once a second, not at every sample: scanning all of /proc five times a
+ * second cost the load generator more CPU than sending the requests.
+ */
 function rssSampler(procs: Procs) {
   let peak = { web: 0, workers: 0, total: 0 };
+  const list = () => ({ web: procs.web.flatMap((a) => groupPids(a.pid)), workers: procs.workers.flatMap((w) => groupPids(w.pid)) });
+  let pids = list();
+  let ticks = 0;
   const sample = () => {
-    const web = procs.web.reduce((s, a) => s + groupStats(a.pid).rssMb, 0);
-    const workers = procs.workers.reduce((s, w) => s + groupStats(w.pid).rssMb, 0);
+    if (++ticks % 5 === 0) pids = list();
+    const web = pidStats(pids.web).rssMb;
+    const workers = pidStats(pids.workers).rssMb;
     if (web + workers > peak.total) peak = { web, workers, total: web + workers };
   };
   sample();
   const timer = setInterval(sample, 200);
   return () => {
     clearInterval(timer);
+    pids = list();
     sample();
     return peak;
   };
@@ -98,10 +153,14 @@ function rssSampler(procs: Procs) {
 async function drive(procs: Procs, t: Tenant, db: pg.Client, phase: { seconds: number; maxEvents: number; probes: boolean }) {
   // Clients are spread over the web processes (a load balancer's round robin).
   const urls = procs.web.map((a) => new URL(a.url));
+  // Bodies are serialised before the clock and the CPU counters start.
+  const run = `${Date.now().toString(36)}`;
+  const tails = Array.from({ length: CONCURRENCY }, (_, c) => eventTails(t, c, BATCH));
+  const bodies = tails.map((tail, c) => bodyTemplate(`${run}-${c}`, tail, null));
+  const probeBody = bodyTemplate(`${run}-0`, tails[0]!, `probe-${run}`);
   const cpu0 = await cpuSnapshot(procs, db);
   const stopRss = rssSampler(procs);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const tails = Array.from({ length: CONCURRENCY }, (_, c) => eventTails(t, c, BATCH));
   const latencies: number[] = [];
   const freshness: number[] = [];
   const probes: { model: string; ackedAt: number }[] = [];
@@ -109,7 +168,6 @@ async function drive(procs: Procs, t: Tenant, db: pg.Client, phase: { seconds: n
   let duplicates = 0;
   let sent = 0;
   let lastAck = 0;
-  const run = `${Date.now().toString(36)}`;
   const start = performance.now();
   const until = start + phase.seconds * 1000;
   let driving = true;
@@ -144,9 +202,9 @@ async function drive(procs: Procs, t: Tenant, db: pg.Client, phase: { seconds: n
       for (let b = 0; performance.now() < until && sent + BATCH <= phase.maxEvents; b++) {
         sent += BATCH;
         const ts = new Date().toISOString();
-        const probe = phase.probes && c === 0 && b % PROBE_EVERY === 0 ? `probe-${run}-${b}` : null;
-        const parts = tails[c]!.map((tail, i) => `{"id":"${run}-${c}-${b}-${i}","timestamp":"${ts}",${i === 0 && probe ? tail.replace(/"model":"[^"]*"/, `"model":"${probe}"`) : tail}}`);
-        const res = await post(agent, urls[c % urls.length]!, t.token, `{"events":[${parts.join(",")}]}`);
+        const probe = phase.probes && c === 0 && b % PROBE_EVERY === 0 ? `probe-${run}-${String(b).padStart(SEQ_DIGITS, "0")}` : null;
+        const body = (probe ? probeBody : bodies[c]!)(b, ts);
+        const res = await post(agent, urls[c % urls.length]!, t.token, body);
         if (res.status !== 202) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 300)}`);
         const ackedAt = performance.now();
         const counts = JSON.parse(res.body) as { accepted: number; duplicates: number };

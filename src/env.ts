@@ -66,6 +66,9 @@ const schema = z.object({
   ALERT_DELIVERY_LEASE_MS: z.coerce.number().int().min(5_000).max(3_600_000).default(120_000),
   // Per-request timeout of the enforcement calls to the providers (the fault suite shortens it).
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(30_000),
+  // Ingest statements in flight per process (features/ingest/server/group-commit.ts): batches that
+  // arrive while they run are written together by the next one. Sized for the machine's cores.
+  INGEST_WRITE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

@@ -3,17 +3,16 @@ import { nowMs } from "@/lib/clock";
 import { pool } from "@/server/db";
 import { onUsageLanded } from "@/features/budgets/server/triggers";
 import { reevaluateEndedPeriods } from "@/features/budgets/server/ended-periods";
-import { getPriceLookup } from "@/features/pricing/server/catalog";
-import { resolveCost } from "@/features/pricing/price";
-import { guardAfterWrite, guardBeforeWrite, planGuard } from "@/features/providers/server/fill-guard";
+import { guardAfterWrite, guardBeforeWrite, planGuard, type GuardPlan } from "@/features/providers/server/fill-guard";
 import type { NormalizedEvent, WriteResult } from "../types";
+import { toArrayParams } from "./event-arrays";
+import { UNIQUE_VIOLATION, asBadInput, byKey, withRetry, writeInGroup } from "./group-commit";
 import {
   EVENT_ARRAY_COLUMNS,
   EVENT_INPUT_SQL,
   EVENT_INSERT_COLUMNS,
   INSERT_EVENTS_WITH_ROLLUPS_SQL,
   INSERT_NEW_EVENTS_WITH_ROLLUPS_SQL,
-  UNCOMPACTED_COLUMNS,
   claimIdsSql,
   rollupContributionSql,
   rollupUpsertSql,
@@ -36,34 +35,39 @@ import {
  */
 export async function writeUsageEvents(events: NormalizedEvent[]): Promise<WriteResult> {
   if (events.length === 0) return { inserted: 0, duplicates: 0 };
-  const unique = dedupe(events).sort(byKey);
-  const params = await toArrayParams(unique);
-  // Named: each pooled connection parses and plans the statement once, then only executes it.
-  // First the statement for a batch of new ids; if one id is already claimed, it fails whole
-  // (23505, nothing written) and the batch goes again through the skipping statement.
-  const fresh = { name: "tollgate-usage-insert-new-v1", text: INSERT_NEW_EVENTS_WITH_ROLLUPS_SQL, values: params };
-  const skipping = { name: "tollgate-usage-insert-v1", text: INSERT_EVENTS_WITH_ROLLUPS_SQL, values: params };
+  const unique = dedupe(events);
   // Spend of a provider the org polls may meet a poll fill: written under the fill guard
-  // (providers/server/fill-guard.ts). Everything else keeps the single-statement path.
+  // (providers/server/fill-guard.ts), in a transaction of its own. Everything else is one
+  // statement, grouped with other batches waiting at the same time (group-commit.ts).
   const guard = await planGuard(unique);
-  const write = (insert: typeof fresh) =>
-    withRetry(() =>
-      guard.length === 0
-        ? pool.query<{ inserted: number }>(insert)
-        : inTransaction(async (client) => {
-            const affected = await guardBeforeWrite(client, guard);
-            const res = await client.query<{ inserted: number }>(insert);
-            await guardAfterWrite(client, affected);
-            return res;
-          }),
-    );
-  const { rows } = await write(fresh).catch((e: unknown) => {
-    if ((e as { code?: string }).code === UNIQUE_VIOLATION) return write(skipping);
-    throw e;
-  });
-  const inserted = rows[0]?.inserted ?? 0;
+  const inserted = guard.length === 0 ? await writeInGroup(unique) : await writeGuarded(unique.sort(byKey), guard);
   if (inserted > 0) notifyLanded(unique);
   return { inserted, duplicates: events.length - inserted };
+}
+
+/** One batch under the fill guard: plain claim first, the skipping claim when an id is known. */
+async function writeGuarded(unique: NormalizedEvent[], guard: GuardPlan): Promise<number> {
+  const params = await toArrayParams(unique);
+  const fresh = { name: "tollgate-usage-insert-new-v1", text: INSERT_NEW_EVENTS_WITH_ROLLUPS_SQL, values: params };
+  const skipping = { name: "tollgate-usage-insert-v1", text: INSERT_EVENTS_WITH_ROLLUPS_SQL, values: params };
+  const write = (insert: typeof fresh) =>
+    withRetry(() =>
+      inTransaction(async (client) => {
+        const affected = await guardBeforeWrite(client, guard);
+        const res = await client.query<{ inserted: number }>(insert);
+        await guardAfterWrite(client, affected);
+        return res;
+      }),
+    );
+  try {
+    const { rows } = await write(fresh).catch((e: unknown) => {
+      if ((e as { code?: string }).code === UNIQUE_VIOLATION) return write(skipping);
+      throw e;
+    });
+    return rows[0]?.inserted ?? 0;
+  } catch (e) {
+    throw asBadInput(e);
+  }
 }
 
 export type PollWriteResult = WriteResult & { updated: number };
@@ -150,12 +154,6 @@ async function upsertPollTx(client: PoolClient, params: string[]) {
   return { inserted: inserted.rowCount ?? 0, updated: updated.rowCount ?? 0 };
 }
 
-/** The global lock order for raw events (see rollup-sql.ts): workspace, then external id. */
-function byKey(a: NormalizedEvent, b: NormalizedEvent): number {
-  if (a.workspaceId !== b.workspaceId) return a.workspaceId < b.workspaceId ? -1 : 1;
-  return a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0;
-}
-
 function dedupe(events: NormalizedEvent[]): NormalizedEvent[] {
   const seen = new Set<string>();
   const out: NormalizedEvent[] = [];
@@ -166,108 +164,6 @@ function dedupe(events: NormalizedEvent[]): NormalizedEvent[] {
     out.push(e);
   }
   return out;
-}
-
-/**
- * Prices the batch and serialises it as one Postgres array literal per column (see
- * EVENT_ARRAY_COLUMNS). Built by hand: it is the only per-event work on the hot path
- * besides validation, and plain string joins are several times cheaper than generic
- * value serialisation.
- */
-async function toArrayParams(events: NormalizedEvent[]): Promise<string[]> {
-  const lookup = await getPriceLookup(events.map((e) => e.orgId));
-  const n = events.length;
-  const cost = new Array<string>(n);
-  const costSource = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    const e = events[i]!;
-    const priced = resolveCost(e, e.costMicros === null ? lookup(e.orgId, e.provider, e.model) : null);
-    cost[i] = priced.costMicros.toString();
-    costSource[i] = priced.costSource;
-  }
-  const text = (get: (e: NormalizedEvent) => string | null) => events.map(get);
-  const num = (get: (e: NormalizedEvent) => number | null) => events.map(get);
-  const columns: Record<string, (string | number | null)[]> = {
-    orgId: text((e) => e.orgId),
-    workspaceId: text((e) => e.workspaceId),
-    externalId: text((e) => e.externalId),
-    source: text((e) => e.source),
-    provider: text((e) => e.provider),
-    model: text((e) => e.model),
-    projectTagId: text((e) => e.projectTagId),
-    memberId: text((e) => e.memberId),
-    endUser: text((e) => e.endUser),
-    providerKeyId: text((e) => e.providerKeyId),
-    apiKeyRef: text((e) => e.apiKeyRef),
-    service: text((e) => e.service),
-    language: text((e) => e.language),
-    occurredAtMs: num((e) => e.occurredAt.getTime()),
-    inputTokens: num((e) => e.inputTokens),
-    outputTokens: num((e) => e.outputTokens),
-    cachedTokens: num((e) => e.cachedTokens),
-    cacheWriteTokens: num((e) => e.cacheWriteTokens),
-    reasoningTokens: num((e) => e.reasoningTokens),
-    requests: num((e) => e.requests),
-    costMicros: cost,
-    costSource,
-    latencyMs: num((e) => e.latencyMs),
-    status: num((e) => e.status),
-    errorType: text((e) => e.errorType),
-    errorMessage: text((e) => e.errorMessage),
-    generationId: text((e) => e.generationId),
-    metadata: text((e) => (e.metadata ? metadataJson(e.metadata) : null)),
-  };
-  return EVENT_ARRAY_COLUMNS.map(([name, type]) => {
-    const values = compact(name, columns[name]!);
-    return type.startsWith("text") || type.startsWith('"') || type.startsWith("jsonb") ? textArray(values) : numArray(values);
-  });
-}
-
-/** [] when every value is NULL, [v] when all are equal, else the values (see rollup-sql.ts). */
-function compact<T>(name: string, values: T[]): T[] {
-  if (UNCOMPACTED_COLUMNS.has(name) || values.length < 2) return values;
-  const first = values[0] as T;
-  for (let i = 1; i < values.length; i++) if (values[i] !== first) return values;
-  return first === null ? [] : [first];
-}
-
-/** jsonb rejects \u0000 as well: replace NUL in keys and values before serialising. */
-function metadataJson(m: Record<string, string>): string {
-  const json = JSON.stringify(m);
-  if (!json.includes("\\u0000")) return json;
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m)) clean[k.replaceAll("\u0000", "\ufffd")] = v.replaceAll("\u0000", "\ufffd");
-  return JSON.stringify(clean);
-}
-
-// Quotes and backslashes are escaped; NUL (which Postgres text cannot hold) becomes U+FFFD.
-const NEEDS_ESCAPE = /["\\\u0000]/;
-const ESCAPE = /["\\\u0000]/g;
-const escapeChar = (c: string) => (c === "\u0000" ? "\ufffd" : "\\" + c);
-
-/** `{"a","b\"c",NULL}`: every element quoted, so commas, braces and spaces are safe. */
-function textArray(values: (string | number | null)[]): string {
-  let out = "{";
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (i > 0) out += ",";
-    if (v === null || v === undefined) out += "NULL";
-    else {
-      const str = String(v);
-      out += '"' + (NEEDS_ESCAPE.test(str) ? str.replace(ESCAPE, escapeChar) : str) + '"';
-    }
-  }
-  return out + "}";
-}
-
-function numArray(values: (string | number | null)[]): string {
-  let out = "{";
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (i > 0) out += ",";
-    out += v === null || v === undefined ? "NULL" : typeof v === "string" ? v : Number.isFinite(v) ? String(Math.trunc(v)) : "NULL";
-  }
-  return out + "}";
 }
 
 async function inTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -282,22 +178,6 @@ async function inTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise
     throw e;
   } finally {
     client.release();
-  }
-}
-
-// Deadlocks are prevented by lock ordering; retry anyway on the transient codes, since
-// every write here is one atomic unit and safe to repeat.
-const RETRYABLE = new Set(["40P01", "40001"]);
-const UNIQUE_VIOLATION = "23505";
-async function withRetry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (i >= attempts || !code || !RETRYABLE.has(code)) throw e;
-      await new Promise((r) => setTimeout(r, 10 * i + Math.random() * 20));
-    }
   }
 }
 

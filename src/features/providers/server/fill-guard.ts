@@ -83,12 +83,25 @@ export function forgetConnectionCache(orgId: string) {
 export type GuardPlan = { orgId: string; provider: Provider; touched: { kind: string; bucketStart: number }[] }[];
 
 export async function planGuard(events: Pick<NormalizedEvent, "orgId" | "provider" | "source" | "model" | "occurredAt" | "status">[]): Promise<GuardPlan> {
-  const groups = new Map<string, { orgId: string; provider: Provider; touched: Map<string, { kind: string; bucketStart: number }> }>();
+  // Which (org, provider) pairs the batch holds, and of those which have a connection: the
+  // touched buckets are only worked out for them (a push batch is almost always one org, and
+  // most orgs poll nothing, so the per-event work below is usually skipped).
+  const pairs = new Map<string, Set<Provider>>();
   for (const e of events) {
     if (e.source === "poll" || e.status >= 400) continue;
-    const id = `${e.orgId}\u0000${e.provider}`;
-    let g = groups.get(id);
-    if (!g) groups.set(id, (g = { orgId: e.orgId, provider: e.provider, touched: new Map() }));
+    const providers = pairs.get(e.orgId);
+    if (!providers) pairs.set(e.orgId, new Set([e.provider]));
+    else providers.add(e.provider);
+  }
+  const guarded = new Map<string, { orgId: string; provider: Provider; touched: Map<string, { kind: string; bucketStart: number }> }>();
+  for (const [orgId, providers] of pairs) {
+    for (const provider of providers) if (await hasConnection(orgId, provider)) guarded.set(`${orgId}\u0000${provider}`, { orgId, provider, touched: new Map() });
+  }
+  if (guarded.size === 0) return [];
+  for (const e of events) {
+    if (e.source === "poll" || e.status >= 400) continue;
+    const g = guarded.get(`${e.orgId}\u0000${e.provider}`);
+    if (!g) continue;
     const kind = pushedKind(e.provider, e.model);
     if (e.provider === "openai") {
       // Days with a billed-cost adjustment (cost-lines.ts): the marker is the day start.
@@ -99,8 +112,8 @@ export async function planGuard(events: Pick<NormalizedEvent, "orgId" | "provide
     g.touched.set(`${kind}@${t}`, { kind, bucketStart: t });
   }
   const plan: GuardPlan = [];
-  for (const g of [...groups.values()].sort((a, b) => (a.orgId + a.provider < b.orgId + b.provider ? -1 : 1))) {
-    if (await hasConnection(g.orgId, g.provider)) plan.push({ orgId: g.orgId, provider: g.provider, touched: [...g.touched.values()] });
+  for (const g of [...guarded.values()].sort((a, b) => (a.orgId + a.provider < b.orgId + b.provider ? -1 : 1))) {
+    plan.push({ orgId: g.orgId, provider: g.provider, touched: [...g.touched.values()] });
   }
   return plan;
 }
