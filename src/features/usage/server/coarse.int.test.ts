@@ -4,50 +4,17 @@ import { pool } from "@/server/db";
 import { writeUsageEvents } from "@/features/ingest/server/write-events";
 import type { NormalizedEvent } from "@/features/ingest/types";
 import { createOrg, uniq } from "../../../../test/helpers/factory";
+import { usageEvent as event, type Org } from "../test/fixtures";
 import type { Bucket, Dimension, UsageFilters } from "../schemas";
 import { queryUsage, type UsageRow } from "./rollups";
 import { coarsenRollups, validCoarseDays } from "./coarse";
 import { readEvents } from "./events";
 
-type Org = Awaited<ReturnType<typeof createOrg>>;
-const MODELS = ["gpt-4o", "gpt-4o-mini", "anthropic/claude-sonnet-4"];
 const DAY = 86_400_000;
 // 2026-03-29 01:00 UTC: Europe/Berlin springs forward; 2026-03-08: America/New_York.
 const DST = Date.UTC(2026, 2, 29, 1, 0);
 const FAR = new Date(Date.UTC(2027, 0, 1)); // "now" for the job: every seeded day is closed
 
-function event(o: Org, at: Date, i: number, over: Partial<NormalizedEvent> = {}): NormalizedEvent {
-  return {
-    orgId: o.org.id,
-    workspaceId: o.workspace.id,
-    externalId: uniq("ev"),
-    source: "push",
-    provider: i % 3 === 2 ? "openrouter" : "openai",
-    model: MODELS[i % 3]!,
-    projectTagId: i % 4 === 0 ? null : o.defaultTag.id,
-    memberId: i % 5 === 0 ? o.owner.id : null,
-    endUser: null,
-    providerKeyId: null,
-    apiKeyRef: null,
-    service: i % 2 ? "checkout" : "search",
-    language: i % 3 ? "python" : null,
-    occurredAt: at,
-    inputTokens: 100 + i,
-    outputTokens: 10 + (i % 7),
-    cachedTokens: i % 11,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    requests: 1,
-    costMicros: BigInt(1000 + i * 37),
-    latencyMs: 1 + ((i * 7919) % 5000),
-    status: i % 13 === 0 ? 500 : i % 17 === 0 ? 429 : 200,
-    errorType: null,
-    errorMessage: null,
-    generationId: null,
-    metadata: null,
-    ...over,
-  };
-}
 
 /** Events every ~23 minutes over ~12 days around DST, each route used by two members (one unattributed). */
 async function seed(o: Org, n = 700) {

@@ -2,48 +2,14 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { pool } from "@/server/db";
 import { writeUsageEvents } from "@/features/ingest/server/write-events";
-import type { NormalizedEvent } from "@/features/ingest/types";
-import { createOrg, uniq } from "../../../../test/helpers/factory";
+import { createOrg } from "../../../../test/helpers/factory";
+import { usageEvent as event, type Org } from "../test/fixtures";
 import { NONE, type Bucket } from "../schemas";
 import { queryUsage, sumUsage } from "./rollups";
 import { InvalidCursorError, readEvents, streamEvents } from "./events";
 import { bucketBounds, histIndexSql, HIST_MAX_RELATIVE_ERROR } from "./histogram";
 
-type Org = Awaited<ReturnType<typeof createOrg>>;
-const MODELS = ["gpt-4o", "gpt-4o-mini", "anthropic/claude-sonnet-4"];
 
-function event(o: Org, at: Date, i: number, over: Partial<NormalizedEvent> = {}): NormalizedEvent {
-  return {
-    orgId: o.org.id,
-    workspaceId: o.workspace.id,
-    externalId: uniq("ev"),
-    source: "push",
-    provider: i % 3 === 2 ? "openrouter" : "openai",
-    model: MODELS[i % 3]!,
-    projectTagId: i % 4 === 0 ? null : o.defaultTag.id,
-    memberId: i % 5 === 0 ? o.owner.id : null,
-    endUser: null,
-    providerKeyId: null,
-    apiKeyRef: null,
-    service: i % 2 ? "checkout" : "search",
-    language: i % 3 ? "python" : null,
-    occurredAt: at,
-    inputTokens: 100 + i,
-    outputTokens: 10 + (i % 7),
-    cachedTokens: i % 11,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    requests: 1,
-    costMicros: BigInt(1000 + i * 37),
-    latencyMs: 1 + ((i * 7919) % 5000),
-    status: i % 13 === 0 ? 500 : i % 17 === 0 ? 429 : 200,
-    errorType: null,
-    errorMessage: null,
-    generationId: null,
-    metadata: null,
-    ...over,
-  };
-}
 
 /** Events every ~47 minutes over ~12 days around `center`. */
 async function seed(o: Org, center: number, n = 360) {
