@@ -12,6 +12,7 @@ import { rawExportChunks } from "./rows";
 import { loadLabels } from "./labels";
 import { runExport } from "./run";
 import { createOrg } from "../../../../test/helpers/factory";
+import { normalizedEvent } from "../../../../test/helpers/events";
 
 // The raw export reads events as text records and formats them with a per-hour offset cache
 // (bench/reports-export.ts). Its output must be byte for byte what the previous path wrote: the
@@ -71,36 +72,28 @@ beforeAll(async () => {
       }),
       { numRuns: 1_300, seed: 8 },
     )
-    .map((r, i) => ({
-      orgId: o.org.id,
-      workspaceId: o.workspace.id,
-      externalId: `raw-${i}`,
-      source: "push",
-      provider: i % 2 ? "openai" : "openrouter",
-      model: r.model,
-      projectTagId: o.defaultTag.id,
-      memberId: i % 3 ? o.owner.id : null,
-      endUser: i % 5 ? null : "-user",
-      providerKeyId: null,
-      apiKeyRef: i % 7 ? null : "@ref",
-      service: "svc",
-      language: null,
-      // every 10th event shares the millisecond of the one before it (ties are ordered by id)
-      occurredAt: new Date(i % 10 === 9 ? START + (i - 1) * 16_000 : r.at),
-      inputTokens: i,
-      outputTokens: 2 * i,
-      cachedTokens: 0,
-      cacheWriteTokens: 0,
-      reasoningTokens: 0,
-      requests: 1,
-      costMicros: r.cost,
-      latencyMs: r.latency,
-      status: r.status,
-      errorType: r.error ? "upstream" : null,
-      errorMessage: r.error,
-      generationId: i % 4 ? null : `gen-${i}`,
-      metadata: null,
-    }));
+    .map((r, i) =>
+      normalizedEvent(o.org.id, o.workspace.id, {
+        externalId: `raw-${i}`,
+        provider: i % 2 ? "openai" : "openrouter",
+        model: r.model,
+        projectTagId: o.defaultTag.id,
+        memberId: i % 3 ? o.owner.id : null,
+        endUser: i % 5 ? null : "-user",
+        apiKeyRef: i % 7 ? null : "@ref",
+        service: "svc",
+        // every 10th event shares the millisecond of the one before it (ties are ordered by id)
+        occurredAt: new Date(i % 10 === 9 ? START + (i - 1) * 16_000 : r.at),
+        inputTokens: i,
+        outputTokens: 2 * i,
+        costMicros: r.cost,
+        latencyMs: r.latency,
+        status: r.status,
+        errorType: r.error ? "upstream" : null,
+        errorMessage: r.error,
+        generationId: i % 4 ? null : `gen-${i}`,
+      }),
+    );
   await writeUsageEvents(events);
 }, 60_000);
 

@@ -16,6 +16,7 @@ import { GET as exportGET } from "@/app/api/v1/exports/[exportId]/route";
 import { GET as downloadGET } from "@/app/api/v1/exports/[exportId]/download/route";
 import { addMember, createOrg, uniq } from "../../../../test/helpers/factory";
 import { csvObjects } from "../../../../test/helpers/csv";
+import { normalizedEvent } from "../../../../test/helpers/events";
 
 // The report API and exports against sums computed here, in JS, from the generated raw
 // events (never from the rollups the module reads), in a zone with DST.
@@ -42,35 +43,21 @@ async function setup(seed: number) {
       latency: fc.integer({ min: 1, max: 20_000 }),
     }),
     { numRuns: 250, seed },
-  ).map((r, i) => ({
-    orgId: o.org.id,
-    workspaceId: o.workspace.id,
-    externalId: `ev-${seed}-${i}`,
-    source: "push",
-    provider: "openai",
-    model: r.model,
-    projectTagId: o.defaultTag.id,
-    memberId: r.member,
-    endUser: null,
-    providerKeyId: null,
-    apiKeyRef: null,
-    service: null,
-    language: ["python", "typescript", null][i % 3]!,
-    occurredAt: new Date(Math.floor((Date.now() - r.ago) / 1000) * 1000),
-    inputTokens: r.input,
-    outputTokens: r.output,
-    cachedTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    requests: 1,
-    costMicros: r.cost,
-    latencyMs: r.latency,
-    status: r.status,
-    errorType: null,
-    errorMessage: null,
-    generationId: null,
-    metadata: null,
-  }));
+  ).map((r, i) =>
+    normalizedEvent(o.org.id, o.workspace.id, {
+      externalId: `ev-${seed}-${i}`,
+      model: r.model,
+      projectTagId: o.defaultTag.id,
+      memberId: r.member,
+      language: ["python", "typescript", null][i % 3]!,
+      occurredAt: new Date(Math.floor((Date.now() - r.ago) / 1000) * 1000),
+      inputTokens: r.input,
+      outputTokens: r.output,
+      costMicros: r.cost,
+      latencyMs: r.latency,
+      status: r.status,
+    }),
+  );
   await writeUsageEvents(events);
   const { token } = await createApiToken(o.ctx, { name: "pipeline", scopes: ["reports:read"] });
   return { ...o, member: m, events, token };

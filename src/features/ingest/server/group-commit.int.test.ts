@@ -8,6 +8,7 @@ import { until } from "../../../../test/helpers/wait";
 import { createIngestToken } from "./tokens";
 import { groupCommitStats } from "./group-commit";
 import { writeUsageEvents } from "./write-events";
+import { workspaceTotals as totals } from "../test/totals";
 
 type Ev = Record<string, unknown>;
 
@@ -31,17 +32,6 @@ async function setup() {
   return { ...o, token };
 }
 
-async function totals(workspaceId: string) {
-  const { rows } = await pool.query<{ events: number; tokens: number; minute: number; hour: number; day: number }>(
-    `SELECT (SELECT count(*) FROM usage_events WHERE "workspaceId" = $1)::int AS events,
-            (SELECT coalesce(sum("inputTokens"), 0) FROM usage_events WHERE "workspaceId" = $1)::int AS tokens,
-            (SELECT coalesce(sum("inputTokens"), 0) FROM usage_rollups WHERE "workspaceId" = $1 AND granularity = 'minute')::int AS minute,
-            (SELECT coalesce(sum("inputTokens"), 0) FROM usage_rollups WHERE "workspaceId" = $1 AND granularity = 'hour')::int AS hour,
-            (SELECT coalesce(sum("inputTokens"), 0) FROM usage_rollups WHERE "workspaceId" = $1 AND granularity = 'day')::int AS day`,
-    [workspaceId],
-  );
-  return rows[0]!;
-}
 
 /**
  * Fills every write slot of this process with a batch that waits on an id another session holds

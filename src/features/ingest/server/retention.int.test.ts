@@ -8,16 +8,12 @@ import { POST } from "@/app/api/v1/usage/route";
 import { createIngestToken } from "./tokens";
 import { clearAttributionCaches } from "./attribution";
 import { ensureUsagePartitions } from "./partitions";
+import { normalizedEvent } from "../../../../test/helpers/events";
 
 const DAY = 86_400_000;
 
 function event(orgId: string, workspaceId: string, externalId: string, daysAgo: number, extra: Partial<NormalizedEvent> = {}): NormalizedEvent {
-  return {
-    orgId, workspaceId, externalId, source: "push", provider: "openai", model: "gpt-4o", projectTagId: null, memberId: null,
-    endUser: null, providerKeyId: null, apiKeyRef: null, service: null, language: null, occurredAt: new Date(Date.now() - daysAgo * DAY),
-    inputTokens: 10, outputTokens: 1, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, requests: 1, costMicros: 7n,
-    latencyMs: null, status: 200, errorType: null, errorMessage: null, generationId: null, metadata: null, ...extra,
-  };
+  return normalizedEvent(orgId, workspaceId, { externalId, occurredAt: new Date(Date.now() - daysAgo * DAY), costMicros: 7n, ...extra });
 }
 
 describe("usage.retention", () => {

@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { pool, prisma } from "@/server/db";
-import { createOrg, uniq } from "../../../../test/helpers/factory";
-import type { NormalizedEvent } from "../types";
+import { createOrg } from "../../../../test/helpers/factory";
 import { upsertPollEvents, writeUsageEvents } from "./write-events";
-
-function event(orgId: string, workspaceId: string, extra: Partial<NormalizedEvent>): NormalizedEvent {
-  return {
-    orgId, workspaceId, externalId: uniq("e"), source: "push", provider: "openai", model: "gpt-4o", projectTagId: null, memberId: null,
-    endUser: null, providerKeyId: null, apiKeyRef: null, service: null, language: null, occurredAt: new Date(), inputTokens: 10,
-    outputTokens: 1, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, requests: 1, costMicros: 5n, latencyMs: null,
-    status: 200, errorType: null, errorMessage: null, generationId: null, metadata: null, ...extra,
-  };
-}
+import { normalizedEvent as event } from "../../../../test/helpers/events";
 
 async function rollups(workspaceId: string, granularity: string) {
   const { rows } = await pool.query(

@@ -1,29 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { pool } from "@/server/db";
-import { createOrg, uniq } from "../../../../test/helpers/factory";
+import { createOrg } from "../../../../test/helpers/factory";
 import type { NormalizedEvent } from "../types";
 import { writeUsageEvents } from "./write-events";
+import { workspaceTotals as totals } from "../test/totals";
+import { normalizedEvent } from "../../../../test/helpers/events";
 
-function event(orgId: string, workspaceId: string, extra: Partial<NormalizedEvent>): NormalizedEvent {
-  return {
-    orgId, workspaceId, externalId: uniq("e"), source: "push", provider: "openai", model: "gpt-4o", projectTagId: null, memberId: null,
-    endUser: null, providerKeyId: null, apiKeyRef: null, service: null, language: null, occurredAt: new Date(), inputTokens: 10,
-    outputTokens: 1, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, requests: 1, costMicros: 5n, latencyMs: 120,
-    status: 200, errorType: null, errorMessage: null, generationId: null, metadata: null, ...extra,
-  };
-}
+const event = (orgId: string, workspaceId: string, extra: Partial<NormalizedEvent>) => normalizedEvent(orgId, workspaceId, { latencyMs: 120, ...extra });
 
-async function totals(workspaceId: string) {
-  const { rows } = await pool.query<{ events: number; tokens: number; minute: number; hour: number; day: number }>(
-    `SELECT (SELECT count(*) FROM usage_events WHERE "workspaceId" = $1)::int AS events,
-            (SELECT coalesce(sum("inputTokens"), 0) FROM usage_events WHERE "workspaceId" = $1)::int AS tokens,
-            (SELECT coalesce(sum("inputTokens"), 0) FROM usage_rollups WHERE "workspaceId" = $1 AND granularity = 'minute')::int AS minute,
-            (SELECT coalesce(sum("inputTokens"), 0) FROM usage_rollups WHERE "workspaceId" = $1 AND granularity = 'hour')::int AS hour,
-            (SELECT coalesce(sum("inputTokens"), 0) FROM usage_rollups WHERE "workspaceId" = $1 AND granularity = 'day')::int AS day`,
-    [workspaceId],
-  );
-  return rows[0]!;
-}
 
 // The writer first tries a plain claim of the ids (fails whole on a known id), then the skipping
 // claim: a batch that mixes known and new ids must come out exactly as if written once.
