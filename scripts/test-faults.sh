@@ -15,6 +15,10 @@ source "$(dirname "$0")/lib/common.sh"
 
 export DATABASE_URL="${FAULTS_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/tollgate_faults}"
 export REDIS_PREFIX="tgfaults-$$"
+# Where the suite keeps its logs and figures: FAULTS_DIR=.data/faults-b lets a second run (another
+# database via FAULTS_DATABASE_URL) go side by side without sharing or deleting the first's files.
+FAULTS_DIR="${FAULTS_DIR:-.data/faults}"
+case "$FAULTS_DIR" in /*) ;; *) FAULTS_DIR="$ROOT/$FAULTS_DIR" ;; esac
 
 ensure_deps
 ensure_postgres
@@ -32,8 +36,8 @@ command -v redis-server >/dev/null || apt_install redis-server
 command -v redis-server >/dev/null || die "redis-server is needed (apt-get install redis-server)"
 export FAULTS_REDIS_PORT="$(free_port)"
 export REDIS_URL="redis://127.0.0.1:$FAULTS_REDIS_PORT"
-mkdir -p .data/faults
-start_service .data/faults/redis.log redis-server --port "$FAULTS_REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no
+mkdir -p "$FAULTS_DIR"
+start_service "$FAULTS_DIR/redis.log" redis-server --port "$FAULTS_REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no
 for _ in $(seq 1 50); do tcp_open 127.0.0.1 "$FAULTS_REDIS_PORT" && break; sleep 0.1; done
 tcp_open 127.0.0.1 "$FAULTS_REDIS_PORT" || die "our Redis did not start on $FAULTS_REDIS_PORT"
 log "own Redis on $REDIS_URL"
@@ -46,22 +50,22 @@ use_throwaway_secrets
 APP_PORT="$(free_port)"
 export APP_URL="http://127.0.0.1:$APP_PORT" NEXTAUTH_URL="http://127.0.0.1:$APP_PORT" FAULTS_BASE_URL="http://127.0.0.1:$APP_PORT"
 export SMTP_HOST=127.0.0.1 SMTP_PORT="$(free_port)" # no mail is expected; nothing listens
-mkdir -p .data/faults
-export FAULTS_RESULTS="$ROOT/.data/faults/fuzz.json" FAULTS_FAULT_RESULTS="$ROOT/.data/faults/faults.json" FAULTS_LOAD_RESULTS="$ROOT/.data/faults/load.json" \
-  FAULTS_AUDIT_RESULTS="$ROOT/.data/faults/audit.json"
-rm -f "$FAULTS_RESULTS" "$FAULTS_FAULT_RESULTS" "$FAULTS_LOAD_RESULTS" "$FAULTS_AUDIT_RESULTS" .data/faults/worker-memory.log
+mkdir -p "$FAULTS_DIR"
+export FAULTS_RESULTS="$FAULTS_DIR/fuzz.json" FAULTS_FAULT_RESULTS="$FAULTS_DIR/faults.json" FAULTS_LOAD_RESULTS="$FAULTS_DIR/load.json" \
+  FAULTS_AUDIT_RESULTS="$FAULTS_DIR/audit.json" FAULTS_DIR
+rm -f "$FAULTS_RESULTS" "$FAULTS_FAULT_RESULTS" "$FAULTS_LOAD_RESULTS" "$FAULTS_AUDIT_RESULTS" "$FAULTS_DIR/worker-memory.log"
 
 ensure_next_build
-# FAULTS_APP_MEMORY=1: `next start` logs process.memoryUsage() every 10 s to .data/faults/next.log
+# FAULTS_APP_MEMORY=1: `next start` logs process.memoryUsage() every 10 s to $FAULTS_DIR/next.log
 # (`[memory] {…}` lines), to tell V8's heap settling from a leak in the load run's RSS.
 if [ "${FAULTS_APP_MEMORY:-}" = 1 ]; then
-  NODE_OPTIONS="${NODE_OPTIONS:-} --require $ROOT/test/faults/memory-sampler.cjs" start_app "$APP_PORT" .data/faults/next.log
+  NODE_OPTIONS="${NODE_OPTIONS:-} --require $ROOT/test/faults/memory-sampler.cjs" start_app "$APP_PORT" "$FAULTS_DIR/next.log"
 else
-  start_app "$APP_PORT" .data/faults/next.log
+  start_app "$APP_PORT" "$FAULTS_DIR/next.log"
 fi
 # The load suite measures the app's RSS (its process tree) and runs the built workers bundle.
 export FAULTS_APP_PID="$APP_PID"
-ensure_workers_bundle .data/faults/build-workers.log
+ensure_workers_bundle "$FAULTS_DIR/build-workers.log"
 
 log "fault suites, then fuzzing over HTTP (FUZZ_CASES=${FUZZ_CASES:-100} per input kind and surface)"
 status=0
@@ -70,7 +74,7 @@ PROVIDER_ALLOWED_HOSTS="openrouter.ai,api.openai.com,127.0.0.1,localhost" OUTBOU
   node_modules/.bin/vitest run --config vitest.faults.config.ts "$@" || status=$?
 
 # Fault figures: the sum over the fault suites that ran (null when none did); per-suite detail is in
-# .data/faults/faults.json.
+# $FAULTS_DIR/faults.json.
 node -e '
 const fs = require("fs");
 const read = (p) => (fs.existsSync(p) ? JSON.parse(fs.readFileSync(p, "utf8")) : null);
