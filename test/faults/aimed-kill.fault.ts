@@ -30,10 +30,9 @@ import { createOrg } from "../helpers/factory";
 import { BASE, checkEvents, eventually, freePort, Ledger, pushUntilAcked, recordFigures, sleep, spawnWorker, stopGracefully, workerEnv, type WorkerChild } from "./harness";
 import { startHoldingProxy, startHoldingSmtp, type Held } from "./hold";
 import { otlpEvent, otlpUntilAcked } from "./otlp-stream";
+import { compareWithTruth, fakeTruth, HOUR } from "./poll-truth";
 
-const HOUR = 3_600_000;
 const DAY = 86_400_000;
-const TOKEN_KINDS = new Set(["completions", "embeddings", "moderations"]);
 
 let fake: FakeOpenAI;
 let proxy: Awaited<ReturnType<typeof startHoldingProxy>>;
@@ -64,7 +63,6 @@ afterAll(async () => {
 const within = <T,>(p: Promise<T>, ms: number, what: string) =>
   Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`${what} did not happen within ${ms} ms`)))]);
 const alive = (w: WorkerChild) => w.proc.exitCode === null && w.proc.signalCode === null;
-const cellKey = (hour: number, key: string | null, model: string) => `${new Date(hour).toISOString()}|${key ?? "-"}|${model}`;
 
 describe("kill -9 aimed at a poll and at an alert delivery", () => {
   it("resumes the poll without gaps or double counts and sends each alert once (bar the documented 250-then-kill copy)", async () => {
@@ -153,12 +151,7 @@ describe("kill -9 aimed at a poll and at an alert delivery", () => {
     // Org p: the fake's truth per (hour, key, model), and about half of each recent keyed cell
     // pushed (a subset of what the poll reports), then the schedule's next poll.
     const from = Math.floor((Date.now() - 29 * DAY) / HOUR) * HOUR + HOUR;
-    const truth = new Map<string, number>();
-    for (const r of fake.state.recordsBetween(from, Date.now() + HOUR)) {
-      if (!TOKEN_KINDS.has(r.kind)) continue;
-      const k = cellKey(Math.floor(r.at / HOUR) * HOUR, r.apiKeyId, r.model);
-      truth.set(k, (truth.get(k) ?? 0) + r.requests);
-    }
+    const truth = fakeTruth(fake, from);
     await sleep(11_000); // the app's attribution cache (5–10 s) sees the keys the first poll found
     const pLedger = new Ledger();
     const toPush = [...truth.entries()]
@@ -197,16 +190,7 @@ describe("kill -9 aimed at a poll and at an alert delivery", () => {
 
     const events = await checkEvents(b.workspace.id, ledger);
     const pEvents = await checkEvents(p.workspace.id, pLedger, { rollups: false });
-    const stored = await pool.query<{ hour: Date; key: string | null; model: string; requests: string }>(
-      `SELECT date_trunc('hour', e."occurredAt") AS hour, k."providerKeyId" AS key, e.model, sum(e.requests)::text AS requests
-         FROM usage_events e LEFT JOIN provider_keys k ON k.id = e."providerKeyId"
-        WHERE e."orgId" = $1 AND e."occurredAt" >= $2 AND e.model NOT LIKE 'billing%' AND e."externalId" NOT LIKE '%:openai.costs:%'
-        GROUP BY 1, 2, 3`,
-      [p.org.id, new Date(from)],
-    );
-    const got = new Map(stored.rows.map((r) => [cellKey(r.hour.getTime(), r.key, r.model), Number(r.requests)]));
-    const gaps = [...truth.entries()].filter(([k, n]) => (got.get(k) ?? 0) < n).map(([k, n]) => `${k}: ${got.get(k) ?? 0} < ${n}`);
-    const excess = [...got.entries()].filter(([k, n]) => n > (truth.get(k) ?? 0)).map(([k, n]) => `${k}: ${n} > ${truth.get(k) ?? 0}`);
+    const { gaps, excess } = await compareWithTruth(p.org.id, from, truth);
 
     const alertRows = await prisma.alert.findMany({ where: { orgId: b.org.id, kind: "budget_threshold" }, select: { id: true, budgetId: true, threshold: true, emailStatus: true } });
     let duplicated = 0;

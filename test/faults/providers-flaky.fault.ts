@@ -17,10 +17,9 @@ import { pollOpenAI } from "@/features/providers/server/poll-openai";
 import { makeConnection } from "@/features/providers/server/pollers.test-helpers";
 import { createOrg } from "../helpers/factory";
 import { BASE, checkEvents, Ledger, pushUntilAcked, recordFigures, sleep } from "./harness";
+import { compareWithTruth, fakeTruth, HOUR } from "./poll-truth";
 
-const HOUR = 3_600_000;
 const DAY = 86_400_000;
-const TOKEN_KINDS = new Set(["completions", "embeddings", "moderations"]);
 let fake: FakeOpenAI;
 
 beforeAll(async () => {
@@ -35,8 +34,6 @@ afterAll(async () => {
   await prisma.$disconnect();
   await pool.end();
 });
-
-const cellKey = (hour: number, key: string | null, model: string) => `${new Date(hour).toISOString()}|${key ?? "-"}|${model}`;
 
 describe("flaky providers while polls run and usage is pushed", () => {
   it("the poller resumes without gaps and pushed + polled = max in every bucket", async () => {
@@ -64,12 +61,7 @@ describe("flaky providers while polls run and usage is pushed", () => {
     // The fake's truth per (hour, key, model) for token kinds; push about half of each of the
     // last 30 hours' keyed cells as events, a subset of what the provider will report.
     const from = Math.floor((Date.now() - 29 * DAY) / HOUR) * HOUR + HOUR;
-    const truth = new Map<string, number>();
-    for (const r of fake.state.recordsBetween(from, Date.now() + HOUR)) {
-      if (!TOKEN_KINDS.has(r.kind)) continue;
-      const k = cellKey(Math.floor(r.at / HOUR) * HOUR, r.apiKeyId, r.model);
-      truth.set(k, (truth.get(k) ?? 0) + r.requests);
-    }
+    const truth = fakeTruth(fake, from);
     const ledger = new Ledger();
     const toPush = [...truth.entries()]
       .map(([k, n]) => ({ k, n, parts: k.split("|") }))
@@ -99,16 +91,7 @@ describe("flaky providers while polls run and usage is pushed", () => {
     fake.controls.setFlaky(null);
 
     const events = await checkEvents(o.workspace.id, ledger, { rollups: false });
-    const stored = await pool.query<{ hour: Date; key: string | null; model: string; requests: string }>(
-      `SELECT date_trunc('hour', e."occurredAt") AS hour, k."providerKeyId" AS key, e.model, sum(e.requests)::text AS requests
-         FROM usage_events e LEFT JOIN provider_keys k ON k.id = e."providerKeyId"
-        WHERE e."orgId" = $1 AND e."occurredAt" >= $2 AND e.model NOT LIKE 'billing%' AND e."externalId" NOT LIKE '%:openai.costs:%'
-        GROUP BY 1, 2, 3`,
-      [o.org.id, new Date(from)],
-    );
-    const got = new Map(stored.rows.map((r) => [cellKey(r.hour.getTime(), r.key, r.model), Number(r.requests)]));
-    const gaps = [...truth.entries()].filter(([k, n]) => (got.get(k) ?? 0) < n).map(([k, n]) => `${k}: ${got.get(k) ?? 0} < ${n}`);
-    const excess = [...got.entries()].filter(([k, n]) => n > (truth.get(k) ?? 0)).map(([k, n]) => `${k}: ${n} > ${truth.get(k) ?? 0}`);
+    const { gaps, excess } = await compareWithTruth(o.org.id, from, truth);
     recordFigures("providers-flaky", {
       events_lost: events.lost,
       events_double_counted: events.double + excess.length,
