@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import pg from "pg";
-import { formatUsd } from "@/lib/money";
+import { formatUsd, usdToMicros } from "@/lib/money";
 import { BASE_URL, launchBrowser, newPage, shooter, signUp, uniq, waitForMail, watchPage, type PageProblems } from "./support";
 
 /**
@@ -260,7 +260,7 @@ describe("journey: pushed usage → reports → export → API token → OpenAPI
     // always there; the one of nine days ago is too when today is Wednesday to Sunday.
     const pushed = events
       .filter((e) => Date.parse(e.timestamp) >= periodStart.getTime() && Date.parse(e.timestamp) < periodEnd.getTime())
-      .reduce((a, e) => a + BigInt(Math.round(Number(e.cost_usd) * 1e6)), 0n);
+      .reduce((a, e) => a + usdToMicros(e.cost_usd), 0n);
     expect(pushed).toBeGreaterThanOrEqual(500_000n);
     expect(expected).toBe(pushed);
     expect(sumMicros(parseCsv(mail.attachments[0]!.text))).toBe(expected);
