@@ -1,6 +1,7 @@
 import type { Column } from "./format";
 import type { Dimension } from "@/features/usage/schemas";
 import type { EventRecord } from "@/features/usage/server/event-records";
+import type { CsvCell } from "@/features/usage/server/event-csv";
 
 /**
  * THE documented column sets (README.md "Export columns"). Every CSV/JSON/NDJSON the product
@@ -72,37 +73,43 @@ export function aggregatedColumns(groupBy: Dimension[], bucketed: boolean): Colu
  */
 export type RawRow = EventRecord & { workspace: string; project: string; member: string; key: string };
 
-export const RAW_COLUMNS: Column<RawRow>[] = [
-  { name: "occurred_at", kind: "time", get: (r) => r.occurredAt },
-  { name: "event_id", kind: "text", get: (r) => r.id },
-  { name: "source", kind: "text", get: (r) => r.source },
-  { name: "workspace_id", kind: "text", get: (r) => r.workspaceId },
-  { name: "workspace", kind: "text", get: (r) => r.workspace },
-  { name: "project_id", kind: "text", get: (r) => r.projectTagId },
-  { name: "project", kind: "text", get: (r) => r.project },
-  { name: "provider", kind: "text", get: (r) => r.provider },
-  { name: "model", kind: "text", get: (r) => r.model },
-  { name: "member_id", kind: "text", get: (r) => r.memberId },
-  { name: "member", kind: "text", get: (r) => r.member },
-  { name: "key_id", kind: "text", get: (r) => r.providerKeyId },
-  { name: "key", kind: "text", get: (r) => r.key },
-  { name: "api_key_ref", kind: "text", get: (r) => r.apiKeyRef },
-  { name: "end_user", kind: "text", get: (r) => r.endUser },
-  { name: "service", kind: "text", get: (r) => r.service },
-  { name: "language", kind: "text", get: (r) => r.language },
-  { name: "status", kind: "int", get: (r) => r.status },
-  { name: "status_class", kind: "text", get: (r) => r.statusClass },
-  { name: "error_type", kind: "text", get: (r) => r.errorType },
-  { name: "error_message", kind: "text", get: (r) => r.errorMessage },
-  { name: "requests", kind: "int", get: (r) => r.requests },
-  { name: "input_tokens", kind: "int", get: (r) => r.inputTokens },
-  { name: "output_tokens", kind: "int", get: (r) => r.outputTokens },
-  { name: "cached_tokens", kind: "int", get: (r) => r.cachedTokens },
-  { name: "cache_write_tokens", kind: "int", get: (r) => r.cacheWriteTokens },
-  { name: "reasoning_tokens", kind: "int", get: (r) => r.reasoningTokens },
-  { name: "cost_usd", kind: "usd", get: (r) => r.costMicros },
-  { name: "cost_micros", kind: "micros", get: (r) => r.costMicros },
-  { name: "cost_source", kind: "text", get: (r) => r.costSource },
-  { name: "latency_ms", kind: "int", get: (r) => r.latencyMs },
-  { name: "generation_id", kind: "text", get: (r) => r.generationId },
+/**
+ * Each raw column also names its cell for PostgreSQL (usage/server/event-csv.ts), which writes
+ * whole CSV lines for the raw CSV export: the record field and kind, or the label dimension.
+ */
+export type RawColumn = Column<RawRow> & { cell: CsvCell };
+
+export const RAW_COLUMNS: RawColumn[] = [
+  { name: "occurred_at", kind: "time", get: (r) => r.occurredAt, cell: { field: "occurredAt", kind: "time" } },
+  { name: "event_id", kind: "text", get: (r) => r.id, cell: { field: "id", kind: "text" } },
+  { name: "source", kind: "text", get: (r) => r.source, cell: { field: "source", kind: "text" } },
+  { name: "workspace_id", kind: "text", get: (r) => r.workspaceId, cell: { field: "workspaceId", kind: "text" } },
+  { name: "workspace", kind: "text", get: (r) => r.workspace, cell: { label: "workspace" } },
+  { name: "project_id", kind: "text", get: (r) => r.projectTagId, cell: { field: "projectTagId", kind: "text" } },
+  { name: "project", kind: "text", get: (r) => r.project, cell: { label: "projectTag" } },
+  { name: "provider", kind: "text", get: (r) => r.provider, cell: { field: "provider", kind: "text" } },
+  { name: "model", kind: "text", get: (r) => r.model, cell: { field: "model", kind: "text" } },
+  { name: "member_id", kind: "text", get: (r) => r.memberId, cell: { field: "memberId", kind: "text" } },
+  { name: "member", kind: "text", get: (r) => r.member, cell: { label: "member" } },
+  { name: "key_id", kind: "text", get: (r) => r.providerKeyId, cell: { field: "providerKeyId", kind: "text" } },
+  { name: "key", kind: "text", get: (r) => r.key, cell: { label: "key" } },
+  { name: "api_key_ref", kind: "text", get: (r) => r.apiKeyRef, cell: { field: "apiKeyRef", kind: "text" } },
+  { name: "end_user", kind: "text", get: (r) => r.endUser, cell: { field: "endUser", kind: "text" } },
+  { name: "service", kind: "text", get: (r) => r.service, cell: { field: "service", kind: "text" } },
+  { name: "language", kind: "text", get: (r) => r.language, cell: { field: "language", kind: "text" } },
+  { name: "status", kind: "int", get: (r) => r.status, cell: { field: "status", kind: "int" } },
+  { name: "status_class", kind: "text", get: (r) => r.statusClass, cell: { field: "statusClass", kind: "text" } },
+  { name: "error_type", kind: "text", get: (r) => r.errorType, cell: { field: "errorType", kind: "text" } },
+  { name: "error_message", kind: "text", get: (r) => r.errorMessage, cell: { field: "errorMessage", kind: "text" } },
+  { name: "requests", kind: "int", get: (r) => r.requests, cell: { field: "requests", kind: "int" } },
+  { name: "input_tokens", kind: "int", get: (r) => r.inputTokens, cell: { field: "inputTokens", kind: "int" } },
+  { name: "output_tokens", kind: "int", get: (r) => r.outputTokens, cell: { field: "outputTokens", kind: "int" } },
+  { name: "cached_tokens", kind: "int", get: (r) => r.cachedTokens, cell: { field: "cachedTokens", kind: "int" } },
+  { name: "cache_write_tokens", kind: "int", get: (r) => r.cacheWriteTokens, cell: { field: "cacheWriteTokens", kind: "int" } },
+  { name: "reasoning_tokens", kind: "int", get: (r) => r.reasoningTokens, cell: { field: "reasoningTokens", kind: "int" } },
+  { name: "cost_usd", kind: "usd", get: (r) => r.costMicros, cell: { field: "costMicros", kind: "usd" } },
+  { name: "cost_micros", kind: "micros", get: (r) => r.costMicros, cell: { field: "costMicros", kind: "micros" } },
+  { name: "cost_source", kind: "text", get: (r) => r.costSource, cell: { field: "costSource", kind: "text" } },
+  { name: "latency_ms", kind: "int", get: (r) => r.latencyMs, cell: { field: "latencyMs", kind: "int" } },
+  { name: "generation_id", kind: "text", get: (r) => r.generationId, cell: { field: "generationId", kind: "text" } },
 ];

@@ -2,7 +2,11 @@ import { prisma } from "@/server/db";
 import { NONE, type Dimension } from "@/features/usage/schemas";
 
 /** id → human label for the id-valued dimensions of one org (what finance reads beside the id). */
-export type Labels = { label(dim: Dimension, id: string | null | undefined): string };
+export type Labels = {
+  label(dim: Dimension, id: string | null | undefined): string;
+  /** Every id → label of an id-valued dimension (unattributed ids and unknown ids are label()'s rules). */
+  entries(dim: "workspace" | "projectTag" | "member" | "key"): [string, string][];
+};
 
 export async function loadLabels(orgId: string): Promise<Labels> {
   const [workspaces, tags, members, keys] = await Promise.all([
@@ -21,6 +25,9 @@ export async function loadLabels(orgId: string): Promise<Labels> {
     label(dim, id) {
       if (id === null || id === undefined || id === "" || id === NONE) return "";
       return maps[dim]?.get(id) ?? id;
+    },
+    entries(dim) {
+      return [...(maps[dim] ?? new Map<string, string>())];
     },
   };
 }

@@ -11,7 +11,7 @@ import { isoInTimeZone, type CellKind, type ExportFormat } from "../format";
 import { rawExportChunks } from "./rows";
 import { loadLabels } from "./labels";
 import { runExport } from "./run";
-import { createOrg } from "../../../../test/helpers/factory";
+import { addMember, createOrg } from "../../../../test/helpers/factory";
 import { normalizedEvent } from "../../../../test/helpers/events";
 
 // The raw export reads events as text records and formats them with a per-hour offset cache
@@ -149,5 +149,70 @@ describe("raw export, fast path", () => {
       for await (const page of streamEventRecords(scope, { range }, size)) got.push(...page.map((e) => e.id));
       expect(got).toEqual(expected);
     }
+  });
+
+  // The CSV lines are written by PostgreSQL (usage/server/event-csv.ts). Every user-controlled
+  // cell, every label and the event id (JSON of the external id, base64url) must come out as the
+  // JavaScript encoder writes them, whatever the text: quotes, commas, CR/LF, formula starts,
+  // backslashes, control characters, non-ASCII and astral characters, the "none" id "-".
+  it("PostgreSQL writes the same CSV bytes as the encoder for hostile text, labels and external ids", async () => {
+    const h = await createOrg();
+    const tz = "America/St_Johns"; // -03:30 / -02:30
+    const hostile = fc.string({ unit: fc.constantFrom("a", "Z", "=", "+", "-", "@", "\t", "\r", "\n", ",", '"', "'", "\\", "\u0001", "\u001f", "\u007f", "é", "€", "😀", " ", "/"), maxLength: 12 });
+    const other = await addMember(h.org.id, "member", `a,"b"@x.test`);
+    await prisma.workspace.update({ where: { id: h.workspace.id }, data: { name: `-ws "one", two` } });
+    await prisma.projectTag.update({ where: { id: h.defaultTag.id }, data: { slug: "@proj\nline" } });
+    const keyA = await prisma.providerKey.create({ data: { orgId: h.org.id, provider: "openrouter", providerKeyId: "hash-a", label: '+key "a"' } });
+    const keyB = await prisma.providerKey.create({ data: { orgId: h.org.id, provider: "openrouter", providerKeyId: "hash-b", label: "" } });
+    const at0 = Date.parse("2026-11-01T02:00:00Z"); // St. John's leaves DST at 2026-11-01 03:30Z
+    const events = fc
+      .sample(
+        fc.record({
+          externalId: hostile.filter((x) => x.length > 0),
+          model: hostile,
+          text: fc.array(fc.option(hostile), { minLength: 7, maxLength: 7 }),
+          dt: fc.integer({ min: 0, max: 3 * 3_600_000 }),
+          cost: fc.bigInt({ min: 0n, max: 2n ** 62n }),
+          who: fc.integer({ min: 0, max: 4 }),
+        }),
+        { numRuns: 600, seed: 42 },
+      )
+      .map((r, i) =>
+        normalizedEvent(h.org.id, h.workspace.id, {
+          externalId: `${r.externalId}#${i}`,
+          model: r.model,
+          endUser: r.text[0],
+          apiKeyRef: r.text[1],
+          service: r.text[2],
+          language: r.text[3],
+          errorType: r.text[4],
+          errorMessage: r.text[5],
+          generationId: r.text[6],
+          projectTagId: [h.defaultTag.id, null, "-", "unknown-tag", h.defaultTag.id][r.who]!,
+          memberId: [h.owner.id, other.user.id, null, "-", "ghost"][r.who]!,
+          providerKeyId: [keyA.id, keyB.id, null, "-", "stale-key"][r.who]!,
+          occurredAt: new Date(at0 + r.dt),
+          costMicros: r.cost,
+          latencyMs: r.who === 2 ? null : r.dt % 600_000,
+          status: [200, 404, 503, 302, 200][r.who]!,
+        }),
+      );
+    await writeUsageEvents(events);
+    const scope = { orgId: h.org.id, timeZone: tz };
+    const q = { from: new Date(at0).toISOString(), to: new Date(at0 + 4 * 3_600_000).toISOString() };
+    const labels = await loadLabels(h.org.id);
+    const previous: Parameters<typeof previousOutput>[1] = [];
+    for await (const page of streamEvents(scope, { range: q, order: "asc" })) {
+      for (const e of page) {
+        previous.push({ ...e, workspace: labels.label("workspace", e.workspaceId), project: labels.label("projectTag", e.projectTagId), member: labels.label("member", e.memberId), key: labels.label("key", e.providerKeyId) });
+      }
+    }
+    expect(previous.length).toBe(600);
+    const csv = await text(rawExportChunks(scope, q, labels, "csv"));
+    expect(csv).toBe(previousOutput("csv", previous, tz));
+    expect(csv).toContain(`,"'-ws ""one"", two",`);
+    expect(csv).toContain(`,"a,""b""@x.test",`);
+    expect(csv).toContain("-02:30,");
+    expect(csv).toContain("-03:30,");
   });
 });

@@ -39,9 +39,9 @@ export async function runExport(exportId: string): Promise<{ status: string; row
     const progress = () => Math.max(0, Math.min(99, Math.floor(((at - from) / (to - from)) * 100)));
     const chunks =
       row.shape === "raw"
-        ? rawExportChunks(ctx, q, labels, row.format as ExportFormat, (n, last) => {
+        ? rawExportChunks(ctx, q, labels, row.format as ExportFormat, (n, lastMs) => {
             counter.n = n;
-            at = last.occurredAt;
+            at = lastMs;
           })
         : encodeRows(
             row.format as ExportFormat,
