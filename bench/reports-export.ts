@@ -4,14 +4,14 @@
  * labels → encodePages with RAW_COLUMNS in the org's time zone) streamed to /dev/null.
  * Env: DATABASE_URL, BENCH_ORG, BENCH_FROM, BENCH_TO, BENCH_EXPORT (rows), BENCH_TZ (the org's
  * time zone, default Europe/Berlin: a zone with DST, so offsets are really looked up).
- * The process is tuned as the worker process is (tuneWorkerHeap), since the export job runs there.
+ * The process is tuned as the worker process is (favourFlatHeap), since the export job runs there.
  * Prints one JSON line: {rows, seconds, peak_rss_mb}.
  */
 import { createWriteStream } from "node:fs";
 
 async function main() {
-  const { tuneWorkerHeap } = await import("../src/server/worker-heap");
-  tuneWorkerHeap();
+  const { favourFlatHeap } = await import("../src/server/heap");
+  favourFlatHeap();
   const { pool, prisma } = await import("../src/server/db");
   const { rawExportChunks } = await import("../src/features/exports/server/rows");
   const { loadLabels } = await import("../src/features/exports/server/labels");

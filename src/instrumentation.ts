@@ -3,4 +3,6 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { installPeerAddressHeader } = await import("@/server/peer-address");
   installPeerAddressHeader();
+  const { favourFlatHeap } = await import("@/server/heap");
+  favourFlatHeap();
 }

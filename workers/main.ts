@@ -1,8 +1,8 @@
 import { prisma, pool } from "@/server/db";
-import { tuneWorkerHeap } from "@/server/worker-heap";
+import { favourFlatHeap } from "@/server/heap";
 import { startWorkers } from "./run";
 
-tuneWorkerHeap();
+favourFlatHeap();
 
 // A stray rejected promise must not end the process that runs every sweep and pause (Node
 // exits on an unhandled rejection by default): log it loudly and keep working.
