@@ -72,7 +72,9 @@ export async function syncKeyLimit(orgId: string, keyId: string, now: Date = new
   if (remaining === null) {
     if (!key.limitSyncActive) return { keyId, limitMicros: null, changed: false };
     const original = key.limitBeforeSyncMicros;
+    forgetKeyList(key.connection.id);
     await client.updateKey(key.providerKeyId, { limit: original === null ? null : microsToUsd(original) });
+    forgetKeyList(key.connection.id); // and any list read while the change was on its way
     const got = limitOf(await client.getKey(key.providerKeyId));
     if (!near(got, original)) throw new Error(`OpenRouter key ${key.label}: limit read back as ${got} instead of ${original}`);
     await prisma.providerKey.update({ where: { id: key.id }, data: { limitSyncActive: false, limitBeforeSyncMicros: null, syncedLimitMicros: null, providerLimitMicros: got } });
@@ -90,7 +92,9 @@ export async function syncKeyLimit(orgId: string, keyId: string, now: Date = new
   if (original !== null && original < desired) desired = original;
   let changed = false;
   if (!near(currentLimit, desired)) {
+    forgetKeyList(key.connection.id);
     await client.updateKey(key.providerKeyId, { limit: microsToUsd(desired) });
+    forgetKeyList(key.connection.id); // and any list read while the change was on its way
     const got = limitOf(await client.getKey(key.providerKeyId));
     if (!near(got, desired)) throw new Error(`OpenRouter key ${key.label}: limit read back as ${got} instead of ${desired}`);
     changed = true;
@@ -100,6 +104,38 @@ export async function syncKeyLimit(orgId: string, keyId: string, now: Date = new
     data: { syncedLimitMicros: desired, providerLimitMicros: desired, providerUsageMicros: usdToMicros(current.usage ?? 0) },
   });
   return { keyId, limitMicros: desired, changed };
+}
+
+// Several hard budgets each sync their keys (one job per budget, each debounced to once a
+// second), so without sharing, B budgets meant B key-list reads a second per connection. A
+// list read in this process in the last second (or being read) serves every job: a snapshot's
+// usage can only have grown since, which makes a limit lower, never higher (see syncKeyLimit).
+// Any limit this process changes drops the connection's entry, so a snapshot never hides a
+// change made here; a failed read is not kept.
+const KEY_LIST_TTL_MS = 1_000;
+const keyLists = new Map<string, { at: number; list: Promise<Map<string, OpenRouterKey> | null> }>();
+
+function recentKeyList(conn: Parameters<typeof openRouterFor>[0] & { id: string }): Promise<Map<string, OpenRouterKey> | null> {
+  const hit = keyLists.get(conn.id);
+  if (hit && Date.now() - hit.at < KEY_LIST_TTL_MS) return hit.list;
+  const entry = {
+    at: Date.now(),
+    list: openRouterFor(conn)
+      .listKeys({ includeDisabled: true })
+      .then((l) => new Map(l.map((k) => [k.hash, k])))
+      .catch((e: Error) => {
+        console.warn("[enforcement] key list for limit sync failed; reading keys one by one", e.message);
+        if (keyLists.get(conn.id) === entry) keyLists.delete(conn.id);
+        return null;
+      }),
+  };
+  keyLists.set(conn.id, entry);
+  return entry.list;
+}
+
+/** A limit of one of this connection's keys changed here: the next sync reads the list again. */
+function forgetKeyList(connectionId: string | null | undefined): void {
+  if (connectionId) keyLists.delete(connectionId);
 }
 
 /**
@@ -121,10 +157,8 @@ export async function syncLimitsForBudget(orgId: string, budgetId: string, now: 
   // management API (shared with polling). Per-key calls now happen only to change a limit.
   const snapshots = new Map<string, Map<string, OpenRouterKey>>();
   for (const conn of new Map(keys.flatMap((k) => (k.connection ? [[k.connection.id, k.connection] as const] : []))).values()) {
-    const list = await openRouterFor(conn)
-      .listKeys({ includeDisabled: true })
-      .catch((e: Error) => (console.warn("[enforcement] key list for limit sync failed; reading keys one by one", e.message), null));
-    if (list) snapshots.set(conn.id, new Map(list.map((k) => [k.hash, k])));
+    const list = await recentKeyList(conn);
+    if (list) snapshots.set(conn.id, list);
   }
   const out: SyncResult[] = [];
   const errors: string[] = [];
