@@ -1,10 +1,8 @@
-import { pool } from "@/server/db";
-import { EventsQuery } from "../schemas";
-import { DAY_MS } from "@/features/ingest/server/partitions";
-import { dayPartitionMap, eventIdOf, eventWindow } from "./events";
-import type { EventRecord } from "./event-records";
-import { resolveRange, type UsageScope } from "./range";
-import { eventFilterSql, Params, STATUS_CLASS_SQL } from "./sql";
+import type { EventsQuery } from "../schemas";
+import { eventIdOf } from "./events";
+import { dayCursorPages, type EventRecord } from "./event-records";
+import type { UsageScope } from "./range";
+import { STATUS_CLASS_SQL } from "./sql";
 
 /**
  * Raw events as finished CSV lines, written by PostgreSQL: the fast path of the raw CSV export.
@@ -122,61 +120,26 @@ export async function* streamEventCsv(
   labels: Record<LabelDim, Record<string, string>>,
   pageSize = 2_000,
 ): AsyncGenerator<CsvPage> {
-  const q = EventsQuery.parse({ ...input, order: "asc" });
-  const range = resolveRange(q.range, scope.timeZone);
-  const partitions = await dayPartitionMap();
-  const client = await pool.connect();
-  let failed: unknown = null;
-  let open = false;
-  try {
-    for (let lo = range.from; lo < range.to; ) {
-      const { a, b, table } = eventWindow(lo, range.to, DAY_MS, false, partitions);
-      const p = new Params();
-      const where = [`e."orgId" = ${p.add(scope.orgId)}`, `e."occurredAt" >= ${p.add(new Date(a))}`, `e."occurredAt" < ${p.add(new Date(b))}`, ...eventFilterSql(q.filters, p)];
-      if (q.errorsOnly) where.push(`e.status >= 400`);
+  const idAt = cells.findIndex((c) => "field" in c && c.field === "id");
+  const last = cells.length - 1;
+  const line =
+    idAt < 0
+      ? (r: Row) => r[4] + "\r\n"
+      : (r: Row) => (idAt > 0 ? r[1] + "," : "") + eventIdOf(Number(r[0]), r[2], r[3]) + (idAt < last ? "," + r[4] : "") + "\r\n";
+  const pages = dayCursorPages<Row>(
+    scope,
+    input,
+    pageSize,
+    (table, where, p) => {
       const params: Partial<Record<LabelDim, string>> = {};
-      const labelParam = (d: LabelDim) => (params[d] ??= `${p.add(JSON.stringify(labels[d] ?? {}))}::jsonb`);
-      const { head, tail, idAt } = lineSql(cells, labelParam);
-      await client.query("BEGIN READ ONLY");
-      open = true;
-      // to_char's TZH:TZM and local time follow the session's zone: the org's, for this transaction
-      await client.query(`SELECT set_config('TimeZone', $1, true), set_config('work_mem', '32MB', true)`, [scope.timeZone]);
-      await client.query(
-        `DECLARE lines NO SCROLL CURSOR FOR SELECT ${MS}, ${head}, e."workspaceId", e."externalId", ${tail}
-         FROM (SELECT ${COLUMNS} FROM ${table} e WHERE ${where.join(" AND ")} ORDER BY e."occurredAt", e."workspaceId", e."externalId" OFFSET 0) e`,
-        p.values,
-      );
-      const fetch = () => {
-        const f = client.query<Row>({ text: `FETCH ${pageSize} FROM lines`, rowMode: "array", types: TEXT });
-        f.catch(() => undefined); // awaited below, or abandoned with the stream (the finally rolls back)
-        return f;
-      };
-      const last = cells.length - 1;
-      const line =
-        idAt < 0
-          ? (r: Row) => r[4] + "\r\n"
-          : (r: Row) => (idAt > 0 ? r[1] + "," : "") + eventIdOf(Number(r[0]), r[2], r[3]) + (idAt < last ? "," + r[4] : "") + "\r\n";
-      let pending = fetch();
-      for (;;) {
-        const { rows } = await pending;
-        const more = rows.length === pageSize;
-        if (more) pending = fetch();
-        else {
-          await client.query("COMMIT");
-          open = false;
-        }
-        if (rows.length) yield { lines: rows.map(line), lastMs: Number(rows[rows.length - 1]![0]) };
-        if (!more) break;
-      }
-      lo = b;
-    }
-  } catch (e) {
-    failed = e;
-    throw e;
-  } finally {
-    if (open && !failed) await client.query("ROLLBACK").catch((e: unknown) => (failed = e));
-    client.release(failed ? (failed as Error) : undefined);
-  }
+      const { head, tail } = lineSql(cells, (d) => (params[d] ??= `${p.add(JSON.stringify(labels[d] ?? {}))}::jsonb`));
+      return `SELECT ${MS}, ${head}, e."workspaceId", e."externalId", ${tail}
+        FROM (SELECT ${COLUMNS} FROM ${table} e WHERE ${where} ORDER BY e."occurredAt", e."workspaceId", e."externalId" OFFSET 0) e`;
+    },
+    // to_char's TZH:TZM and local time follow the session's zone: the org's, for this transaction
+    { text: `SELECT set_config('TimeZone', $1, true), set_config('work_mem', '32MB', true)`, values: [scope.timeZone] },
+  );
+  for await (const rows of pages) yield { lines: rows.map(line), lastMs: Number(rows[rows.length - 1]![0]) };
 }
 
 // The columns the lines are made of. The day is sorted on these (OFFSET 0 keeps the subquery
@@ -190,4 +153,3 @@ const COLUMNS = [
 
 // epoch ms, the cells before the id, workspace id, external id, the cells after the id
 type Row = [string, string, string, string, string];
-const TEXT = { getTypeParser: () => (v: string) => v };

@@ -81,6 +81,24 @@ function toRecord(c: Cells): EventRecord {
  * the old generation grew to hundreds of MB between full collections.
  */
 export async function* streamEventRecords(scope: UsageScope, input: Omit<EventsQuery, "cursor" | "limit" | "order">, pageSize = 1_000): AsyncGenerator<EventRecord[]> {
+  const pages = dayCursorPages<Cells>(scope, input, pageSize, (table, where) => `SELECT ${SELECT} FROM ${table} e WHERE ${where} ORDER BY e."occurredAt", e."workspaceId", e."externalId"`);
+  for await (const rows of pages) yield rows.map(toRecord);
+}
+
+/**
+ * The per-day cursors of `streamEventRecords` and `streamEventCsv` (event-csv.ts): for each UTC
+ * day of the range, in a read-only transaction of its own, `setup` (if any) and then a cursor
+ * over `select(table, where, params)` — `table` the day's partition as `e`, `where` the org,
+ * the day's part of the range and the filters — fetched `pageSize` rows at a time as arrays of
+ * PostgreSQL's text, the next FETCH queued before a page is handed over.
+ */
+export async function* dayCursorPages<R extends (string | null)[]>(
+  scope: UsageScope,
+  input: Omit<EventsQuery, "cursor" | "limit" | "order">,
+  pageSize: number,
+  select: (table: string, where: string, p: Params) => string,
+  setup?: { text: string; values: unknown[] },
+): AsyncGenerator<R[]> {
   const q = EventsQuery.parse({ ...input, order: "asc" });
   const range = resolveRange(q.range, scope.timeZone);
   const partitions = await dayPartitionMap();
@@ -93,11 +111,13 @@ export async function* streamEventRecords(scope: UsageScope, input: Omit<EventsQ
       const p = new Params();
       const where = [`e."orgId" = ${p.add(scope.orgId)}`, `e."occurredAt" >= ${p.add(new Date(a))}`, `e."occurredAt" < ${p.add(new Date(b))}`, ...eventFilterSql(q.filters, p)];
       if (q.errorsOnly) where.push(`e.status >= 400`);
+      const text = select(table, where.join(" AND "), p);
       await client.query("BEGIN READ ONLY");
       open = true;
-      await client.query(`DECLARE events NO SCROLL CURSOR FOR SELECT ${SELECT} FROM ${table} e WHERE ${where.join(" AND ")} ORDER BY e."occurredAt", e."workspaceId", e."externalId"`, p.values);
+      if (setup) await client.query(setup.text, setup.values);
+      await client.query(`DECLARE events NO SCROLL CURSOR FOR ${text}`, p.values);
       const fetch = () => {
-        const f = client.query<Cells>({ text: `FETCH ${pageSize} FROM events`, rowMode: "array", types: TEXT });
+        const f = client.query<R>({ text: `FETCH ${pageSize} FROM events`, rowMode: "array", types: TEXT });
         f.catch(() => undefined); // awaited below, or abandoned with the stream (the finally rolls back)
         return f;
       };
@@ -110,7 +130,7 @@ export async function* streamEventRecords(scope: UsageScope, input: Omit<EventsQ
           await client.query("COMMIT");
           open = false;
         }
-        if (rows.length) yield rows.map(toRecord);
+        if (rows.length) yield rows;
         if (!more) break;
       }
       lo = b;
