@@ -101,8 +101,12 @@ describe("OpenAI poller against the fake", () => {
     const after = await prisma.usageEvent.findMany({ where: { orgId: org.id, externalId } });
     expect(after).toHaveLength(1);
     expect(after[0]!.requests).toBe((before?.requests ?? 0) + 3);
-    // Every token-bearing record in the reconciled window is counted exactly once.
-    const reconcileFrom = Math.floor((second.getTime() - 29 * DAY) / HOUR) * HOUR + HOUR;
+    // Every token-bearing record in the reconciled window is counted exactly once. The window
+    // starts where the FIRST poll's did (29 days before it, the next whole hour): the second
+    // poll re-reads only 48 h and leaves older buckets as they are. (Taken from `second`, the
+    // window lost an hour whenever the two polls fell on both sides of an hour boundary, i.e.
+    // when the test ran in the last 5 minutes of an hour, and the hour's requests were "extra".)
+    const reconcileFrom = Math.floor((first.getTime() - 29 * DAY) / HOUR) * HOUR + HOUR;
     expect((await eventTotals(org.id, { source: "poll" })).requests).toBe(fakeTotals(reconcileFrom).requests);
     expect((await rollupTotals(org.id, { granularity: "hour" })).requests).toBe(fakeTotals(reconcileFrom).requests);
     // Keys and costs are not re-read every 5 minutes.
