@@ -175,7 +175,8 @@ export function jsonObject<R>(columns: Column<R>[], row: R, tz: string): Record<
   return objectOf(columns, row, formatterFor(tz));
 }
 
-const CHUNK_CHARS = 64 * 1024;
+/** Text chunks are cut at about this many characters (exports stream them one by one). */
+export const CHUNK_CHARS = 64 * 1024;
 
 /**
  * Pages of rows → text chunks in `format`: the same bytes as `encodeRows` over the rows in

@@ -55,6 +55,17 @@ function previousOutput(format: ExportFormat, rows: (UsageEventRow & { workspace
   return format === "json" ? (objects.length ? `[\n${objects.join(",\n")}\n]\n` : "[]\n") : objects.map((o) => o + "\n").join("");
 }
 
+/** The usage module's object rows of the range, oldest first, with the labels beside the ids. */
+async function labelledRows(scope: { orgId: string; timeZone: string }, range: { from: string; to: string }, labels: Awaited<ReturnType<typeof loadLabels>>) {
+  const rows: Parameters<typeof previousOutput>[1] = [];
+  for await (const page of streamEvents(scope, { range, order: "asc" })) {
+    for (const e of page) {
+      rows.push({ ...e, workspace: labels.label("workspace", e.workspaceId), project: labels.label("projectTag", e.projectTagId), member: labels.label("member", e.memberId), key: labels.label("key", e.providerKeyId) });
+    }
+  }
+  return rows;
+}
+
 type Org = Awaited<ReturnType<typeof createOrg>>;
 let o: Org;
 
@@ -109,12 +120,7 @@ describe("raw export, fast path", () => {
     const scope = { orgId: o.org.id, timeZone: tz };
     const q = { from: new Date(START).toISOString(), to: new Date(END).toISOString() };
     const labels = await loadLabels(o.org.id);
-    const previous: Parameters<typeof previousOutput>[1] = [];
-    for await (const page of streamEvents(scope, { range: q, order: "asc" })) {
-      for (const e of page) {
-        previous.push({ ...e, workspace: labels.label("workspace", e.workspaceId), project: labels.label("projectTag", e.projectTagId), member: labels.label("member", e.memberId), key: labels.label("key", e.providerKeyId) });
-      }
-    }
+    const previous = await labelledRows(scope, q, labels);
     expect(previous.length).toBe(1_300);
     const now = await text(rawExportChunks(scope, q, labels, format));
     expect(now).toBe(previousOutput(format, previous, tz));
@@ -204,12 +210,7 @@ describe("raw export, fast path", () => {
     const scope = { orgId: h.org.id, timeZone: tz };
     const q = { from: new Date(at0).toISOString(), to: new Date(at0 + 4 * 3_600_000).toISOString() };
     const labels = await loadLabels(h.org.id);
-    const previous: Parameters<typeof previousOutput>[1] = [];
-    for await (const page of streamEvents(scope, { range: q, order: "asc" })) {
-      for (const e of page) {
-        previous.push({ ...e, workspace: labels.label("workspace", e.workspaceId), project: labels.label("projectTag", e.projectTagId), member: labels.label("member", e.memberId), key: labels.label("key", e.providerKeyId) });
-      }
-    }
+    const previous = await labelledRows(scope, q, labels);
     expect(previous.length).toBe(600);
     const csv = await text(rawExportChunks(scope, q, labels, "csv"));
     expect(csv).toBe(previousOutput("csv", previous, tz));

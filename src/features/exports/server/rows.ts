@@ -3,7 +3,7 @@ import { streamEventCsv, type LabelDim } from "@/features/usage/server/event-csv
 import type { UsageScope } from "@/features/usage/server/range";
 import { toUsageFilters, type ReportQuery } from "../schemas";
 import { RAW_COLUMNS, type RawRow } from "../columns";
-import { csvHeader, csvText, encodePages, type ExportFormat } from "../format";
+import { CHUNK_CHARS, csvHeader, csvText, encodePages, type ExportFormat } from "../format";
 import { checkRange } from "./aggregate";
 import type { Labels } from "./labels";
 
@@ -71,5 +71,3 @@ export async function* rawExportChunks(
   }
   if (buf) yield buf;
 }
-
-const CHUNK_CHARS = 64 * 1024;
