@@ -26,7 +26,8 @@
  *
  * Env: BENCH_CONCURRENCY (8), BENCH_BATCH (1000), BENCH_SECONDS (20), BENCH_MAX_EVENTS (2,000,000),
  * BENCH_PURGE_ROWS (10,000,000; 0 skips the purge), BENCH_SKIP_MULTI=1 (skips 2 web + 2 workers):
- * the last two make a run short while iterating (their fields are then null).
+ * the last two make a run short while iterating (their fields are then null);
+ * BENCH_LOW_LATENCY (4x500: a second 1 + 1 phase with fewer events in flight; 0 skips it).
  */
 import http from "node:http";
 import { spawnSync } from "node:child_process";
@@ -46,6 +47,17 @@ const SECONDS = num("BENCH_SECONDS", 20);
 const MAX_EVENTS = num("BENCH_MAX_EVENTS", 2_000_000);
 const PURGE_ROWS = num("BENCH_PURGE_ROWS", 10_000_000);
 const SKIP_MULTI = process.env.BENCH_SKIP_MULTI === "1";
+/**
+ * A second 1 + 1 phase with fewer events in flight ("CLIENTSxBATCH", "0" skips it). At the default
+ * load an ack waits behind ~8,000 events of work (Little's law: 160 ms at 50k/s), so p99 ≤ 100 ms
+ * can't hold there below ~100k/s whatever the code does; this phase shows the throughput that
+ * holds with a p99 in reach. It is reported beside the default load, never instead of it.
+ */
+const LOW_LATENCY = (() => {
+  const spec = process.env.BENCH_LOW_LATENCY ?? "4x500";
+  const m = /^(\d+)x(\d+)$/.exec(spec);
+  return m ? { clients: Number(m[1]), batch: Number(m[2]) } : null;
+})();
 const PROBE_EVERY = 4; // every 4th batch of client 0 carries a freshness probe
 const DB_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/tollgate_bench";
 const REDIS_PREFIX = `tg-bench-${process.pid}`;
@@ -150,17 +162,19 @@ function rssSampler(procs: Procs) {
   };
 }
 
-async function drive(procs: Procs, t: Tenant, db: pg.Client, phase: { seconds: number; maxEvents: number; probes: boolean }) {
+async function drive(procs: Procs, t: Tenant, db: pg.Client, phase: { seconds: number; maxEvents: number; probes: boolean; clients?: number; batch?: number }) {
+  const clients = phase.clients ?? CONCURRENCY;
+  const batch = phase.batch ?? BATCH;
   // Clients are spread over the web processes (a load balancer's round robin).
   const urls = procs.web.map((a) => new URL(a.url));
   // Bodies are serialised before the clock and the CPU counters start.
   const run = `${Date.now().toString(36)}`;
-  const tails = Array.from({ length: CONCURRENCY }, (_, c) => eventTails(t, c, BATCH));
+  const tails = Array.from({ length: clients }, (_, c) => eventTails(t, c, batch));
   const bodies = tails.map((tail, c) => bodyTemplate(`${run}-${c}`, tail, null));
   const probeBody = bodyTemplate(`${run}-0`, tails[0]!, `probe-${run}`);
   const cpu0 = await cpuSnapshot(procs, db);
   const stopRss = rssSampler(procs);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
   const latencies: number[] = [];
   const freshness: number[] = [];
   const probes: { model: string; ackedAt: number }[] = [];
@@ -198,9 +212,9 @@ async function drive(procs: Procs, t: Tenant, db: pg.Client, phase: { seconds: n
   })();
 
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, c) => {
-      for (let b = 0; performance.now() < until && sent + BATCH <= phase.maxEvents; b++) {
-        sent += BATCH;
+    Array.from({ length: clients }, async (_, c) => {
+      for (let b = 0; performance.now() < until && sent + batch <= phase.maxEvents; b++) {
+        sent += batch;
         const ts = new Date().toISOString();
         const probe = phase.probes && c === 0 && b % PROBE_EVERY === 0 ? `probe-${run}-${String(b).padStart(SEQ_DIGITS, "0")}` : null;
         const body = (probe ? probeBody : bodies[c]!)(b, ts);
@@ -291,6 +305,11 @@ async function main() {
     const warm = await drive(procs, tenant, db, { seconds: 3, maxEvents: 30 * BATCH, probes: false });
     log(`measuring (1 web + 1 worker): ${CONCURRENCY} clients × ${BATCH}-event batches for ${SECONDS} s (≤ ${MAX_EVENTS.toLocaleString("en-US")} events)`);
     const r = await drive(procs, tenant, db, { seconds: SECONDS, maxEvents: MAX_EVENTS, probes: true });
+    let low: Awaited<ReturnType<typeof drive>> | null = null;
+    if (LOW_LATENCY) {
+      log(`measuring (1 web + 1 worker): ${LOW_LATENCY.clients} clients × ${LOW_LATENCY.batch}-event batches for ${SECONDS} s`);
+      low = await drive(procs, tenant, db, { seconds: SECONDS, maxEvents: MAX_EVENTS, probes: false, ...LOW_LATENCY });
+    }
     let m: Awaited<ReturnType<typeof drive>> | null = null;
     if (!SKIP_MULTI) {
       log("starting a second web process and a second worker");
@@ -301,7 +320,7 @@ async function main() {
       m = await drive(procs, tenant, db, { seconds: SECONDS, maxEvents: MAX_EVENTS, probes: true });
     }
 
-    const expected = warm.accepted + r.accepted + (m?.accepted ?? 0);
+    const expected = warm.accepted + r.accepted + (low?.accepted ?? 0) + (m?.accepted ?? 0);
     const { rows } = await db.query(
       `SELECT (SELECT count(*) FROM usage_events WHERE "workspaceId" = $1)::bigint AS events,
               (SELECT coalesce(sum(requests), 0) FROM usage_rollups WHERE "workspaceId" = $1 AND granularity = 'minute')::bigint AS minute,
@@ -344,6 +363,16 @@ async function main() {
           }
         : null,
       rss_1x1_mb: { web: Math.round(r.rss.web), workers: Math.round(r.rss.workers) },
+      low_latency:
+        low && LOW_LATENCY
+          ? {
+              clients: LOW_LATENCY.clients,
+              batch: LOW_LATENCY.batch,
+              events_per_s: Math.round(low.eventsPerS),
+              p50_ack_ms: Number(pct(low.latencies, 0.5).toFixed(1)),
+              p99_ack_ms: Number(pct(low.latencies, 0.99).toFixed(1)),
+            }
+          : null,
       clients: CONCURRENCY,
       batch: BATCH,
       purge_rows: purge?.rows ?? null,
@@ -361,6 +390,11 @@ async function main() {
       ["duration (s) / clients / batch", `${r.seconds.toFixed(1)} / ${CONCURRENCY} / ${BATCH}`, ""],
       ["freshness probes", String(r.freshness.length), ""],
       ["CPU µs/event: web / workers / Postgres / client", [r.cpu.appS, r.cpu.workerS, r.cpu.pgS, r.cpu.clientS].map((c) => ((c * 1e6) / r.accepted).toFixed(1)).join(" / "), "2 cores"],
+      [
+        `${LOW_LATENCY ? `${LOW_LATENCY.clients} × ${LOW_LATENCY.batch}` : "fewer"} in flight: events/s / p99 ack (ms)`,
+        out.low_latency ? `${out.low_latency.events_per_s.toLocaleString("en-US")} / ${out.low_latency.p99_ack_ms}` : "skipped",
+        "≥ 50,000 / ≤ 100",
+      ],
       ["2 web + 2 workers: events/s / p99 ack (ms)", out.multi ? `${out.multi.events_per_s.toLocaleString("en-US")} / ${out.multi.p99_ack_ms}` : "skipped", "same database"],
       ["peak RSS web + workers (MB), 1+1 / 2+2", `${Math.round(r.rss.total)} / ${m ? Math.round(m.rss.total) : "–"}`, "≤ 600"],
       ["purge 30 days of the table (ms)", out.purge_30d_ms === null ? "skipped" : out.purge_30d_ms.toLocaleString("en-US"), "seconds"],
@@ -378,7 +412,12 @@ async function main() {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+// Exit when done: modules loaded to create the tenant (Prisma's pool, Redis clients) would
+// otherwise keep the process alive after the JSON line.
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
