@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { INT8_MAX, MAX_EVENT_COST_MICROS, MAX_SAFE_EVENTS_PER_SECOND, costWithinBound } from "./limits";
+import fc from "fast-check";
+import { INT8_MAX, MAX_EVENT_COST_MICROS, MAX_SAFE_EVENTS_PER_SECOND, costWithinBound, wholeDigits } from "./limits";
 import { MAX_EVENTS_PER_BATCH, PushEvent } from "./schemas";
 import { usdToMicros } from "@/lib/money";
 
@@ -15,6 +16,15 @@ describe("the per-event cost bound", () => {
   it("accepts exactly up to $1,000 after rounding to the micro-dollar, as a number or a string", () => {
     for (const ok of [0, 0.0012, 999.9999994, 1000, "1000", "1000.0000004", "0999.5", "12.5"]) expect(costWithinBound(ok), String(ok)).toBe(true);
     for (const bad of [1000.000001, "1000.0000005", "1000.01", "9999999999", 1e9, "00001001"]) expect(costWithinBound(bad), String(bad)).toBe(false);
+  });
+
+  it("counts the digits before the point as split-and-strip would, for decimal and arbitrary strings", () => {
+    const reference = (v: string) => v.trim().split(".")[0]!.replace(/^0+(?=\d)/, "").length;
+    const decimal = fc
+      .tuple(fc.stringMatching(/^[ \t]{0,2}$/), fc.stringMatching(/^0{0,3}\d{0,12}$/), fc.option(fc.stringMatching(/^\.\d{0,8}$/)), fc.stringMatching(/^[ \n]{0,2}$/))
+      .map(([a, w, f, b]) => a + w + (f ?? "") + b);
+    fc.assert(fc.property(fc.oneof(decimal, fc.string(), fc.string({ unit: "grapheme" })), (v) => wholeDigits(v) === reference(v)), { numRuns: 5000, seed: 20261202 });
+    expect([wholeDigits("0012.5"), wholeDigits("000"), wholeDigits(" 0.3 "), wholeDigits("\u00a0999.5")]).toEqual([2, 1, 1, 3]);
   });
 
   it("the push schema names the field when the bound is exceeded", () => {
