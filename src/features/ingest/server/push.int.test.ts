@@ -184,6 +184,19 @@ describe("POST /api/v1/usage", () => {
     dead.disconnect();
   });
 
+  it("while Redis does not answer, batches after the first are admitted without asking it again for a second", async () => {
+    let asked = 0;
+    // A Redis that is connected but never replies (hung, or a network partition).
+    const hung = { status: "ready", defineCommand: () => {}, tgIngestRate: () => (asked++, new Promise<number>(() => {})) } as unknown as Redis;
+    expect(await checkIngestRate("ws-hung", 10, 1, hung)).toEqual({ allowed: true });
+    expect(asked).toBe(1);
+    for (let i = 0; i < 5; i++) expect(await checkIngestRate("ws-hung", 10, 1, hung)).toEqual({ allowed: true });
+    expect(asked).toBe(1);
+    await new Promise((r) => setTimeout(r, 1_050));
+    expect(await checkIngestRate("ws-hung", 10, 1, hung)).toEqual({ allowed: true });
+    expect(asked).toBe(2);
+  });
+
   it("keeps acknowledged events and current rollups when Redis is flushed right after the 202", async () => {
     const { workspace, token } = await setup();
     const res = await post(token, { events: [ev(1), ev(2), ev(3)] });

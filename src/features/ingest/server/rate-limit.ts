@@ -9,9 +9,14 @@ import { createRedis, rkey } from "@/server/redis";
  *
  * FAILS OPEN: the limiter protects capacity, it is not a correctness control. Redis being
  * down, slow or flushed must never stop ingest, so any error or a reply slower than
- * TIMEOUT_MS admits the batch.
+ * TIMEOUT_MS admits the batch. After a failure the limiter is not asked again for
+ * PAUSE_MS: while Redis hangs or reconnects, every batch would otherwise wait TIMEOUT_MS for
+ * an answer that admits it anyway.
  */
 const TIMEOUT_MS = 150;
+const PAUSE_MS = 1_000;
+/** Per client: until when (epoch ms) batches are admitted without asking it. */
+const pausedUntil = new WeakMap<object, number>();
 
 const SCRIPT = `
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -49,6 +54,7 @@ export async function checkIngestRate(
   const second = Math.floor(Date.now() / 1000);
   // Capped so a day's rollup provably can't overflow int8 (the proof is in ingest/limits.ts).
   limitPerSecond = Math.min(limitPerSecond, MAX_SAFE_EVENTS_PER_SECOND);
+  if ((pausedUntil.get(client) ?? 0) > Date.now()) return { allowed: true };
   try {
     const c = client as LimiterRedis;
     // A fresh process: give the first connection a moment instead of failing open at once.
@@ -60,6 +66,7 @@ export async function checkIngestRate(
     return { allowed: false, retryAfterSeconds: 1 };
   } catch (e) {
     const now = Date.now();
+    pausedUntil.set(client, now + PAUSE_MS);
     if (!g.tgIngestLimiterWarnedAt || now - g.tgIngestLimiterWarnedAt > 60_000) {
       g.tgIngestLimiterWarnedAt = now;
       console.warn(`[ingest] rate limiter unavailable, admitting batches (fail-open): ${(e as Error).message}`);
