@@ -10,11 +10,30 @@ export const TIME_ZONES: readonly string[] = ["UTC", ...Intl.supportedValuesOf("
 const timeZoneSet = new Set(TIME_ZONES);
 export const isValidTimeZone = (tz: string) => timeZoneSet.has(tz);
 
+/** An IANA-style name: letters first, then name characters, at most three parts. No offsets. */
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){0,2}$/;
+
+/**
+ * The list's name for a zone typed by its current IANA name or an alias: the runtime lists
+ * some zones under their older names (Asia/Calcutta for Asia/Kolkata, Europe/Kiev for
+ * Europe/Kyiv), and links such as US/Eastern resolve to their zone. Anything else is returned
+ * unchanged (and then refused unless it is on the list). Offsets such as "+05:30" never pass:
+ * PostgreSQL would read them as POSIX zones, with the sign inverted.
+ */
+export function listedTimeZone(tz: string): string {
+  if (timeZoneSet.has(tz) || !ZONE_NAME.test(tz)) return tz;
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;
+  } catch {
+    return tz;
+  }
+}
+
 const blankToNull = (v: unknown) => (v === undefined || v === null || (typeof v === "string" && v.trim() === "") ? null : v);
 
 export const OrgSettingsInput = z.object({
   name: z.string().trim().min(2, "At least 2 characters").max(100, "At most 100 characters"),
-  timeZone: z.string().trim().refine(isValidTimeZone, "Choose a time zone from the list (IANA name, e.g. Europe/Paris)"),
+  timeZone: z.string().trim().transform(listedTimeZone).refine(isValidTimeZone, "Choose a time zone from the list (IANA name, e.g. Europe/Paris)"),
   // Alert when OpenRouter credits would run out within this many hours at the current burn rate.
   lowCreditRunwayHours: z.preprocess(
     (v) => (typeof v === "string" && v.trim() !== "" ? Number(v) : v),

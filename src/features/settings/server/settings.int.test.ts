@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { addMember, createOrg } from "../../../../test/helpers/factory";
 import { actAs, sessionMock } from "../../../../test/helpers/session";
 import { prisma } from "@/server/db";
+import { TIME_ZONES } from "../schemas";
 
 vi.mock("@/server/next/session", () => sessionMock);
 
@@ -26,6 +27,23 @@ describe("org settings", () => {
     // Blank balance clears the threshold; "UTC" is accepted although Intl's list omits it.
     expect(await updateOrgSettingsAction(a.org.slug, { ...valid, timeZone: "UTC", lowCreditBalanceUsd: "" })).toMatchObject({ ok: true });
     expect(await getOrgSettings(a.ctx)).toMatchObject({ timeZone: "UTC", lowCreditBalanceMicros: null });
+  });
+
+  it("accepts a zone's current IANA name or an alias and stores the name the zone list shows", async () => {
+    const a = await createOrg();
+    actAs(a.owner.id);
+    // The runtime's list holds Asia/Calcutta and Europe/Kiev; people type Asia/Kolkata and Europe/Kyiv.
+    for (const [typed, listed] of [["Asia/Kolkata", new Intl.DateTimeFormat("en", { timeZone: "Asia/Kolkata" }).resolvedOptions().timeZone], ["Europe/Kyiv", new Intl.DateTimeFormat("en", { timeZone: "Europe/Kyiv" }).resolvedOptions().timeZone], ["US/Eastern", "America/New_York"], [" utc ", "UTC"]] as const) {
+      expect(await updateOrgSettingsAction(a.org.slug, { ...valid, timeZone: typed }), typed).toMatchObject({ ok: true });
+      const saved = await getOrgSettings(a.ctx);
+      expect(saved.timeZone, typed).toBe(listed);
+      expect(TIME_ZONES).toContain(saved.timeZone);
+    }
+    // Offsets and other non-IANA strings stay refused (PostgreSQL reads "+05:30" as POSIX, sign inverted).
+    for (const timeZone of ["+05:30", "UTC+5", "Mars/Olympus", "../../etc/passwd", "Asia/Kolkata\u0000"]) {
+      expect(await updateOrgSettingsAction(a.org.slug, { ...valid, timeZone }), timeZone).toMatchObject({ ok: false, status: 400, fieldErrors: { timeZone: expect.any(String) } });
+    }
+    expect((await getOrgSettings(a.ctx)).timeZone).toBe("UTC");
   });
 
   it("validates the time zone server-side and the thresholds, field by field", async () => {
