@@ -23,6 +23,7 @@ describe("journey: pushed usage → reports → export → API token → OpenAPI
   let orgId = "";
   let tz = "UTC";
   let apiToken = "";
+  let ingestToken = "";
 
   const DAY = 86_400_000;
   // Range "7d" is the last 7 local days including today; the previous period the 7 before.
@@ -126,7 +127,7 @@ describe("journey: pushed usage → reports → export → API token → OpenAPI
     await admin.getByRole("heading", { level: 1, name: "Production" }).waitFor();
     await admin.getByLabel("Token name").fill("gateway");
     await admin.getByRole("button", { name: "Create token" }).click();
-    const ingestToken = await admin.getByTestId("token-reveal").getByLabel("Ingest token", { exact: true }).inputValue();
+    ingestToken = await admin.getByTestId("token-reveal").getByLabel("Ingest token", { exact: true }).inputValue();
 
     const res = await fetch(`${BASE_URL}/api/v1/usage`, { method: "POST", headers: { authorization: `Bearer ${ingestToken}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
     expect(res.status, await res.clone().text()).toBe(202);
@@ -248,6 +249,12 @@ describe("journey: pushed usage → reports → export → API token → OpenAPI
     await form.getByLabel("Frequency").selectOption("weekly");
     await form.getByLabel("Recipient emails").fill(to);
     await form.getByRole("button", { name: "Create scheduled report" }).click();
+    // One more event a week before now, pushed just before "Send now": the one pushed when the
+    // suite began can fall out of "last Monday–Sunday" if a Monday 00:00 passed since.
+    const weekAgo = ev(Date.now() - 7 * DAY, "openai", "gpt-4o", "0.5", 400, 100);
+    const pushedNow = await fetch(`${BASE_URL}/api/v1/usage`, { method: "POST", headers: { authorization: `Bearer ${ingestToken}`, "content-type": "application/json" }, body: JSON.stringify({ events: [weekAgo] }) });
+    expect(pushedNow.status, await pushedNow.clone().text()).toBe(202);
+    events.push(weekAgo);
     const row = admin.getByRole("row").filter({ hasText: "Weekly spend" });
     await row.getByRole("button", { name: "Send now" }).click();
 
@@ -256,8 +263,8 @@ describe("journey: pushed usage → reports → export → API token → OpenAPI
     const run = await db.query<{ periodStart: Date; periodEnd: Date }>(`SELECT "periodStart", "periodEnd" FROM report_runs WHERE "orgId" = $1 AND test ORDER BY "createdAt" DESC LIMIT 1`, [orgId]);
     const { periodStart, periodEnd } = run.rows[0]!;
     const expected = await dbSumBetween(periodStart, periodEnd);
-    // The test's own sum of the events it pushed into that period. The event of a week ago is
-    // always there; the one of nine days ago is too when today is Wednesday to Sunday.
+    // The test's own sum of the events it pushed into that period. The event pushed just now
+    // (a week ago) is there; the suite's first ones too, depending on the weekday.
     const pushed = events
       .filter((e) => Date.parse(e.timestamp) >= periodStart.getTime() && Date.parse(e.timestamp) < periodEnd.getTime())
       .reduce((a, e) => a + usdToMicros(e.cost_usd), 0n);
