@@ -46,7 +46,8 @@ export function costWithinBound(value: string | number): boolean {
 
 /**
  * Digits before the decimal point of the trimmed string, leading zeros ignored ("0012.5" → 2,
- * "0.3" → 1, "000" → 1; a zero is only dropped before another digit). Scans instead of splitting: this runs once per event on the hot path.
+ * "0.3" → 1, "000" → 1; a zero is only dropped before another digit). Scans instead of
+ * splitting: this runs once per event on the hot path.
  */
 export function wholeDigits(value: string): number {
   const t = value.trim();
