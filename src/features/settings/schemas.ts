@@ -33,7 +33,7 @@ const blankToNull = (v: unknown) => (v === undefined || v === null || (typeof v 
 
 export const OrgSettingsInput = z.object({
   name: z.string().trim().min(2, "At least 2 characters").max(100, "At most 100 characters"),
-  timeZone: z.string().trim().transform(listedTimeZone).refine(isValidTimeZone, "Choose a time zone from the list (IANA name, e.g. Europe/Paris)"),
+  timeZone: z.string().trim().max(64, "Choose a time zone from the list (IANA name, e.g. Europe/Paris)").transform(listedTimeZone).refine(isValidTimeZone, "Choose a time zone from the list (IANA name, e.g. Europe/Paris)"),
   // Alert when OpenRouter credits would run out within this many hours at the current burn rate.
   lowCreditRunwayHours: z.preprocess(
     (v) => (typeof v === "string" && v.trim() !== "" ? Number(v) : v),
