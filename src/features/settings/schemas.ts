@@ -29,6 +29,52 @@ export function listedTimeZone(tz: string): string {
   }
 }
 
+/**
+ * Current IANA names of zones that the runtime (ICU) may list under an older name. Only renames
+ * of the same place; the table is checked against the runtime (a name that the runtime already
+ * lists as is gets no label).
+ */
+const CURRENT_NAMES = [
+  "Africa/Asmara",
+  "America/Argentina/Buenos_Aires",
+  "America/Argentina/Catamarca",
+  "America/Argentina/Cordoba",
+  "America/Argentina/Jujuy",
+  "America/Argentina/Mendoza",
+  "America/Atikokan",
+  "America/Indiana/Indianapolis",
+  "America/Kentucky/Louisville",
+  "America/Nuuk",
+  "Asia/Ho_Chi_Minh",
+  "Asia/Kathmandu",
+  "Asia/Kolkata",
+  "Asia/Yangon",
+  "Atlantic/Faroe",
+  "Europe/Kyiv",
+  "Pacific/Chuuk",
+  "Pacific/Kanton",
+  "Pacific/Pohnpei",
+];
+let currentNames: Map<string, string> | null = null;
+
+/** The select's label for a listed zone: its current name first when it is listed under an older one ("Asia/Kolkata (Asia/Calcutta)"). */
+export function timeZoneLabel(listed: string): string {
+  if (!currentNames) {
+    currentNames = new Map();
+    for (const name of CURRENT_NAMES) {
+      const l = listedTimeZone(name);
+      if (l !== name && timeZoneSet.has(l)) currentNames.set(l, name);
+    }
+  }
+  const current = currentNames.get(listed);
+  return current ? `${current} (${listed})` : listed;
+}
+
+/** The zone select's options (value: the listed name; label: see timeZoneLabel). */
+export function timeZoneOptions(): { value: string; label: string }[] {
+  return TIME_ZONES.map((z) => ({ value: z, label: timeZoneLabel(z) }));
+}
+
 const blankToNull = (v: unknown) => (v === undefined || v === null || (typeof v === "string" && v.trim() === "") ? null : v);
 
 export const OrgSettingsInput = z.object({

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { getPageContextWith } from "@/server/next/page-context";
 import { microsToDecimalString } from "@/lib/money";
 import { getOrgSettings } from "@/features/settings/server/settings";
-import { TIME_ZONES } from "@/features/settings/schemas";
+import { timeZoneOptions } from "@/features/settings/schemas";
 import { listWorkspaces } from "@/features/workspaces/server/workspaces";
 import { Card, EmptyState, PageHeader, Table } from "@/components/ui/card";
 import { OrgSettingsForm } from "@/features/settings/components/org-settings-form";
@@ -44,7 +44,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ org: 
       <PageHeader title="Settings" description="Organization name, time zone, low-credit alerts and how long raw usage events are kept." />
       <div className="space-y-6">
         <Card title="Organization">
-          <OrgSettingsForm org={ctx.orgSlug} settings={view} timeZones={TIME_ZONES} canWrite={canWrite} action={updateOrgSettingsAction} />
+          <OrgSettingsForm org={ctx.orgSlug} settings={view} timeZones={timeZoneOptions()} canWrite={canWrite} action={updateOrgSettingsAction} />
         </Card>
         <Card title="Raw-event retention per workspace">
           <p className="mb-3 text-sm text-gray-600">Raw events older than this are deleted nightly; hourly and daily rollups (what budgets and reports use) are kept.</p>

@@ -19,15 +19,15 @@ export function OrgSettingsForm({
 }: {
   org: string;
   settings: OrgSettingsView;
-  // From the server, so the server-rendered and hydrated option lists are the same.
-  timeZones: readonly string[];
+  // From the server (value and label), so the server-rendered and hydrated option lists are the same.
+  timeZones: { value: string; label: string }[];
   canWrite: boolean;
   action: (org: string, input: OrgSettingsInput) => Promise<ActionResult<unknown>>;
 }) {
   const { submit, pending, errors, error } = useTenantForm(action, org);
   const [saved, setSaved] = useState(false);
   // An org created with a zone this browser doesn't list still shows it.
-  const zones = timeZones.includes(settings.timeZone) ? timeZones : [settings.timeZone, ...timeZones];
+  const zones = timeZones.some((z) => z.value === settings.timeZone) ? timeZones : [{ value: settings.timeZone, label: settings.timeZone }, ...timeZones];
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -46,7 +46,7 @@ export function OrgSettingsForm({
             label="Time zone"
             name="timeZone"
             defaultValue={settings.timeZone}
-            options={zones.map((z) => ({ value: z, label: z }))}
+            options={zones}
             error={errors.timeZone}
           />
         </div>
