@@ -75,11 +75,13 @@ export function timeZoneOptions(): { value: string; label: string }[] {
   return TIME_ZONES.map((z) => ({ value: z, label: timeZoneLabel(z) }));
 }
 
+const TIME_ZONE_MESSAGE = "Choose a time zone from the list (IANA name, e.g. Europe/Paris)";
+
 const blankToNull = (v: unknown) => (v === undefined || v === null || (typeof v === "string" && v.trim() === "") ? null : v);
 
 export const OrgSettingsInput = z.object({
   name: z.string().trim().min(2, "At least 2 characters").max(100, "At most 100 characters"),
-  timeZone: z.string().trim().max(64, "Choose a time zone from the list (IANA name, e.g. Europe/Paris)").transform(listedTimeZone).refine(isValidTimeZone, "Choose a time zone from the list (IANA name, e.g. Europe/Paris)"),
+  timeZone: z.string().trim().max(64, TIME_ZONE_MESSAGE).transform(listedTimeZone).refine(isValidTimeZone, TIME_ZONE_MESSAGE),
   // Alert when OpenRouter credits would run out within this many hours at the current burn rate.
   lowCreditRunwayHours: z.preprocess(
     (v) => (typeof v === "string" && v.trim() !== "" ? Number(v) : v),
