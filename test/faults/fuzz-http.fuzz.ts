@@ -18,7 +18,7 @@ import { createIngestToken } from "@/features/ingest/server/tokens";
 import { encodeTraceRequest } from "@/features/ingest/server/otlp/proto";
 import { createOrg } from "../helpers/factory";
 import { signInOverHttp } from "../helpers/http-session";
-import { mergeFuzzResults } from "./fuzz-results";
+import { judgeCase, mergeFuzzResults, newSurface, type FuzzSurface } from "./fuzz-results";
 import { arbitraryBytes, arbitraryJson, budgetInput, mutate, otlpRequest, pushBatch } from "./arbitraries";
 
 const BASE = process.env.FAULTS_BASE_URL ?? "";
@@ -26,8 +26,7 @@ const CASES = Number(process.env.FUZZ_CASES ?? 100);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const RESULTS = process.env.FAULTS_RESULTS ?? ".data/faults/fuzz.json";
 
-type Surface = { cases: number; statuses: Record<string, number>; writesSeen: number; status5xx: number; partialWrites: number; unnamed: number; leaks: number; examples: string[] };
-const surfaces: Record<string, Surface> = {};
+const surfaces: Record<string, FuzzSurface> = {};
 
 let org: Awaited<ReturnType<typeof createOrg>>;
 let token = "";
@@ -47,53 +46,13 @@ async function snapshot(): Promise<string> {
   return JSON.stringify(r.rows[0]);
 }
 
-const STACK = /\n\s+at\s|\bat [\w$.<>]+ \([^)]*:\d+:\d+\)|node_modules\/|\.tsx?:\d+:\d+/;
-
-function namesWhatIsWrong(status: number, contentType: string, body: Buffer): boolean {
-  if (status === 401 || status === 403 || status === 404 || status === 429) return true; // auth, scope, rate: not a field
-  if (contentType.includes("protobuf")) return body.length > 2; // google.rpc.Status with its message
-  try {
-    const j = JSON.parse(body.toString("utf8")) as { error?: { message?: string; issues?: { path: string }[] }; message?: string };
-    if (j.error?.issues?.length) return j.error.issues.every((i) => typeof i.path === "string");
-    const msg = j.error?.message ?? j.message ?? "";
-    return msg.length > 0 && !/^(Invalid request|Internal error|Bad request)$/i.test(msg);
-  } catch {
-    return false;
-  }
-}
-
 async function send(surface: string, path: string, init: { method?: string; headers: Record<string, string>; body: Uint8Array | string }, label: string) {
-  const s = (surfaces[surface] ??= { cases: 0, statuses: {}, writesSeen: 0, status5xx: 0, partialWrites: 0, unnamed: 0, leaks: 0, examples: [] });
   const before = await snapshot();
   const payload = typeof init.body === "string" ? init.body : new Uint8Array(init.body); // a plain ArrayBuffer-backed copy for fetch
   const res = await fetch(new URL(path, BASE), { method: init.method ?? "POST", headers: init.headers, body: payload as BodyInit, redirect: "manual" });
   const body = Buffer.from(await res.arrayBuffer());
-  const text = body.toString("latin1");
-  s.cases += 1;
-  s.statuses[res.status] = (s.statuses[res.status] ?? 0) + 1;
-  const note = (kind: string) => {
-    if (s.examples.length < 5) s.examples.push(`${kind} ${res.status} ${label}: ${typeof init.body === "string" ? init.body.slice(0, 200) : `${init.body.length} bytes`} → ${text.slice(0, 200)}`);
-  };
-  if (res.status >= 500) {
-    s.status5xx += 1;
-    note("5xx");
-  }
-  if (STACK.test(text) || secrets().some((x) => text.includes(x))) {
-    s.leaks += 1;
-    note("leak");
-  }
-  // Accepted writes must show in the snapshot: proof that it would see a partial write too.
-  if (res.status < 300 && (await snapshot()) !== before) s.writesSeen += 1;
-  if (res.status >= 400) {
-    if ((await snapshot()) !== before) {
-      s.partialWrites += 1;
-      note("partial-write");
-    }
-    if (res.status < 500 && !namesWhatIsWrong(res.status, res.headers.get("content-type") ?? "", body)) {
-      s.unnamed += 1;
-      note("unnamed");
-    }
-  }
+  const describe = `${label}: ${typeof init.body === "string" ? init.body.slice(0, 200) : `${init.body.length} bytes`}`;
+  await judgeCase((surfaces[surface] ??= newSurface()), { res, body, before, after: snapshot, secrets: secrets(), describe });
 }
 
 const json = (extra: Record<string, string> = {}) => ({ "content-type": "application/json", authorization: `Bearer ${token}`, ...extra });

@@ -18,7 +18,7 @@ import { runExport } from "@/features/exports/server/run";
 import { GROUP_BY } from "@/features/exports/schemas";
 import { createOrg } from "../helpers/factory";
 import { arbitraryJson, mutate, pushBatch } from "./arbitraries";
-import { mergeFuzzResults, type FuzzSurface } from "./fuzz-results";
+import { judgeCase, mergeFuzzResults, newSurface, type FuzzSurface } from "./fuzz-results";
 
 const BASE = process.env.FAULTS_BASE_URL ?? "";
 const CASES = Number(process.env.FUZZ_CASES ?? 100);
@@ -46,53 +46,14 @@ async function snapshot(): Promise<string> {
   return JSON.stringify(r.rows[0]);
 }
 
-const STACK = /\n\s+at\s|\bat [\w$.<>]+ \([^)]*:\d+:\d+\)|node_modules\/|\.tsx?:\d+:\d+/;
-
-function namesWhatIsWrong(status: number, body: Buffer): boolean {
-  if (status === 401 || status === 403 || status === 404 || status === 429) return true; // auth, scope, not found, rate: not a field
-  try {
-    const j = JSON.parse(body.toString("utf8")) as { error?: { message?: string; issues?: { path: string }[] }; message?: string };
-    if (j.error?.issues?.length) return j.error.issues.every((i) => typeof i.path === "string");
-    const msg = j.error?.message ?? j.message ?? "";
-    return msg.length > 0 && !/^(Invalid request|Internal error|Bad request)$/i.test(msg);
-  } catch {
-    return false;
-  }
-}
-
 async function send(surface: string, path: string, init: { method?: string; body?: string }, label: string) {
-  const s = (surfaces[surface] ??= { cases: 0, statuses: {}, writesSeen: 0, status5xx: 0, partialWrites: 0, unnamed: 0, leaks: 0, examples: [] });
   const before = await snapshot();
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (init.body !== undefined) headers["content-type"] = "application/json";
   const res = await fetch(new URL(path, BASE), { method: init.method ?? "GET", headers, body: init.body, redirect: "manual" });
   const body = Buffer.from(await res.arrayBuffer());
-  const text = body.toString("latin1");
-  s.cases += 1;
-  s.statuses[res.status] = (s.statuses[res.status] ?? 0) + 1;
-  const note = (kind: string) => {
-    if (s.examples.length < 5) s.examples.push(`${kind} ${res.status} ${label}: ${init.method ?? "GET"} ${path.slice(0, 200)} ${init.body?.slice(0, 200) ?? ""} → ${text.slice(0, 200)}`);
-  };
-  if (res.status >= 500) {
-    s.status5xx += 1;
-    note("5xx");
-  }
-  if (STACK.test(text) || secrets().some((x) => text.includes(x))) {
-    s.leaks += 1;
-    note("leak");
-  }
-  const after = await snapshot();
-  if (res.status < 300 && after !== before) s.writesSeen += 1;
-  if (res.status >= 400) {
-    if (after !== before) {
-      s.partialWrites += 1;
-      note("partial-write");
-    }
-    if (res.status < 500 && !namesWhatIsWrong(res.status, body)) {
-      s.unnamed += 1;
-      note("unnamed");
-    }
-  }
+  const describe = `${label}: ${init.method ?? "GET"} ${path.slice(0, 200)} ${init.body?.slice(0, 200) ?? ""}`;
+  await judgeCase((surfaces[surface] ??= newSurface()), { res, body, before, after: snapshot, secrets: secrets(), describe });
   return res.status;
 }
 
