@@ -25,4 +25,11 @@ describe("money", () => {
     // $0.075 / 1M × 10 tokens = 0.75 micro → 1
     expect(priceTokens(10, 75_000n)).toBe(1n);
   });
+  it("shows a negative amount that rounds to zero without a minus sign (no -$0.00)", () => {
+    expect(formatUsd(-4_999n)).toBe("$0.00");
+    expect(formatUsd(-1n)).toBe("$0.00");
+    expect(formatUsd(-5_000n)).toBe("-$0.01");
+    expect(formatUsd(-49n, { cents: false })).toBe("$0.0000");
+    expect(formatUsd(-50n, { cents: false })).toBe("-$0.0001");
+  });
 });

@@ -57,7 +57,7 @@ export function formatUsd(micros: bigint, opts: { cents?: boolean } = {}): strin
   const scale = 10n ** BigInt(decimals);
   const whole = (rounded / scale).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   const frac = (rounded % scale).toString().padStart(decimals, "0");
-  return `${negative ? "-" : ""}$${whole}.${frac}`;
+  return `${negative && rounded > 0n ? "-" : ""}$${whole}.${frac}`; // never "-$0.00"
 }
 
 /** Micro-USD as a JS number of USD, for charts only (never for sums). */

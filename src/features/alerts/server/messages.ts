@@ -2,6 +2,7 @@ import type { Alert, Budget, Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/server/db";
 import { env } from "@/env";
 import { formatUsd } from "@/lib/money";
+import { formatPercent } from "@/lib/percent";
 import { spendDrivers } from "@/features/budgets/server/spend";
 import type { AlertMessage } from "./templates";
 
@@ -169,7 +170,7 @@ export async function buildMessage(alert: Alert, orgSlug: string, budget: Budget
           ["Day (UTC)", str(p.day)],
           ["Tollgate counted", usd(p.tollgateMicros)],
           ["Provider billed", usd(p.billedMicros)],
-          ["Drift", `${usd(p.driftMicros)}${typeof p.driftPercent === "number" ? ` (${p.driftPercent.toFixed(2)} %)` : ""}`],
+          ["Drift", `${usd(p.driftMicros)}${typeof p.driftPercent === "number" ? ` (${formatPercent(p.driftPercent, 2)})` : ""}`],
           ["Alert above", `${str(p.thresholdPercent)} %`],
           ...top(p.topModels).map(([l, v]) => [`Model ${l}`, v] as [string, string]),
           ...top(p.topKeys).map(([l, v]) => [`Key ${l}`, v] as [string, string]),

@@ -61,4 +61,15 @@ describe("reconciliation against the bill", () => {
       [new Date(clean).toISOString().slice(0, 10), false],
     ]);
   });
+
+  it("shows a drift under half a cent as $0.00 and 0.00 %, never with a minus sign", async () => {
+    const { org, workspace, ctx } = await createOrg();
+    const conn = await makeConnection(org, { provider: "openrouter", secret: or.state.managementKey, baseUrl: or.url, workspaceId: workspace.id });
+    const day = new Date(Math.floor(Date.now() / DAY) * DAY - 2 * DAY);
+    // Tollgate's list-price estimate a few micro-USD under a bill of $1.80.
+    await prisma.billReconciliation.create({ data: { orgId: org.id, connectionId: conn.id, day, tollgateMicros: 1_799_997n, billedMicros: 1_800_000n } });
+    const { rows } = await listReconciliation(ctx);
+    expect(rows.find((r) => r.day === day.toISOString().slice(0, 10))).toMatchObject({ tollgate: "$1.80", billed: "$1.80", drift: "$0.00", driftPercent: "0.00 %", over: false });
+  });
 });
+

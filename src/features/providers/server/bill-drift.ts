@@ -13,6 +13,7 @@ import { env } from "@/env";
 import { pool, prisma } from "@/server/db";
 import { claimAlert } from "@/features/alerts/server/claim";
 import { formatUsd } from "@/lib/money";
+import { formatPercent } from "@/lib/percent";
 import { ownedPushedCost, type ReconcileConnection } from "./reconcile-tx";
 
 const DAY_MS = 86_400_000;
@@ -84,7 +85,7 @@ export async function recordBillDrift(conn: ReconcileConnection & { name: string
       orgId: conn.orgId,
       kind: "bill_drift",
       dedupeKey: `bill_drift:${conn.id}:${dayLabel}`,
-      title: `"${conn.name}" on ${dayLabel} (UTC): Tollgate counted ${formatUsd(tollgate)}, the provider billed ${formatUsd(billed)} (${drift >= 0n ? "+" : ""}${formatUsd(drift)}${pct === null ? "" : `, ${pct.toFixed(2)} %`})`,
+      title: `"${conn.name}" on ${dayLabel} (UTC): Tollgate counted ${formatUsd(tollgate)}, the provider billed ${formatUsd(billed)} (${drift >= 0n ? "+" : ""}${formatUsd(drift)}${pct === null ? "" : `, ${formatPercent(pct, 2)}`})`,
       subjectType: "connection",
       subjectId: conn.id,
       payload: {

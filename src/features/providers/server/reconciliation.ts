@@ -1,5 +1,6 @@
 import { env } from "@/env";
 import { formatUsd } from "@/lib/money";
+import { formatPercent } from "@/lib/percent";
 import { requirePermission, type TenantContext } from "@/server/tenant";
 import { listBillReconciliations } from "./bill-drift";
 
@@ -17,7 +18,7 @@ export async function listReconciliation(ctx: TenantContext) {
       tollgate: formatUsd(r.tollgateMicros),
       billed: formatUsd(r.billedMicros),
       drift: formatUsd(r.driftMicros),
-      driftPercent: r.driftPercent === null ? "—" : `${r.driftPercent.toFixed(2)} %`,
+      driftPercent: r.driftPercent === null ? "—" : formatPercent(r.driftPercent, 2),
       over: r.driftPercent === null || Math.abs(r.driftPercent) > env.BILL_DRIFT_ALERT_PERCENT,
     })),
   };
