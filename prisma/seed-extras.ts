@@ -1,13 +1,15 @@
 /**
  * Demo usage history and budgets (idempotent):
  * - prices: the shipped OpenAI table and OpenRouter's /models (from the fake in the demo);
- * - 30 days of pushed usage for the Production workspace through the real writer
- *   (deterministic event ids, so a rerun writes nothing new), carried by the keys the fakes
+ * - 30 days of pushed usage for the Production workspace through the real writer: a share of
+ *   the requests the fakes served (their history, written by src/dev/fake-providers.ts), with
+ *   deterministic event ids, so a rerun writes nothing new; carried by the keys the fakes
  *   expose (seed-keys.ts) the way a team's traffic is: each key belongs to a project, a person
- *   and a codebase, and a few requests come from elsewhere or report no key;
+ *   and a codebase, and a few requests come from another project or person;
  * - a few budgets, soft and hard, through the budgets service;
  * - a first poll of each demo connection, queued for the workers (30-day backfill).
  */
+import { existsSync, readFileSync } from "node:fs";
 import { prisma } from "../src/server/db";
 import { resolveTenant } from "../src/server/tenant";
 import { writeUsageEvents } from "../src/features/ingest/server/write-events";
@@ -18,15 +20,6 @@ import { enqueue } from "../src/server/jobs/queue";
 import { seedDemoKeys, type DemoKey } from "./seed-keys";
 
 type Demo = { orgId: string; userIds: string[]; workspaceIds: string[] };
-
-const MODELS = [
-  { provider: "openrouter", model: "anthropic/claude-sonnet-4", inPerM: 3, outPerM: 15, weight: 3 },
-  { provider: "openrouter", model: "google/gemini-2.5-flash", inPerM: 0.3, outPerM: 2.5, weight: 4 },
-  { provider: "openrouter", model: "deepseek/deepseek-r1", inPerM: 0.55, outPerM: 2.19, weight: 1 },
-  { provider: "openai", model: "gpt-4o", inPerM: 2.5, outPerM: 10, weight: 2 },
-  { provider: "openai", model: "gpt-4o-mini", inPerM: 0.15, outPerM: 0.6, weight: 5 },
-  { provider: "openai", model: "o4-mini", inPerM: 1.1, outPerM: 4.4, weight: 1 },
-] as const;
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -52,71 +45,91 @@ async function keyHomes(keys: DemoKey[], ws: string, tags: { id: string; slug: s
   return homes;
 }
 
+/** One request of a fake provider's history, as src/dev/fake-providers.ts writes it. */
+type FakeRequest =
+  | { provider: "openrouter"; at: string; keyHash: string; model: string; generationId: string | null; status: number; promptTokens: number; completionTokens: number; cachedTokens: number; reasoningTokens: number; costMicros: string; errorType: string | null }
+  | { provider: "openai"; at: string; apiKeyId: string; model: string; status: number; inputTokens: number; outputTokens: number; cachedTokens: number; reasoningTokens: number; costMicros: string; errorType: string | null };
+
+/** Share of the fakes' requests that the team's apps push (the rest reaches Tollgate through the polls). */
+const PUSHED_SHARE = 0.85;
+/** Chat models: the OpenAI requests an app pushes (embeddings, images and speech arrive through the polls and the bill). */
+const OPENAI_CHAT = /^(gpt-4|o\d)/;
+
+function readFakeHistory(): FakeRequest[] {
+  const file = process.env.FAKE_HISTORY_FILE ?? ".data/demo/fake-history.ndjson";
+  if (!existsSync(file)) {
+    console.warn(`[seed] no fake history at ${file}: no pushed usage is seeded (the polls still fill what the fakes report)`);
+    return [];
+  }
+  return readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as FakeRequest);
+}
+
+/**
+ * Pushed usage: a share of the requests the fakes served and bill, each pushed the way an
+ * instrumented app reports it (OpenRouter with the cost it answered, OpenAI priced by the
+ * catalog), so pushed spend is always part of what the provider bills. Before, the seed pushed
+ * requests of its own that the fakes never served: every closed day's bill came out far below
+ * the pushed spend, with 100–380 % reconciliation drift and negative OpenAI billing adjustments.
+ */
 async function seedUsage(demo: Demo, keys: DemoKey[]) {
   const ws = demo.workspaceIds[0]!;
   const tags = await prisma.projectTag.findMany({ where: { workspaceId: ws }, select: { id: true, slug: true }, orderBy: { slug: "asc" } });
   const rand = rng(7);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
-  const weighted = MODELS.flatMap((m) => Array(m.weight).fill(m) as (typeof MODELS)[number][]);
   const members = demo.userIds.slice(0, 4);
   const homes = await keyHomes(keys, ws, tags, members);
-  const today = new Date();
-  today.setUTCHours(0, 0, 0, 0);
+  const homeOf = new Map<string, { keyId: string; tagId: string; memberId: string; language: string }>();
+  for (const [provider, list] of homes) for (const h of list) homeOf.set(`${provider}:${keys.find((k) => k.id === h.keyId)!.providerKeyId}`, h);
   let written = 0;
-  for (let d = 30; d >= 1; d--) {
-    const day = new Date(today.getTime() - d * 86_400_000);
-    const weekend = [0, 6].includes(day.getUTCDay());
-    const n = Math.floor((weekend ? 50 : 140) * (0.8 + rand() * 0.4) * (1 + (30 - d) / 60));
-    const events: NormalizedEvent[] = [];
-    for (let i = 0; i < n; i++) {
-      const m = pick(weighted);
-      // Working hours in New York carry most traffic.
-      const hour = rand() < 0.8 ? 13 + Math.floor(rand() * 10) : Math.floor(rand() * 24);
-      const at = new Date(day.getTime() + hour * 3_600_000 + Math.floor(rand() * 3_600_000));
-      const input = Math.floor(2_000 + rand() * 40_000);
-      const cached = rand() < 0.35 ? Math.floor(input * (0.3 + rand() * 0.6)) : 0;
-      const output = Math.floor(400 + rand() * 8_000);
-      const reasoning = m.model.includes("r1") || m.model.startsWith("o4") ? Math.floor(output * 0.5) : 0;
-      const failed = rand() < 0.025;
-      const reported = m.provider === "openrouter" && !failed;
-      // About 4 % of requests report no key (a script with an env var nobody registered).
-      const providerHomes = homes.get(m.provider) ?? [];
-      // A few keys carry most traffic, as in a real team (weights 8, 6, 4, 2, 1, 1…).
-      const home = providerHomes.length && rand() >= 0.04 ? pick(providerHomes.flatMap((h, k) => Array<typeof h>(Math.max(1, 8 - 2 * k)).fill(h))) : null;
-      const stray = rand() < 0.12; // someone borrowing a key for another project
-      events.push({
-        orgId: demo.orgId,
-        workspaceId: ws,
-        externalId: `demo-history-${day.toISOString().slice(0, 10)}-${i}`,
-        source: "push",
-        provider: m.provider,
-        model: m.model,
-        projectTagId: home && !stray ? home.tagId : pick(tags).id,
-        memberId: home && !stray ? home.memberId : rand() < 0.9 ? pick(members) : null,
-        endUser: null,
-        providerKeyId: home?.keyId ?? null,
-        apiKeyRef: null,
-        service: pick(["api", "worker", "batch"]),
-        language: home ? home.language : pick(LANGUAGES),
-        occurredAt: at,
-        inputTokens: input,
-        outputTokens: failed ? 0 : output,
-        cachedTokens: cached,
-        cacheWriteTokens: 0,
-        reasoningTokens: failed ? 0 : reasoning,
-        requests: 1,
-        // OpenRouter reports cost per request; OpenAI events are priced by Tollgate's catalog.
-        costMicros: reported ? BigInt(Math.round((input - cached) * m.inPerM + cached * m.inPerM * 0.25 + output * m.outPerM)) : null,
-        latencyMs: Math.floor(400 + rand() * 6000),
-        status: failed ? pick([429, 500, 400]) : 200,
-        errorType: failed ? "provider_error" : null,
-        errorMessage: failed ? "Upstream provider failed" : null,
-        generationId: null,
-        metadata: null,
-      });
-    }
-    written += (await writeUsageEvents(events)).inserted;
+  let events: NormalizedEvent[] = [];
+  const flush = async () => {
+    if (events.length > 0) written += (await writeUsageEvents(events)).inserted;
+    events = [];
+  };
+  for (const [line, r] of readFakeHistory().entries()) {
+    if (r.provider === "openai" && !OPENAI_CHAT.test(r.model)) continue;
+    if (rand() >= PUSHED_SHARE) continue;
+    const keyRef = r.provider === "openrouter" ? r.keyHash : r.apiKeyId;
+    // Every pushed request names its key: a keyless push cannot offset the key's polled bucket, so
+    // it would count on top of what the provider bills (the reconciliation page would show it).
+    const home = homeOf.get(`${r.provider}:${keyRef}`) ?? null;
+    const stray = rand() < 0.12; // someone borrowing a key for another project
+    const at = new Date(r.at);
+    const failed = r.status !== 200;
+    const [input, output] = r.provider === "openrouter" ? [r.promptTokens, r.completionTokens] : [r.inputTokens, r.outputTokens];
+    events.push({
+      orgId: demo.orgId,
+      workspaceId: ws,
+      externalId: `demo-${r.provider}-${at.getTime()}-${line}`,
+      source: "push",
+      provider: r.provider,
+      model: r.model,
+      projectTagId: home && !stray ? home.tagId : pick(tags).id,
+      memberId: home && !stray ? home.memberId : rand() < 0.9 ? pick(members) : null,
+      endUser: null,
+      providerKeyId: home?.keyId ?? null,
+      apiKeyRef: null,
+      service: pick(["api", "worker", "batch"]),
+      language: home ? home.language : pick(LANGUAGES),
+      occurredAt: at,
+      inputTokens: input,
+      outputTokens: failed ? 0 : output,
+      cachedTokens: r.cachedTokens,
+      cacheWriteTokens: 0,
+      reasoningTokens: failed ? 0 : r.reasoningTokens,
+      requests: 1,
+      // OpenRouter answers each request with its cost; OpenAI events are priced by Tollgate's catalog. A failed request costs nothing.
+      costMicros: failed ? 0n : r.provider === "openrouter" ? BigInt(r.costMicros) : null,
+      latencyMs: Math.floor(400 + rand() * 6000),
+      status: r.status,
+      errorType: failed ? (r.errorType ?? "provider_error") : null,
+      errorMessage: failed ? "Upstream provider failed" : null,
+      generationId: r.provider === "openrouter" ? r.generationId : null,
+      metadata: null,
+    });
+    if (events.length >= 1000) await flush();
   }
+  await flush();
   return written;
 }
 

@@ -11,7 +11,7 @@ import { discoverOpenRouterAccount } from "../src/features/providers/server/disc
 import { OpenRouterClient } from "../src/providers/openrouter/client";
 import { OpenAIAdminClient } from "../src/providers/openai/client";
 
-export type DemoKey = { id: string; provider: "openrouter" | "openai"; projectTagId: string | null };
+export type DemoKey = { id: string; provider: "openrouter" | "openai"; providerKeyId: string; projectTagId: string | null };
 
 async function discover(connectionId: string): Promise<void> {
   const conn = await getConnectionForJob(connectionId);
@@ -36,6 +36,6 @@ export async function seedDemoKeys(orgId: string): Promise<DemoKey[]> {
   return prisma.providerKey.findMany({
     where: { orgId, status: { not: "deleted" } },
     orderBy: [{ provider: "asc" }, { providerKeyId: "asc" }],
-    select: { id: true, provider: true, projectTagId: true },
+    select: { id: true, provider: true, providerKeyId: true, projectTagId: true },
   });
 }

@@ -51,6 +51,7 @@ cleanup() {
     for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$p" 2>/dev/null || true
   done
+  rm -f "${FAKE_HISTORY_FILE:-}"
   [ -n "$SMOKE" ] && { node_modules/.bin/tsx scripts/redis-clear-prefix.ts "$REDIS_PREFIX" >/dev/null 2>&1 || true; }
   log "stopped"
   exit "$status"
@@ -71,8 +72,12 @@ log "migrating $DATABASE_URL"
 npx tsx scripts/db-migrate.ts
 
 start mail node_modules/.bin/tsx src/dev/mail-catcher.ts
+# The fakes write the requests of their history here; the seed pushes a share of them.
+export FAKE_HISTORY_FILE="$ROOT/.data/demo/fake-history-$$.ndjson"
+rm -f "$FAKE_HISTORY_FILE"
 start fakes node_modules/.bin/tsx src/dev/fake-providers.ts
 wait_http "$DEMO_OPENROUTER_URL/models" 60 || die "fake providers did not start (see .data/logs/fakes.log)"
+for _ in $(seq 1 60); do [ -f "$FAKE_HISTORY_FILE" ] && break; sleep 0.5; done
 
 log "seeding demo data"
 npx tsx prisma/seed.ts

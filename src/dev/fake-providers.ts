@@ -6,9 +6,16 @@
  * Env: FAKE_OPENROUTER_PORT, FAKE_OPENAI_PORT, DEMO_OPENROUTER_KEY (management key),
  * DEMO_OPENAI_KEY (admin key), FAKE_TRAFFIC_INTERVAL_MS (live traffic pace, default 4000).
  * The seed's demo connections use the same default keys.
+ *
+ * The history's requests are also written to `.data/demo/fake-history.ndjson` (one request a
+ * line): the seed pushes a share of them as the team's instrumented apps would have, so pushed
+ * spend is a part of what each fake bills, never spend the provider did not see. The history ends
+ * at the start of the current UTC hour, so a rerun within the hour serves the same requests.
  */
 import { makeDemoOrganization, startFakeOpenRouter, startOpenRouterLiveTraffic, type FakeOpenRouter } from "@/providers/openrouter/fake";
 import { startFakeOpenAI, startOpenAILiveTraffic, type FakeOpenAI } from "@/providers/openai/fake";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 
 export { startFakeOpenRouter } from "@/providers/openrouter/fake";
 export { startFakeOpenAI } from "@/providers/openai/fake";
@@ -30,12 +37,22 @@ export async function startFakeProviders(opts: {
   requestsPerDay?: number;
   liveIntervalMs?: number | null;
   host?: string;
+  /** Where to write the history's requests (NDJSON), for the demo seed. */
+  historyFile?: string;
 }): Promise<FakeProviders> {
   const openrouter = await startFakeOpenRouter({ port: opts.openrouterPort, host: opts.host, managementKey: opts.openrouterKey ?? DEMO_OPENROUTER_MANAGEMENT_KEY });
   const openai = await startFakeOpenAI({ port: opts.openaiPort, host: opts.host, adminKey: opts.openaiKey ?? DEMO_OPENAI_ADMIN_KEY });
   makeDemoOrganization(openrouter.state, DEMO_OPENROUTER_MEMBERS);
-  openrouter.generateTraffic({ days: opts.days ?? 30, requestsPerDay: opts.requestsPerDay ?? 300, keys: 6 });
-  openai.generateTraffic({ days: opts.days ?? 30, requestsPerDay: opts.requestsPerDay ?? 300 });
+  const endAt = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+  const lines: string[] = [];
+  const keep = (r: object) => lines.push(JSON.stringify(r, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
+  openrouter.generateTraffic({ days: opts.days ?? 30, requestsPerDay: opts.requestsPerDay ?? 300, keys: 6, endAt, onRequest: keep });
+  openai.generateTraffic({ days: opts.days ?? 30, requestsPerDay: opts.requestsPerDay ?? 300, endAt, onRequest: keep });
+  if (opts.historyFile) {
+    mkdirSync(dirname(opts.historyFile), { recursive: true });
+    writeFileSync(`${opts.historyFile}.tmp`, lines.join("\n") + "\n");
+    renameSync(`${opts.historyFile}.tmp`, opts.historyFile); // whole or absent: the seed waits for it
+  }
   const live =
     opts.liveIntervalMs === null
       ? []
@@ -62,6 +79,7 @@ if (process.argv[1] && /fake-providers\.ts$/.test(process.argv[1])) {
     openrouterKey: process.env.DEMO_OPENROUTER_KEY || undefined,
     openaiKey: process.env.DEMO_OPENAI_KEY || undefined,
     liveIntervalMs: Number(process.env.FAKE_TRAFFIC_INTERVAL_MS ?? 4000),
+    historyFile: process.env.FAKE_HISTORY_FILE ?? ".data/demo/fake-history.ndjson",
   });
   const orKeys = [...fakes.openrouter.state.keys.values()];
   const oaiKeys = [...fakes.openai.state.apiKeys.values()];
