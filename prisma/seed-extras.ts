@@ -31,7 +31,7 @@ const LANGUAGES = ["python", "typescript", "go"] as const;
 /**
  * Each key's home: the project, person and codebase that use it. Keys of one provider take
  * turns over the non-default tags (a team keeps a key per project); keys the provider didn't
- * attribute get their project tag here, once (a rerun leaves an admin's choice alone).
+ * attribute get their project tag and person here, once (a rerun leaves an admin's choice alone).
  */
 async function keyHomes(keys: DemoKey[], ws: string, tags: { id: string; slug: string }[], members: string[]) {
   const projects = tags.filter((t) => t.slug !== "untagged");
@@ -39,7 +39,11 @@ async function keyHomes(keys: DemoKey[], ws: string, tags: { id: string; slug: s
   for (const provider of ["openrouter", "openai"] as const) {
     const mine = keys.filter((k) => k.provider === provider);
     const list = mine.map((k, i) => ({ keyId: k.id, tagId: k.projectTagId ?? projects[i % projects.length]!.id, memberId: members[i % members.length]!, language: LANGUAGES[i % LANGUAGES.length]! }));
-    for (const h of list) await prisma.providerKey.updateMany({ where: { id: h.keyId, projectTagId: null, workspaceId: ws }, data: { projectTagId: h.tagId } });
+    for (const h of list) {
+      await prisma.providerKey.updateMany({ where: { id: h.keyId, projectTagId: null, workspaceId: ws }, data: { projectTagId: h.tagId } });
+      // The person who uses the key: the polls' fills of its spend are theirs too.
+      await prisma.providerKey.updateMany({ where: { id: h.keyId, memberUserId: null, workspaceId: ws }, data: { memberUserId: h.memberId } });
+    }
     homes.set(provider, list);
   }
   return homes;

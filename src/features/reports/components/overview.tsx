@@ -12,7 +12,8 @@ function BreakdownCard({ title, rows }: { title: string; rows: Breakdown[] }) {
     <Card title={title}>
       <Table
         head={["", "Cost", "Requests", "Tokens"]}
-        rows={rows.map((r) => [r.label, formatUsd(r.costMicros), n(r.requests), n(r.tokens)])}
+        // Labels (emails, model ids) break anywhere, so the card fits its numbers without a sideways scroll.
+        rows={rows.map((r) => [<span key="label" className="[overflow-wrap:anywhere]">{r.label}</span>, formatUsd(r.costMicros), n(r.requests), n(r.tokens)])}
         empty={<p className="text-sm text-gray-500">No usage in this range.</p>}
       />
     </Card>
