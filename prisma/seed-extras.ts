@@ -21,6 +21,13 @@ import { seedDemoKeys, type DemoKey } from "./seed-keys";
 
 type Demo = { orgId: string; userIds: string[]; workspaceIds: string[] };
 
+/** FNV-1a of a string: a request's own seed. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 function rng(seed: number) {
   let s = seed >>> 0;
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
@@ -78,8 +85,6 @@ function readFakeHistory(): FakeRequest[] {
 async function seedUsage(demo: Demo, keys: DemoKey[]) {
   const ws = demo.workspaceIds[0]!;
   const tags = await prisma.projectTag.findMany({ where: { workspaceId: ws }, select: { id: true, slug: true }, orderBy: { slug: "asc" } });
-  const rand = rng(7);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   const members = demo.userIds.slice(0, 4);
   const homes = await keyHomes(keys, ws, tags, members);
   const homeOf = new Map<string, { keyId: string; tagId: string; memberId: string; language: string }>();
@@ -90,10 +95,19 @@ async function seedUsage(demo: Demo, keys: DemoKey[]) {
     if (events.length > 0) written += (await writeUsageEvents(events)).inserted;
     events = [];
   };
-  for (const [line, r] of readFakeHistory().entries()) {
+  const seen = new Map<string, number>();
+  for (const r of readFakeHistory()) {
     if (r.provider === "openai" && !OPENAI_CHAT.test(r.model)) continue;
-    if (rand() >= PUSHED_SHARE) continue;
     const keyRef = r.provider === "openrouter" ? r.keyHash : r.apiKeyId;
+    // The request's own id and draws: the same request gets the same event and attribution in
+    // every run, however much history the fakes served before it.
+    const base = `demo-${r.provider}-${new Date(r.at).getTime()}-${keyRef}-${r.model}`;
+    const nth = (seen.get(base) ?? 0) + 1;
+    seen.set(base, nth);
+    const externalId = `${base}-${nth}`;
+    const rand = rng(fnv1a(externalId));
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+    if (rand() >= PUSHED_SHARE) continue;
     // Every pushed request names its key: a keyless push cannot offset the key's polled bucket, so
     // it would count on top of what the provider bills (the reconciliation page would show it).
     const home = homeOf.get(`${r.provider}:${keyRef}`) ?? null;
@@ -104,7 +118,7 @@ async function seedUsage(demo: Demo, keys: DemoKey[]) {
     events.push({
       orgId: demo.orgId,
       workspaceId: ws,
-      externalId: `demo-${r.provider}-${at.getTime()}-${line}`,
+      externalId,
       source: "push",
       provider: r.provider,
       model: r.model,
@@ -128,7 +142,9 @@ async function seedUsage(demo: Demo, keys: DemoKey[]) {
       status: r.status,
       errorType: failed ? (r.errorType ?? "provider_error") : null,
       errorMessage: failed ? "Upstream provider failed" : null,
-      generationId: r.provider === "openrouter" ? r.generationId : null,
+      // No generation id: the fakes number generations in the order they serve them, so a later
+      // run's id could name another request (and its cost fill would take that request's cost).
+      generationId: null,
       metadata: null,
     });
     if (events.length >= 1000) await flush();

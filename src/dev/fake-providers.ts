@@ -9,8 +9,9 @@
  *
  * The history's requests are also written to `.data/demo/fake-history.ndjson` (one request a
  * line): the seed pushes a share of them as the team's instrumented apps would have, so pushed
- * spend is a part of what each fake bills, never spend the provider did not see. The history ends
- * at the start of the current UTC hour, so a rerun within the hour serves the same requests.
+ * spend is a part of what each fake bills, never spend the provider did not see. Each UTC day's
+ * requests depend on the day alone (`byDay`), so the demo run again later serves the same requests
+ * for the days both runs cover, and the seed's pushes stay a part of them.
  */
 import { makeDemoOrganization, startFakeOpenRouter, startOpenRouterLiveTraffic, type FakeOpenRouter } from "@/providers/openrouter/fake";
 import { startFakeOpenAI, startOpenAILiveTraffic, type FakeOpenAI } from "@/providers/openai/fake";
@@ -43,11 +44,10 @@ export async function startFakeProviders(opts: {
   const openrouter = await startFakeOpenRouter({ port: opts.openrouterPort, host: opts.host, managementKey: opts.openrouterKey ?? DEMO_OPENROUTER_MANAGEMENT_KEY });
   const openai = await startFakeOpenAI({ port: opts.openaiPort, host: opts.host, adminKey: opts.openaiKey ?? DEMO_OPENAI_ADMIN_KEY });
   makeDemoOrganization(openrouter.state, DEMO_OPENROUTER_MEMBERS);
-  const endAt = Math.floor(Date.now() / 3_600_000) * 3_600_000;
   const lines: string[] = [];
   const keep = (r: object) => lines.push(JSON.stringify(r, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
-  openrouter.generateTraffic({ days: opts.days ?? 30, requestsPerDay: opts.requestsPerDay ?? 300, keys: 6, endAt, onRequest: keep });
-  openai.generateTraffic({ days: opts.days ?? 30, requestsPerDay: opts.requestsPerDay ?? 300, endAt, onRequest: keep });
+  openrouter.generateTraffic({ days: opts.days ?? 30, requestsPerDay: opts.requestsPerDay ?? 300, keys: 6, byDay: true, onRequest: keep });
+  openai.generateTraffic({ days: opts.days ?? 30, requestsPerDay: opts.requestsPerDay ?? 300, byDay: true, onRequest: keep });
   if (opts.historyFile) {
     mkdirSync(dirname(opts.historyFile), { recursive: true });
     writeFileSync(`${opts.historyFile}.tmp`, lines.join("\n") + "\n");

@@ -225,7 +225,8 @@ export function queryArray(q: URLSearchParams, name: string): string[] {
 
 /** Deterministic PRNG (mulberry32) so generated traffic is the same for the same seed. */
 export function prng(seed: number) {
-  let a = seed >>> 0;
+  const initial = seed >>> 0;
+  let a = initial;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -249,6 +250,10 @@ export function prng(seed: number) {
     },
     id: (n: number, alphabet = chars) => Array.from({ length: n }, () => alphabet[Math.floor(next() * alphabet.length)]).join(""),
     hex: (n: number) => Array.from({ length: n }, () => "0123456789abcdef"[Math.floor(next() * 16)]).join(""),
+    /** Restarts the stream from the initial seed mixed with `salt` (history by absolute day). */
+    reseed: (salt: number) => {
+      a = (initial ^ Math.imul(salt, 0x9e3779b1)) >>> 0;
+    },
   };
 }
 export type Prng = ReturnType<typeof prng>;
@@ -275,9 +280,16 @@ const HOUR_WEIGHTS = [2, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 9, 9, 10, 10, 10, 9, 8, 7
  * within each day. Lazy on purpose: the caller's own draws from `r` for each request interleave
  * with the next day's draws exactly as in a nested loop, so a seed keeps giving the same history.
  */
-export function* historyTimes(r: Prng, opts: { days: number; endAt: number; requestsPerDay: number; weekendShare: number }): Generator<number> {
+/**
+ * Request times over the last `days` UTC days up to `endAt`. With `byDay`, each day's times, and
+ * whatever the caller draws from `r` while they are yielded, come from a stream restarted for that
+ * UTC day: a day's requests are then the same whatever the window, so a history made later (the
+ * demo run again on another day) serves the same requests for the days both cover.
+ */
+export function* historyTimes(r: Prng, opts: { days: number; endAt: number; requestsPerDay: number; weekendShare: number; byDay?: boolean }): Generator<number> {
   const firstDay = utcDayStart(opts.endAt) - (opts.days - 1) * DAY_MS;
   for (let day = firstDay; day <= opts.endAt; day += DAY_MS) {
+    if (opts.byDay) r.reseed(day / DAY_MS);
     const weekend = [0, 6].includes(new Date(day).getUTCDay());
     const n = Math.round(opts.requestsPerDay * (weekend ? opts.weekendShare : 1) * (0.85 + r.next() * 0.3));
     const times: number[] = [];

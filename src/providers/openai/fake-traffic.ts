@@ -29,6 +29,8 @@ export type OpenAITrafficOptions = {
   requestsPerDay: number;
   seed?: number;
   endAt?: number;
+  /** Each UTC day's requests depend on the day only, not on the window (see historyTimes). */
+  byDay?: boolean;
   /** Share of requests that fail (not recorded as usage). Default 0.03. */
   errorRate?: number;
   onRequest?: (r: GeneratedOpenAIRequest) => void;
@@ -86,7 +88,7 @@ export function generateOpenAITraffic(state: FakeOpenAIState, opts: OpenAITraffi
   const errorRate = opts.errorRate ?? 0.03;
   let generated = 0;
   let failed = 0;
-  for (const at of historyTimes(r, { days: opts.days, endAt, requestsPerDay: opts.requestsPerDay, weekendShare: 0.4 })) {
+  for (const at of historyTimes(r, { days: opts.days, endAt, requestsPerDay: opts.requestsPerDay, weekendShare: 0.4, byDay: opts.byDay })) {
     const key = r.weighted(keyWeights);
     const model = r.weighted(KIND_WEIGHTS);
     const u = usageFor(r, model);

@@ -31,6 +31,8 @@ export type OpenRouterTrafficOptions = {
   seed?: number;
   /** History ends here (default: now). */
   endAt?: number;
+  /** Each UTC day's requests depend on the day only, not on the window (see historyTimes). */
+  byDay?: boolean;
   /** Share of requests that fail upstream (not charged). Default 0.03. */
   errorRate?: number;
   /** Make sure at least this many keys exist (default 5). */
@@ -96,7 +98,7 @@ export function generateOpenRouterTraffic(state: FakeOpenRouterState, opts: Open
   const errorRate = opts.errorRate ?? 0.03;
   let generated = 0;
   let failed = 0;
-  for (const at of historyTimes(r, { days: opts.days, endAt, requestsPerDay: opts.requestsPerDay, weekendShare: 0.45 })) {
+  for (const at of historyTimes(r, { days: opts.days, endAt, requestsPerDay: opts.requestsPerDay, weekendShare: 0.45, byDay: opts.byDay })) {
     const key = r.weighted(keyWeights);
     const model = r.weighted(models);
     const t = tokens(r, model);
