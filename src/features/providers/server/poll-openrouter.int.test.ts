@@ -27,6 +27,19 @@ function chargedMicros(keyHash?: string) {
   return sum;
 }
 
+/** What the fake charged yesterday (UTC), all keys: the fake account is shared by this file's tests. */
+function chargedYesterday() {
+  const charged = { costMicros: 0n, requests: 0n, inputTokens: 0n };
+  for (const g of fake.state.generations.values()) {
+    if (g.createdAt < today() - DAY || g.createdAt >= today()) continue;
+    charged.costMicros += g.costMicros;
+    charged.requests += 1n;
+    charged.inputTokens += BigInt(g.promptTokens);
+  }
+  return charged;
+}
+const yesterday = () => ({ from: new Date(today() - DAY), to: new Date(today()) });
+
 describe("OpenRouter poller against the fake", () => {
   it("discovers keys, snapshots credits, backfills 30 days of activity into reconciled poll events", async () => {
     const { org, workspace } = await createOrg();
@@ -114,15 +127,21 @@ describe("OpenRouter poller against the fake", () => {
       [{ occurredAt: new Date(yesterdayNoon), apiKeyRef: key.hash, inputTokens: 1000, outputTokens: 100, costMicros: gen.costMicros }],
     );
     await pollOpenRouter(conn.id, { sleep: noSleep, fetch: freeUsage });
-    // The fake account is shared by this file's tests: the day holds their traffic too, once.
-    const charged = { costMicros: 0n, requests: 0n, inputTokens: 0n };
-    for (const g of fake.state.generations.values()) {
-      if (g.createdAt < today() - DAY || g.createdAt >= today()) continue;
-      charged.costMicros += g.costMicros;
-      charged.requests += 1n;
-      charged.inputTokens += BigInt(g.promptTokens);
-    }
-    expect(await rollupTotals(org.id, { from: new Date(today() - DAY), to: new Date(today()) })).toEqual(charged);
+    expect(await rollupTotals(org.id, yesterday())).toEqual(chargedYesterday());
+  });
+
+  it("a key deleted at OpenRouter: its days, now in the unfiltered remainder, replace its rows and count once", async () => {
+    const { org, workspace } = await createOrg();
+    const conn = await makeConnection(org, { provider: "openrouter", secret: fake.state.managementKey, baseUrl: fake.url, workspaceId: workspace.id });
+    const key = fake.state.createKey({ name: "rotated away" });
+    fake.state.record({ keyHash: key.hash, model: "openai/gpt-4.1", createdAt: today() - DAY / 2, promptTokens: 1000, completionTokens: 1000 });
+    await pollOpenRouter(conn.id, { sleep: noSleep });
+    expect(await rollupTotals(org.id, yesterday())).toEqual(chargedYesterday());
+    // Rotated: /keys no longer lists it, so its activity is only in the unfiltered /activity.
+    fake.state.deleteKey(key.hash);
+    await pollOpenRouter(conn.id, { sleep: noSleep, now: () => new Date(Date.now() + 6 * 3_600_000 + 1000) });
+    expect(await rollupTotals(org.id, yesterday())).toEqual(chargedYesterday());
+    expect((await eventTotals(org.id)).costMicros).toBe((await rollupTotals(org.id)).costMicros);
   });
 
   it("honours 429 + Retry-After in the client; a long Retry-After ends the poll as rate_limited and re-queues it", async () => {
