@@ -144,6 +144,25 @@ describe("OpenRouter poller against the fake", () => {
     expect((await eventTotals(org.id)).costMicros).toBe((await rollupTotals(org.id)).costMicros);
   });
 
+  it("a deleted key's pushed events still offset its spend in the unfiltered remainder: pushed + polled is the max, not the sum", async () => {
+    const { org, workspace } = await createOrg();
+    const conn = await makeConnection(org, { provider: "openrouter", secret: fake.state.managementKey, baseUrl: fake.url, workspaceId: workspace.id });
+    const key = fake.state.createKey({ name: "rotated after pushing" });
+    const noon = today() - DAY / 2;
+    const gen = fake.state.record({ keyHash: key.hash, model: "openai/gpt-4.1", createdAt: noon, promptTokens: 1000, completionTokens: 1000 });
+    await pollOpenRouter(conn.id, { sleep: noSleep });
+    const tracked = await prisma.providerKey.findFirstOrThrow({ where: { orgId: org.id, providerKeyId: key.hash } });
+    // The request as Broadcast or the push API reported it, on the (by now tracked) key.
+    await pushEvents(
+      { orgId: org.id, workspaceId: workspace.id, provider: "openrouter", model: "openai/gpt-4.1", projectTagId: null },
+      [{ occurredAt: new Date(noon), providerKeyId: tracked.id, apiKeyRef: key.hash, inputTokens: 1000, outputTokens: 1000, costMicros: gen.costMicros }],
+    );
+    expect(await rollupTotals(org.id, yesterday())).toEqual(chargedYesterday());
+    fake.state.deleteKey(key.hash);
+    await pollOpenRouter(conn.id, { sleep: noSleep, now: () => new Date(Date.now() + 6 * 3_600_000 + 1000) });
+    expect(await rollupTotals(org.id, yesterday())).toEqual(chargedYesterday());
+  });
+
   it("honours 429 + Retry-After in the client; a long Retry-After ends the poll as rate_limited and re-queues it", async () => {
     const { org } = await createOrg();
     const conn = await makeConnection(org, { provider: "openrouter", secret: fake.state.managementKey, baseUrl: fake.url });
