@@ -1,5 +1,5 @@
 import { regexes } from "zod/v4/core";
-import { MAX_EVENTS_PER_BATCH, type PushBatch, type PushEvent } from "./schemas";
+import { LONE_SURROGATE, MAX_EVENTS_PER_BATCH, type PushBatch, type PushEvent } from "./schemas";
 import { costWithinBound } from "./limits";
 
 /**
@@ -113,7 +113,7 @@ function event(raw: unknown): PushEvent | null {
       if (keys.length > 16) return null;
       for (const k of keys) {
         const v = md[k];
-        if (k === "__proto__" || k.length > 64 || typeof v !== "string" || v.length > 512) return null;
+        if (k === "__proto__" || k.length > 64 || typeof v !== "string" || v.length > 512 || LONE_SURROGATE.test(k) || LONE_SURROGATE.test(v)) return null;
       }
     }
   }

@@ -15,6 +15,10 @@ const count = (what: string) =>
     .max(INT32_MAX, `${what} is too large`)
     .nullish();
 
+/** Half of a UTF-16 surrogate pair: text columns store it as U+FFFD, but jsonb (metadata) refuses it. */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const SURROGATE_MESSAGE = "metadata must be valid Unicode text (it holds half of a UTF-16 surrogate pair)";
+
 const text = (max: number) => z.string().trim().min(1, "Must not be empty").max(max, `At most ${max} characters`).nullish();
 
 /** USD as a JSON number or a decimal string ("0.0012"): converted to micro-USD exactly. */
@@ -59,7 +63,13 @@ export const PushEvent = z.object({
     .nullish(),
   generation_id: text(128),
   metadata: z
-    .record(z.string().max(64, "metadata keys are at most 64 characters"), z.string({ error: "metadata values must be strings" }).max(512, "metadata values are at most 512 characters"))
+    .record(
+      z.string().max(64, "metadata keys are at most 64 characters").refine((k) => !LONE_SURROGATE.test(k), SURROGATE_MESSAGE),
+      z
+        .string({ error: "metadata values must be strings" })
+        .max(512, "metadata values are at most 512 characters")
+        .refine((v) => !LONE_SURROGATE.test(v), SURROGATE_MESSAGE),
+    )
     .refine((m) => Object.keys(m).length <= 16, "metadata holds at most 16 pairs")
     .nullish(),
 });

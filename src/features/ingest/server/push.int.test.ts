@@ -106,6 +106,15 @@ describe("POST /api/v1/usage", () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it("refuses metadata PostgreSQL can't store (a lone UTF-16 surrogate) with 400 naming the field, before the batch's new project tag is created", async () => {
+    const { workspace, token } = await setup();
+    const res = await post(token, { events: [ev(0, { project: "brand-new" }), ev(1, { project: "brand-new", metadata: { note: "cut \udc00" } })] });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.issues).toEqual([{ path: "events.1.metadata.note", message: expect.stringMatching(/surrogate/) }]);
+    expect(await eventCount(workspace.id)).toBe(0);
+    expect(await prisma.projectTag.count({ where: { workspaceId: workspace.id, slug: "brand-new" } })).toBe(0);
+  });
+
   it("reports every invalid field with its path", async () => {
     const { token } = await setup();
     const res = await post(token, {

@@ -5,7 +5,7 @@ import { closeQueues, getQueue } from "@/server/jobs/queue";
 import { startFakeOpenRouter, type FakeOpenRouter } from "@/providers/openrouter/fake";
 import { pollOpenRouter } from "./poll-openrouter";
 import { requeueAfterRateLimit } from "./sweep";
-import { eventTotals, makeConnection, noSleep, rollupTotals } from "./pollers.test-helpers";
+import { eventTotals, makeConnection, noSleep, pushEvents, rollupTotals } from "./pollers.test-helpers";
 
 const DAY = 86_400_000;
 const today = () => Math.floor(Date.now() / DAY) * DAY;
@@ -26,6 +26,19 @@ function chargedMicros(keyHash?: string) {
   for (const g of fake.state.generations.values()) if (g.createdAt >= from && g.createdAt < today() && (!keyHash || g.keyHash === keyHash)) sum += g.costMicros;
   return sum;
 }
+
+/** What the fake charged yesterday (UTC), all keys: the fake account is shared by this file's tests. */
+function chargedYesterday() {
+  const charged = { costMicros: 0n, requests: 0n, inputTokens: 0n };
+  for (const g of fake.state.generations.values()) {
+    if (g.createdAt < today() - DAY || g.createdAt >= today()) continue;
+    charged.costMicros += g.costMicros;
+    charged.requests += 1n;
+    charged.inputTokens += BigInt(g.promptTokens);
+  }
+  return charged;
+}
+const yesterday = () => ({ from: new Date(today() - DAY), to: new Date(today()) });
 
 describe("OpenRouter poller against the fake", () => {
   it("discovers keys, snapshots credits, backfills 30 days of activity into reconciled poll events", async () => {
@@ -92,6 +105,62 @@ describe("OpenRouter poller against the fake", () => {
     expect((await rollupTotals(org.id)).costMicros).toBe((await eventTotals(org.id)).costMicros);
     expect((await prisma.providerKey.findFirstOrThrow({ where: { orgId: org.id, providerKeyId: gone.hash } })).status).toBe("deleted");
     expect(await prisma.creditSnapshot.count({ where: { connectionId: conn.id } })).toBe(3);
+  });
+
+  it("a key whose lifetime credit usage is 0 (free models only) still offsets its pushed requests: pushed + polled is the max, not the sum", async () => {
+    const { org, workspace } = await createOrg();
+    const conn = await makeConnection(org, { provider: "openrouter", secret: fake.state.managementKey, baseUrl: fake.url, workspaceId: workspace.id });
+    const key = fake.state.createKey({ name: "free models only" });
+    const yesterdayNoon = today() - DAY / 2;
+    const gen = fake.state.record({ keyHash: key.hash, model: "meta-llama/llama-3.3-70b-instruct", createdAt: yesterdayNoon, promptTokens: 1000, completionTokens: 100 });
+    // OpenRouter reports `usage` 0 for a key used only for :free models (its credit usage, reference
+    // §3.1), while /activity lists its requests and tokens.
+    const freeUsage: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!new URL(String(input)).pathname.endsWith("/keys")) return res;
+      const body = (await res.json()) as { data: Record<string, unknown>[] };
+      for (const k of body.data) for (const f of ["usage", "usage_daily", "usage_weekly", "usage_monthly"]) k[f] = 0;
+      return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+    };
+    await pushEvents(
+      { orgId: org.id, workspaceId: workspace.id, provider: "openrouter", model: "meta-llama/llama-3.3-70b-instruct", projectTagId: null },
+      [{ occurredAt: new Date(yesterdayNoon), apiKeyRef: key.hash, inputTokens: 1000, outputTokens: 100, costMicros: gen.costMicros }],
+    );
+    await pollOpenRouter(conn.id, { sleep: noSleep, fetch: freeUsage });
+    expect(await rollupTotals(org.id, yesterday())).toEqual(chargedYesterday());
+  });
+
+  it("a key deleted at OpenRouter: its days, now in the unfiltered remainder, replace its rows and count once", async () => {
+    const { org, workspace } = await createOrg();
+    const conn = await makeConnection(org, { provider: "openrouter", secret: fake.state.managementKey, baseUrl: fake.url, workspaceId: workspace.id });
+    const key = fake.state.createKey({ name: "rotated away" });
+    fake.state.record({ keyHash: key.hash, model: "openai/gpt-4.1", createdAt: today() - DAY / 2, promptTokens: 1000, completionTokens: 1000 });
+    await pollOpenRouter(conn.id, { sleep: noSleep });
+    expect(await rollupTotals(org.id, yesterday())).toEqual(chargedYesterday());
+    // Rotated: /keys no longer lists it, so its activity is only in the unfiltered /activity.
+    fake.state.deleteKey(key.hash);
+    await pollOpenRouter(conn.id, { sleep: noSleep, now: () => new Date(Date.now() + 6 * 3_600_000 + 1000) });
+    expect(await rollupTotals(org.id, yesterday())).toEqual(chargedYesterday());
+    expect((await eventTotals(org.id)).costMicros).toBe((await rollupTotals(org.id)).costMicros);
+  });
+
+  it("a deleted key's pushed events still offset its spend in the unfiltered remainder: pushed + polled is the max, not the sum", async () => {
+    const { org, workspace } = await createOrg();
+    const conn = await makeConnection(org, { provider: "openrouter", secret: fake.state.managementKey, baseUrl: fake.url, workspaceId: workspace.id });
+    const key = fake.state.createKey({ name: "rotated after pushing" });
+    const noon = today() - DAY / 2;
+    const gen = fake.state.record({ keyHash: key.hash, model: "openai/gpt-4.1", createdAt: noon, promptTokens: 1000, completionTokens: 1000 });
+    await pollOpenRouter(conn.id, { sleep: noSleep });
+    const tracked = await prisma.providerKey.findFirstOrThrow({ where: { orgId: org.id, providerKeyId: key.hash } });
+    // The request as Broadcast or the push API reported it, on the (by now tracked) key.
+    await pushEvents(
+      { orgId: org.id, workspaceId: workspace.id, provider: "openrouter", model: "openai/gpt-4.1", projectTagId: null },
+      [{ occurredAt: new Date(noon), providerKeyId: tracked.id, apiKeyRef: key.hash, inputTokens: 1000, outputTokens: 1000, costMicros: gen.costMicros }],
+    );
+    expect(await rollupTotals(org.id, yesterday())).toEqual(chargedYesterday());
+    fake.state.deleteKey(key.hash);
+    await pollOpenRouter(conn.id, { sleep: noSleep, now: () => new Date(Date.now() + 6 * 3_600_000 + 1000) });
+    expect(await rollupTotals(org.id, yesterday())).toEqual(chargedYesterday());
   });
 
   it("honours 429 + Retry-After in the client; a long Retry-After ends the poll as rate_limited and re-queues it", async () => {

@@ -61,8 +61,10 @@ function toRow(item: OpenRouterActivityItem, keyRef: string): PolledRow {
 async function readActivity(client: OpenRouterClient, keys: OpenRouterKey[]): Promise<PolledRow[]> {
   const rows: PolledRow[] = [];
   const keyed = new Map<string, PolledRow>();
+  // Every listed key is read, even one whose `usage` is 0: that is its credit usage, and a key used
+  // only for :free models (or BYOK) has activity without any. Its rows must stay on the key: in
+  // the keyless residual they would not be offset by the key's pushed events (counted twice).
   for (const k of keys) {
-    if (!(k.usage > 0)) continue; // never used: nothing to read
     for (const item of await client.getActivity({ apiKeyHash: k.hash })) {
       const r = toRow(item, k.hash);
       rows.push(r);

@@ -19,8 +19,11 @@ export const zeroMetrics = (): Metrics => ({ requests: 0n, inputTokens: 0n, outp
  * different projects apart (a key belongs to exactly one project, so keyed cells need no more).
  */
 export type PolledCell = { kind?: string; keyRef: string; projectRef?: string; model: string; metrics: PolledMetrics };
-/** Pushed totals per (kind, keyRef, model); keyRef '' = pushed without an api_key. */
-export type PushedCell = { kind?: string; keyRef: string; model: string; metrics: Metrics };
+/**
+ * Pushed totals per (kind, keyRef, model); keyRef '' = pushed without an api_key. `own`: the key is
+ * one this connection tracks (so its events are this account's even if the poll no longer reports it).
+ */
+export type PushedCell = { kind?: string; keyRef: string; model: string; metrics: Metrics; own?: boolean };
 export type Delta = { kind: string; keyRef: string; projectRef: string; model: string; metrics: PolledMetrics };
 
 const max0 = (v: bigint) => (v > 0n ? v : 0n);
@@ -40,7 +43,8 @@ const cellId = (c: { keyRef: string; model: string }) => `${c.keyRef}\u0000${nor
  *  3. per bucket: the sum may not exceed polled(total) − pushed(total), where pushed counts
  *     events of this connection's keys plus events pushed without any key (they might be
  *     any key's). Events pushed with a key this connection does not report are another
- *     account's and are ignored.
+ *     account's and are ignored, except for a key it tracks (`own`), which caps the keyless
+ *     cells (a deleted OpenRouter key's spend is in the unfiltered remainder).
  * Caps are applied by allocating in a fixed order (keyless cells first, then by key and
  * model), so the same inputs always give the same deltas. The result never goes negative,
  * never exceeds what was polled, and polled + pushed is never counted twice.
@@ -64,6 +68,10 @@ function reconcileKind(polled: PolledCell[], pushed: PushedCell[]): Omit<Delta, 
     pushedBy.set(cellId(p), prev ? (Object.fromEntries(METRICS.map((m) => [m, prev[m] + p.metrics[m]])) as Metrics) : p.metrics);
   }
   const relevantPushed = pushed.filter((p) => p.keyRef === "" || polledKeys.has(p.keyRef));
+  // A key this connection tracks but the provider doesn't report in the bucket (deleted: OpenRouter
+  // puts its spend in the keyless remainder) can only be hiding in keyless cells: its pushed events
+  // offset those, never another key's cells (a key not reported yet is just lagging).
+  const orphans = pushed.filter((p) => p.own && p.keyRef !== "" && !polledKeys.has(p.keyRef));
   const order = (c: PolledCell) => `${c.projectRef ?? ""}\u0000${c.model}`;
   const cells = [...polled].sort((a, b) => (a.keyRef === b.keyRef ? order(a).localeCompare(order(b)) : a.keyRef === "" ? -1 : b.keyRef === "" ? 1 : a.keyRef.localeCompare(b.keyRef)));
   const out = cells.map((c) => ({ keyRef: c.keyRef, projectRef: c.projectRef ?? "", model: c.model, metrics: { ...zeroMetrics(), costMicros: c.metrics.costMicros === null ? null : 0n } as PolledMetrics }));
@@ -89,12 +97,16 @@ function reconcileKind(polled: PolledCell[], pushed: PushedCell[]): Omit<Delta, 
     }
     // 3. bucket level
     let bucketRemaining = max0(cells.reduce((s, c) => s + P(c), 0n) - relevantPushed.reduce((s, p) => s + p.metrics[m], 0n));
+    let keylessRemaining = max0(cells.filter((c) => c.keyRef === "").reduce((s, c) => s + P(c), 0n) - orphans.reduce((s, p) => s + p.metrics[m], 0n));
     cells.forEach((c, i) => {
       let v = want[i]!;
       if (c.keyRef !== "") {
         const kr = keyRemaining.get(c.keyRef) ?? 0n;
         if (v > kr) v = kr;
         keyRemaining.set(c.keyRef, kr - v);
+      } else {
+        if (v > keylessRemaining) v = keylessRemaining;
+        keylessRemaining -= v;
       }
       if (v > bucketRemaining) v = bucketRemaining;
       bucketRemaining -= v;

@@ -108,8 +108,12 @@ export async function pushedTotals(client: Q, conn: ReconcileConnection, buckets
   const scope = await keylessScope(client, conn);
   const min = new Date(Math.min(...buckets.map((b) => b.start.getTime())));
   const max = new Date(Math.max(...buckets.map((b) => b.end.getTime())));
-  const { rows } = await client.query<PushedRow>(
-    `SELECT b.s AS bucket, coalesce(pk."providerKeyId", e."apiKeyRef", '') AS key_ref, e.model,
+  // `own`: the key ref names a key this connection tracks, so the events are this account's even
+  // when the provider no longer reports the key (deleted: its spend is in the keyless remainder).
+  const { rows } = await client.query<PushedRow & { own: boolean }>(
+    `SELECT t.*, EXISTS (SELECT 1 FROM provider_keys k WHERE k."orgId" = $1 AND k.provider = $2::"Provider" AND k."providerKeyId" = t.key_ref AND k."connectionId" = $7) AS own
+       FROM (
+     SELECT b.s AS bucket, coalesce(pk."providerKeyId", e."apiKeyRef", '') AS key_ref, e.model,
             sum(e.requests)::text AS "requests", sum(e."inputTokens")::text AS "inputTokens", sum(e."outputTokens")::text AS "outputTokens",
             sum(e."cachedTokens")::text AS "cachedTokens", sum(e."cacheWriteTokens")::text AS "cacheWriteTokens",
             sum(e."reasoningTokens")::text AS "reasoningTokens", sum(e."costMicros")::text AS "costMicros"
@@ -119,7 +123,7 @@ export async function pushedTotals(client: Q, conn: ReconcileConnection, buckets
       WHERE e."orgId" = $1 AND e.provider = $2::"Provider" AND e.source <> 'poll' AND e.status < 400
         AND e."occurredAt" >= $3 AND e."occurredAt" < $6
         AND ${ownedSql(7)}
-      GROUP BY 1, 2, 3`,
+      GROUP BY 1, 2, 3) t`,
     [conn.orgId, conn.provider, min, buckets.map((b) => b.start), buckets.map((b) => b.end), max, conn.id, scope.mode, scope.ws],
   );
   for (const r of rows) {
@@ -127,7 +131,7 @@ export async function pushedTotals(client: Q, conn: ReconcileConnection, buckets
     for (const m of METRICS) metrics[m] = BigInt(r[m] ?? "0");
     const t = new Date(r.bucket).getTime();
     const list = out.get(t) ?? [];
-    list.push({ kind: pushedKind(conn.provider, r.model), keyRef: r.key_ref, model: r.model, metrics });
+    list.push({ kind: pushedKind(conn.provider, r.model), keyRef: r.key_ref, model: r.model, metrics, own: r.own });
     out.set(t, list);
   }
   return out;

@@ -75,13 +75,24 @@ export async function storePolledUsage(conn: ReconcileConnection, endpoint: stri
       costMicros: r.metrics.costMicros?.toString(),
     })),
   );
+  // A read returns every row of each bucket it covers, so a stored row of such a bucket that this
+  // read lacks is no longer what the provider says (e.g. a key deleted at OpenRouter: its spend now
+  // comes in the unfiltered remainder) and goes, in the same statement; kept, it would count twice.
   const res = await client.query(
-    `INSERT INTO polled_usage (id, "orgId", "connectionId", provider, endpoint, "bucketStart", "bucketSeconds", "keyRef", "projectRef", "userRef", model,
+    `WITH x AS (
+       SELECT * FROM json_to_recordset($5::json) AS x("bucketStart" timestamptz, "bucketSeconds" int, "keyRef" text, "projectRef" text, "userRef" text, model text,
+        requests bigint, "inputTokens" bigint, "outputTokens" bigint, "cachedTokens" bigint, "reasoningTokens" bigint, "cacheWriteTokens" bigint, "costMicros" bigint)),
+     stale AS (
+       DELETE FROM polled_usage p
+        WHERE p."connectionId" = $2 AND p.endpoint = $4
+          AND EXISTS (SELECT 1 FROM x WHERE x."bucketStart" = p."bucketStart" AND x."bucketSeconds" = p."bucketSeconds")
+          AND NOT EXISTS (SELECT 1 FROM x WHERE x."bucketStart" = p."bucketStart" AND x."bucketSeconds" = p."bucketSeconds" AND x."keyRef" = p."keyRef"
+                            AND x."projectRef" = p."projectRef" AND x."userRef" = p."userRef" AND x.model = p.model))
+     INSERT INTO polled_usage (id, "orgId", "connectionId", provider, endpoint, "bucketStart", "bucketSeconds", "keyRef", "projectRef", "userRef", model,
         requests, "inputTokens", "outputTokens", "cachedTokens", "reasoningTokens", "cacheWriteTokens", "costMicros", "fetchedAt")
      SELECT gen_random_uuid()::text, $1, $2, $3::"Provider", $4, x."bucketStart", x."bucketSeconds", x."keyRef", x."projectRef", x."userRef", x.model,
         x.requests, x."inputTokens", x."outputTokens", x."cachedTokens", x."reasoningTokens", x."cacheWriteTokens", x."costMicros", now()
-       FROM json_to_recordset($5::json) AS x("bucketStart" timestamptz, "bucketSeconds" int, "keyRef" text, "projectRef" text, "userRef" text, model text,
-        requests bigint, "inputTokens" bigint, "outputTokens" bigint, "cachedTokens" bigint, "reasoningTokens" bigint, "cacheWriteTokens" bigint, "costMicros" bigint)
+       FROM x
       ORDER BY 5, 6, 7, 8, 9, 10
      ON CONFLICT ("connectionId", endpoint, "bucketStart", "bucketSeconds", "keyRef", "projectRef", "userRef", model) DO UPDATE SET
         requests = EXCLUDED.requests, "inputTokens" = EXCLUDED."inputTokens", "outputTokens" = EXCLUDED."outputTokens",

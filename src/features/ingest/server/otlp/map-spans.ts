@@ -101,6 +101,14 @@ const METADATA_KEYS: [string, string][] = [
   ["openrouter.trace.id", "openrouter_trace_id"],
 ];
 const INT32_MAX = 2_147_483_647;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Metadata is jsonb, which refuses a lone UTF-16 surrogate (half an emoji cut by the length
+ * limit, or one sent as is) and would fail the whole export: it becomes U+FFFD, as it does in
+ * text columns.
+ */
+const jsonText = (v: string, max: number) => v.slice(0, max).replace(LONE_SURROGATE, "\ufffd");
 
 /** Walks resourceSpans → scopeSpans → spans, merging resource attributes under span ones. */
 export function mapTraceRequest(body: unknown): SpanOutcome[] {
@@ -161,11 +169,11 @@ export function mapSpan(span: OtlpSpan, resource: Map<string, Scalar>): SpanOutc
   const metadata: Record<string, string> = {};
   for (const [from, to] of METADATA_KEYS) {
     const v = attrs.get(from);
-    if (v !== undefined && v !== null) metadata[to] = String(v).slice(0, 512);
+    if (v !== undefined && v !== null) metadata[to] = jsonText(String(v), 512);
   }
   for (const [k, v] of attrs) {
     if (Object.keys(metadata).length >= 16) break;
-    if (k.startsWith("trace.metadata.") && k !== "trace.metadata.project" && v !== null) metadata[k.slice(15, 79)] = String(v).slice(0, 512);
+    if (k.startsWith("trace.metadata.") && k !== "trace.metadata.project" && v !== null) metadata[jsonText(k.slice(15), 64)] = jsonText(String(v), 512);
   }
 
   return {

@@ -149,6 +149,21 @@ describe("POST /api/otlp/v1/traces", () => {
     });
   });
 
+  it("keeps a Broadcast span whose trace metadata is cut at 512 characters inside an emoji, and the rest of the export", async () => {
+    const { workspace, token } = await setup();
+    // 511 characters and an emoji (two UTF-16 units): a cut at 512 would leave half of it,
+    // which jsonb refuses, and the whole export (every span's cost) would be answered 400.
+    const note = `${"a".repeat(511)}😀`;
+    const b = span([s("gen_ai.system", "openrouter"), s("gen_ai.request.model", "openai/gpt-4o"), i("gen_ai.usage.prompt_tokens", 10), d("gen_ai.usage.cost", 0.001), s("trace.metadata.note", note)]);
+    const other = span([s("gen_ai.system", "openrouter"), s("gen_ai.request.model", "openai/gpt-4o"), i("gen_ai.usage.prompt_tokens", 10), d("gen_ai.usage.cost", 0.002)]);
+    const res = await send(token, request([b, other]));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-tollgate-spans")).toBe("accepted=2 duplicates=0 ignored=0 rejected=0");
+    const row = await prisma.usageEvent.findFirstOrThrow({ where: { workspaceId: workspace.id, externalId: `${b.traceId}:${b.spanId}` } });
+    expect(row.costMicros).toBe(1000n);
+    expect((row.metadata as Record<string, string>).note).toBe(`${"a".repeat(511)}\ufffd`);
+  });
+
   it("answers 401 as a google.rpc.Status in the request's encoding, and 415 for other media types", async () => {
     const res = await send("tg_ingest_bad", request([]), { proto: false });
     expect(res.status).toBe(401);
