@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Dimension, UsageFilters } from "@/features/usage/schemas";
+import { PG_TEXT, PG_TEXT_MESSAGE } from "@/lib/form-schemas";
 
 /**
  * The public report query (report API, exports). snake_case like the rest of the public API;
@@ -31,7 +32,7 @@ function splitList(v: unknown): unknown {
 function list<T extends z.ZodType>(item: T, max: number) {
   return z.preprocess(splitList, z.array(item).max(max).optional());
 }
-const Id = z.string().min(1).max(200);
+const Id = z.string().min(1).max(200).regex(PG_TEXT, PG_TEXT_MESSAGE);
 const Instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: "Use a date (2026-11-01, local midnight in the org's time zone) or an ISO instant with offset" });
 
 export const ReportFilters = z.object({

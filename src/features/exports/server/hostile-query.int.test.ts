@@ -1,0 +1,44 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { prisma } from "@/server/db";
+import { createApiToken } from "@/features/api-tokens/server/api-tokens";
+import { GET as reportGET } from "@/app/api/v1/reports/usage/route";
+import { POST as exportsPOST } from "@/app/api/v1/exports/route";
+import { createOrg } from "../../../../test/helpers/factory";
+
+// Hostile report queries through the token routes: each is refused with a 400 naming the
+// field, and nothing is written.
+
+let o: Awaited<ReturnType<typeof createOrg>>;
+let token = "";
+beforeAll(async () => {
+  o = await createOrg();
+  token = (await createApiToken(o.ctx, { name: "pipeline" })).token;
+});
+
+const send = (handler: typeof reportGET, url: string, init: RequestInit = {}) =>
+  handler(new Request(`http://localhost${url}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } }), { params: Promise.resolve({}) });
+
+async function expect400Naming(res: Response, field: string) {
+  const body = (await res.json()) as { error: { issues?: { path: string }[] } };
+  expect(res.status, JSON.stringify(body)).toBe(400);
+  expect(body.error.issues?.map((i) => i.path.split(".")[0])).toContain(field);
+}
+
+describe("filter values PostgreSQL cannot hold", () => {
+  it("a report filter with a NUL byte is refused with 400 naming the filter", async () => {
+    for (const [field, value] of [["model", "%00"], ["workspace_id", "a%00b"], ["service", "x%00"]] as const) {
+      await expect400Naming(await send(reportGET, `/api/v1/reports/usage?from=2026-11-01&to=2026-11-20&${field}=${value}`), field);
+    }
+  });
+
+  it("an export whose filter has a NUL byte or a lone surrogate is refused with 400 naming the filter, and creates nothing", async () => {
+    for (const [field, value] of [["model", ["\u0000"]], ["member_id", "a\u0000"], ["service", ["\ud800"]], ["language", ["x\udc00y"]]] as const) {
+      const res = await send(exportsPOST, "/api/v1/exports", { method: "POST", body: JSON.stringify({ from: "2026-11-01", to: "2026-11-20", shape: "raw", [field]: value }) });
+      await expect400Naming(res, field);
+    }
+    expect(await prisma.export.count({ where: { orgId: o.org.id } })).toBe(0);
+    // A surrogate pair (an emoji) is ordinary text.
+    const ok = await send(exportsPOST, "/api/v1/exports", { method: "POST", body: JSON.stringify({ from: "2026-11-01", to: "2026-11-20", model: ["gpt-😀"] }) });
+    expect(ok.status).toBe(202);
+  });
+});
