@@ -15,6 +15,7 @@ export const optionalId = z
   .string()
   .trim()
   .max(64)
+  .regex(PG_TEXT, PG_TEXT_MESSAGE)
   .optional()
   .nullable()
   .transform((v) => (v ? v : null));
