@@ -3,7 +3,9 @@ import { prisma } from "@/server/db";
 import { createApiToken } from "@/features/api-tokens/server/api-tokens";
 import { GET as reportGET } from "@/app/api/v1/reports/usage/route";
 import { POST as exportsPOST } from "@/app/api/v1/exports/route";
+import { writeUsageEvents } from "@/features/ingest/server/write-events";
 import { createOrg } from "../../../../test/helpers/factory";
+import { normalizedEvent } from "../../../../test/helpers/events";
 
 // Hostile report queries through the token routes: each is refused with a 400 naming the
 // field, and nothing is written.
@@ -40,5 +42,28 @@ describe("filter values PostgreSQL cannot hold", () => {
     // A surrogate pair (an emoji) is ordinary text.
     const ok = await send(exportsPOST, "/api/v1/exports", { method: "POST", body: JSON.stringify({ from: "2026-11-01", to: "2026-11-20", model: ["gpt-😀"] }) });
     expect(ok.status).toBe(202);
+  });
+});
+
+describe("a range that does not start on a whole minute", () => {
+  it("a minute-bucketed report totals the same events as the hour-bucketed and unbucketed reports of that range", async () => {
+    const m = Date.UTC(2026, 10, 10, 3, 0, 0);
+    await writeUsageEvents(
+      [
+        [10_000, 7n], // before `from`, in the minute `from` falls in
+        [40_000, 11n], // after `from`, in the same minute
+        [125_000, 13n],
+      ].map(([ms, cost]) => normalizedEvent(o.org.id, o.workspace.id, { occurredAt: new Date(m + Number(ms)), costMicros: cost as bigint })),
+    );
+    const range = `from=${new Date(m + 30_000).toISOString()}&to=${new Date(m + 300_000).toISOString()}`;
+    const total = async (bucket: string) => {
+      const res = await send(reportGET, `/api/v1/reports/usage?${range}${bucket ? `&bucket=${bucket}` : ""}`);
+      expect(res.status).toBe(200);
+      const { data } = (await res.json()) as { data: { cost_micros: string }[] };
+      return data.reduce((s, r) => s + BigInt(r.cost_micros), 0n);
+    };
+    const unbucketed = await total("");
+    expect(await total("hour")).toBe(unbucketed);
+    expect(await total("minute")).toBe(unbucketed);
   });
 });
