@@ -67,3 +67,16 @@ describe("a range that does not start on a whole minute", () => {
     expect(await total("minute")).toBe(unbucketed);
   });
 });
+
+describe("dates before 1970", () => {
+  it("a report or export range in year 0050 is refused with 400 naming the field, not answered with 1950's usage", async () => {
+    // JavaScript's Date.UTC reads years 0–99 as 1900–1999: 0050-01-02 was local midnight of 1950-01-02.
+    await writeUsageEvents([normalizedEvent(o.org.id, o.workspace.id, { occurredAt: new Date(Date.UTC(1950, 0, 2, 12)), costMicros: 5n })]);
+    await expect400Naming(await send(reportGET, "/api/v1/reports/usage?from=0050-01-01&to=0050-01-05&bucket=day"), "from");
+    await expect400Naming(await send(reportGET, "/api/v1/reports/usage?from=2026-01-01&to=0026-02-01"), "to");
+    await expect400Naming(await send(reportGET, "/api/v1/reports/usage?from=0050-01-01T00:00:00Z&to=0050-01-05T00:00:00Z&bucket=day"), "from");
+    const before = await prisma.export.count({ where: { orgId: o.org.id } });
+    await expect400Naming(await send(exportsPOST, "/api/v1/exports", { method: "POST", body: JSON.stringify({ from: "0050-01-01", to: "0050-01-05" }) }), "from");
+    expect(await prisma.export.count({ where: { orgId: o.org.id } })).toBe(before);
+  });
+});
