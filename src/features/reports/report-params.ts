@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { localParts } from "@/lib/periods";
+import { PG_TEXT } from "@/lib/form-schemas";
 
 /**
  * The report page's state, all in the URL so a link shows the same view: a preset or a
  * custom range (local dates in the org's zone, `to` inclusive), filters, compare.
  */
-const Id = z.string().min(1).max(200);
+const Id = z.string().min(1).max(200).regex(PG_TEXT);
 export const ReportParams = z.object({
   range: z.enum(["today", "7d", "30d", "90d", "mtd", "custom"]).catch("30d"),
   from: z.iso.date().optional().catch(undefined),

@@ -115,4 +115,13 @@ describe("loadReport", () => {
   it("falls back to the last 30 days for a bad or oversized custom range instead of failing", () => {
     expect(ReportParams.parse({ range: "nope", from: "x" })).toMatchObject({ range: "30d", from: undefined });
   });
+
+  it("ignores a filter in the URL that PostgreSQL cannot hold (a NUL byte) instead of failing the page", async () => {
+    const o = await createOrg();
+    await writeUsageEvents([ev(o, new Date(Date.now() - 3_600_000), 1)]);
+    for (const p of [{ model: "gpt\u0000" }, { ws: "a\u0000b" }, { member: "\u0000" }, { service: "\ud800" }]) {
+      const report = await loadReport(o.ctx, ReportParams.parse(p));
+      expect(report.totals.sums.requests, JSON.stringify(p)).toBe(1n);
+    }
+  });
 });
