@@ -4,6 +4,7 @@ import { createApiToken } from "@/features/api-tokens/server/api-tokens";
 import { GET as reportGET } from "@/app/api/v1/reports/usage/route";
 import { POST as exportsPOST } from "@/app/api/v1/exports/route";
 import { writeUsageEvents } from "@/features/ingest/server/write-events";
+import { periodBounds } from "@/lib/periods";
 import { createOrg } from "../../../../test/helpers/factory";
 import { normalizedEvent } from "../../../../test/helpers/events";
 
@@ -78,5 +79,26 @@ describe("dates before 1970", () => {
     const before = await prisma.export.count({ where: { orgId: o.org.id } });
     await expect400Naming(await send(exportsPOST, "/api/v1/exports", { method: "POST", body: JSON.stringify({ from: "0050-01-01", to: "0050-01-05" }) }), "from");
     expect(await prisma.export.count({ where: { orgId: o.org.id } })).toBe(before);
+  });
+});
+
+describe("a day whose midnight happens twice", () => {
+  it("day buckets in America/Havana start when the calendar day starts and tile, across the night its clocks fall back from 01:00 to 00:00", async () => {
+    // 2026-11-01 01:00 CDT → 00:00 CST: local midnight is both 04:00Z and 05:00Z; the day starts at the first.
+    const h = await createOrg();
+    const tz = "America/Havana";
+    await prisma.org.update({ where: { id: h.org.id }, data: { timeZone: tz } });
+    const { token: t } = await createApiToken(h.ctx, { name: "pipeline" });
+    const at = [Date.UTC(2026, 9, 31, 12), Date.UTC(2026, 10, 1, 4, 30), Date.UTC(2026, 10, 1, 12), Date.UTC(2026, 10, 2, 12)];
+    await writeUsageEvents(at.map((ms) => normalizedEvent(h.org.id, h.workspace.id, { occurredAt: new Date(ms), costMicros: 3n })));
+    const res = await reportGET(new Request("http://localhost/api/v1/reports/usage?from=2026-10-31&to=2026-11-03&bucket=day", { headers: { authorization: `Bearer ${t}` } }), { params: Promise.resolve({}) });
+    expect(res.status).toBe(200);
+    const { data } = (await res.json()) as { data: { bucket_start: string; bucket_end: string | null; requests: number }[] };
+    const starts = ["2026-10-31", "2026-11-01", "2026-11-02"].map((d) => periodBounds("daily", tz, Date.parse(`${d}T12:00:00Z`)).start.getTime());
+    expect(starts[1]).toBe(Date.UTC(2026, 10, 1, 4));
+    expect(data.map((r) => Date.parse(r.bucket_start))).toEqual(starts);
+    expect(data.map((r) => r.requests)).toEqual([1, 2, 1]);
+    for (let i = 0; i + 1 < data.length; i++) expect(data[i]!.bucket_end).toBe(data[i + 1]!.bucket_start);
+    expect(data[2]!.bucket_end).not.toBeNull();
   });
 });
