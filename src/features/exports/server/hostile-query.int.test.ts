@@ -3,9 +3,12 @@ import { prisma } from "@/server/db";
 import { createApiToken } from "@/features/api-tokens/server/api-tokens";
 import { GET as reportGET } from "@/app/api/v1/reports/usage/route";
 import { POST as exportsPOST } from "@/app/api/v1/exports/route";
+import { GET as downloadGET } from "@/app/api/v1/exports/[exportId]/download/route";
+import { runExport } from "./run";
 import { writeUsageEvents } from "@/features/ingest/server/write-events";
 import { periodBounds } from "@/lib/periods";
 import { createOrg } from "../../../../test/helpers/factory";
+import { csvObjects } from "../../../../test/helpers/csv";
 import { normalizedEvent } from "../../../../test/helpers/events";
 
 // Hostile report queries through the token routes: each is refused with a 400 naming the
@@ -100,5 +103,34 @@ describe("a day whose midnight happens twice", () => {
     expect(data.map((r) => r.requests)).toEqual([1, 2, 1]);
     for (let i = 0; i + 1 < data.length; i++) expect(data[i]!.bucket_end).toBe(data[i + 1]!.bucket_start);
     expect(data[2]!.bucket_end).not.toBeNull();
+  });
+});
+
+describe("a range that does not start on a whole minute, exported raw and aggregated", () => {
+  it("a raw export of the range holds the same events as the aggregated export and the report of it", async () => {
+    const r = await createOrg();
+    const { token: t } = await createApiToken(r.ctx, { name: "pipeline" });
+    const m = Date.UTC(2026, 10, 12, 9, 0, 0);
+    await writeUsageEvents(
+      [
+        [10_000, 7n],
+        [40_000, 11n], // after `from`, in the minute `from` falls in
+        [125_000, 13n],
+        [290_000, 17n], // before `to`, in the minute `to` falls in
+      ].map(([ms, cost]) => normalizedEvent(r.org.id, r.workspace.id, { occurredAt: new Date(m + Number(ms)), costMicros: cost as bigint })),
+    );
+    const range = { from: new Date(m + 30_000).toISOString(), to: new Date(m + 295_000).toISOString() };
+    const as = (init: RequestInit = {}) => ({ ...init, headers: { authorization: `Bearer ${t}`, "content-type": "application/json" } });
+    const exportTotal = async (shape: string) => {
+      const res = await exportsPOST(new Request("http://localhost/api/v1/exports", as({ method: "POST", body: JSON.stringify({ ...range, shape }) })), { params: Promise.resolve({}) });
+      const { data } = (await res.json()) as { data: { id: string } };
+      expect(await runExport(data.id)).toMatchObject({ status: "done" });
+      const file = await downloadGET(new Request(`http://localhost/api/v1/exports/${data.id}/download`, as()), { params: Promise.resolve({ exportId: data.id }) });
+      return csvObjects(await file.text()).reduce((sum, row) => sum + BigInt(row.cost_micros!), 0n);
+    };
+    const report = await reportGET(new Request(`http://localhost/api/v1/reports/usage?from=${range.from}&to=${range.to}`, as()), { params: Promise.resolve({}) });
+    const reported = BigInt(((await report.json()) as { data: { cost_micros: string }[] }).data[0]!.cost_micros);
+    expect(await exportTotal("aggregated")).toBe(reported);
+    expect(await exportTotal("raw")).toBe(reported);
   });
 });
