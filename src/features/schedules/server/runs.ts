@@ -28,7 +28,12 @@ export async function listRuns(ctx: TenantContext, raw: unknown = {}) {
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: limit,
   });
-  return rows.map(({ schedule, totalMicros, ...r }) => ({ ...r, scheduleName: schedule.name, totalMicros: totalMicros?.toString() ?? null, hasCsv: r.status !== "pending" }));
+  // The CSV is stored before the email goes out, so a run that is sending, or failed before its
+  // content was built, has none yet: ask which ones have it (without loading the files).
+  const withCsv = new Set(
+    (await prisma.reportRun.findMany({ where: { orgId: ctx.orgId, id: { in: rows.map((r) => r.id) }, csv: { not: null } }, select: { id: true } })).map((r) => r.id),
+  );
+  return rows.map(({ schedule, totalMicros, ...r }) => ({ ...r, scheduleName: schedule.name, totalMicros: totalMicros?.toString() ?? null, hasCsv: withCsv.has(r.id) }));
 }
 
 export async function runCsv(ctx: TenantContext, raw: unknown) {
