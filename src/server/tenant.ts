@@ -21,6 +21,8 @@ export type TenantContext = {
 
 /** Session user + org slug → context. Non-members get 404, never 403. */
 export async function resolveTenant(userId: string, orgSlug: string): Promise<TenantContext> {
+  // No org has a slug with a NUL byte, and PostgreSQL would refuse it in the query (a 500).
+  if (orgSlug.includes("\u0000")) throw notFound("Organization not found");
   const membership = await prisma.membership.findFirst({
     where: { userId, org: { slug: orgSlug } },
     include: { org: true, user: { select: { email: true } } },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Dimension, UsageFilters } from "@/features/usage/schemas";
+import { PG_TEXT, PG_TEXT_MESSAGE } from "@/lib/form-schemas";
 
 /**
  * The public report query (report API, exports). snake_case like the rest of the public API;
@@ -31,8 +32,12 @@ function splitList(v: unknown): unknown {
 function list<T extends z.ZodType>(item: T, max: number) {
   return z.preprocess(splitList, z.array(item).max(max).optional());
 }
-const Id = z.string().min(1).max(200);
-const Instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: "Use a date (2026-11-01, local midnight in the org's time zone) or an ISO instant with offset" });
+const Id = z.string().min(1).max(200).regex(PG_TEXT, PG_TEXT_MESSAGE);
+// From 1970 (the epoch, where lifetime periods start): the calendar code reads years 0–99 as
+// 1900–1999 (Date.UTC), so 0050-01-01 would silently mean 1950-01-01.
+const Instant = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })], { error: "Use a date (2026-11-01, local midnight in the org's time zone) or an ISO instant with offset" })
+  .refine((v) => Number(v.slice(0, 4)) >= 1970, "Use a date from 1970 on");
 
 export const ReportFilters = z.object({
   workspace_id: list(Id, 100).describe("Workspace ids; '-' means none"),

@@ -1,15 +1,18 @@
 import { z } from "zod";
 import { localParts } from "@/lib/periods";
+import { PG_TEXT } from "@/lib/form-schemas";
 
 /**
  * The report page's state, all in the URL so a link shows the same view: a preset or a
  * custom range (local dates in the org's zone, `to` inclusive), filters, compare.
  */
-const Id = z.string().min(1).max(200);
+const Id = z.string().min(1).max(200).regex(PG_TEXT);
+// From 1970: the calendar code reads years 0–99 as 1900–1999 (Date.UTC).
+const LocalDate = z.iso.date().refine((v) => Number(v.slice(0, 4)) >= 1970);
 export const ReportParams = z.object({
   range: z.enum(["today", "7d", "30d", "90d", "mtd", "custom"]).catch("30d"),
-  from: z.iso.date().optional().catch(undefined),
-  to: z.iso.date().optional().catch(undefined),
+  from: LocalDate.optional().catch(undefined),
+  to: LocalDate.optional().catch(undefined),
   ws: Id.optional().catch(undefined),
   tag: Id.optional().catch(undefined),
   provider: z.enum(["openrouter", "openai"]).optional().catch(undefined),

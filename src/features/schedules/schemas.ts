@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { listOf, optionalId } from "@/lib/form-schemas";
+import { listOf, optionalId, PG_TEXT, PG_TEXT_MESSAGE } from "@/lib/form-schemas";
 import { PROVIDERS } from "@/features/providers/registry";
 
 // Browser-safe: the schedule form, its server actions and the services share these.
@@ -24,6 +24,7 @@ export const ScheduleFilters = z
       .string()
       .trim()
       .max(200)
+      .regex(PG_TEXT, PG_TEXT_MESSAGE)
       .optional()
       .nullable()
       .transform((v) => (v ? v : null)),
@@ -33,7 +34,7 @@ export const ScheduleFilters = z
 export type ScheduleFilters = z.infer<typeof ScheduleFilters>;
 
 const ScheduleFields = z.object({
-  name: z.string().trim().min(1, "Give the report a name").max(100, "At most 100 characters"),
+  name: z.string().trim().min(1, "Give the report a name").max(100, "At most 100 characters").regex(PG_TEXT, PG_TEXT_MESSAGE),
   frequency: z.enum(FREQUENCIES, { error: "Choose daily, weekly or monthly" }),
   hour: z.coerce
     .number({ error: "Hour is a whole number from 0 to 23" })
@@ -54,10 +55,12 @@ export const ScheduleInput = ScheduleFields.refine(needsRecipients, recipientsIs
 export type ScheduleInput = z.infer<typeof ScheduleInput>;
 export type ScheduleFormInput = z.input<typeof ScheduleInput>;
 
-export const ScheduleUpdateInput = ScheduleFields.extend({ scheduleId: z.string().trim().min(1).max(64) }).refine(needsRecipients, recipientsIssue);
+const ScheduleId = z.string().trim().min(1, "Required").max(64).regex(/^[^\u0000]+$/, "Not a scheduled report id");
+
+export const ScheduleUpdateInput = ScheduleFields.extend({ scheduleId: ScheduleId }).refine(needsRecipients, recipientsIssue);
 export type ScheduleUpdateInput = z.infer<typeof ScheduleUpdateInput>;
 
-export const ScheduleIdInput = z.object({ scheduleId: z.string().trim().min(1, "Required").max(64) });
+export const ScheduleIdInput = z.object({ scheduleId: ScheduleId });
 export type ScheduleIdInput = z.infer<typeof ScheduleIdInput>;
 
 /** A scheduled-report run as the API lists it (for the OpenAPI document). */

@@ -38,7 +38,9 @@ export function checkRange(q: Pick<ReportQuery, "from" | "to" | "bucket">, tz: s
   if (q.bucket === "minute" && r.to - r.from > MAX_MINUTE_RANGE_MS) {
     throw badRequest("Minute buckets cover at most 7 days", [{ path: "bucket", message: "Minute buckets cover at most 7 days; use hour or coarser" }]);
   }
-  return r;
+  // Rollups have whole-minute buckets, so the aggregated reads round both edges up to a whole
+  // minute (usage/README.md); raw rows are read over the same rounded range, so the shapes agree.
+  return { from: Math.ceil(r.from / 60_000) * 60_000, to: Math.ceil(r.to / 60_000) * 60_000 };
 }
 
 export async function* aggregatedRows(

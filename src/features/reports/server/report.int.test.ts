@@ -3,7 +3,7 @@ import { pool } from "@/server/db";
 import { writeUsageEvents } from "@/features/ingest/server/write-events";
 import type { NormalizedEvent } from "@/features/ingest/types";
 import { createOrg, uniq } from "../../../../test/helpers/factory";
-import { ReportParams } from "../report-params";
+import { ReportParams, reportDates } from "../report-params";
 import { loadReport } from "./report";
 
 type Org = Awaited<ReturnType<typeof createOrg>>;
@@ -114,5 +114,20 @@ describe("loadReport", () => {
 
   it("falls back to the last 30 days for a bad or oversized custom range instead of failing", () => {
     expect(ReportParams.parse({ range: "nope", from: "x" })).toMatchObject({ range: "30d", from: undefined });
+  });
+
+  it("falls back to the last 30 days for a custom range in year 0050 instead of showing 1950's usage under its label", () => {
+    // Date.UTC reads years 0–99 as 1900–1999: the range ran from 0050-01-01 (read as 1950) to 1950-01-06.
+    const now = new Date("2026-11-20T12:00:00Z");
+    expect(reportDates(ReportParams.parse({ range: "custom", from: "0050-01-01", to: "0050-01-05" }), "UTC", now)).toEqual(reportDates(ReportParams.parse({}), "UTC", now));
+  });
+
+  it("ignores a filter in the URL that PostgreSQL cannot hold (a NUL byte) instead of failing the page", async () => {
+    const o = await createOrg();
+    await writeUsageEvents([ev(o, new Date(Date.now() - 3_600_000), 1)]);
+    for (const p of [{ model: "gpt\u0000" }, { ws: "a\u0000b" }, { member: "\u0000" }, { service: "\ud800" }]) {
+      const report = await loadReport(o.ctx, ReportParams.parse(p));
+      expect(report.totals.sums.requests, JSON.stringify(p)).toBe(1n);
+    }
   });
 });

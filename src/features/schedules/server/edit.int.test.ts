@@ -7,7 +7,7 @@ import { getSchedule } from "./schedules";
 // The edit page's action path: the form sends what the page showed, changed, to updateScheduleAction.
 
 vi.mock("@/server/next/session", () => sessionMock);
-const { createScheduleAction, updateScheduleAction } = await import("@/app/[org]/schedules/actions");
+const { createScheduleAction, updateScheduleAction, deleteScheduleAction, sendNowAction } = await import("@/app/[org]/schedules/actions");
 
 async function withSchedule() {
   const o = await createOrg();
@@ -93,5 +93,34 @@ describe("editing a scheduled report", () => {
     actAs(other.owner.id);
     expect(await updateScheduleAction(other.org.slug, input)).toMatchObject({ ok: false, status: 404 });
     expect((await getSchedule(o.ctx, o.scheduleId)).name).toBe("Weekly spend");
+  });
+
+  it("answers text PostgreSQL cannot hold (a NUL byte, a lone surrogate) with a field error, never a server error, and changes nothing", async () => {
+    const o = await withSchedule();
+    actAs(o.owner.id);
+    const before = JSON.stringify(await getSchedule(o.ctx, o.scheduleId));
+    const count = await prisma.reportSchedule.count({ where: { orgId: o.org.id } });
+    const base = { scheduleId: o.scheduleId, name: "Weekly spend", frequency: "weekly", hour: "8", recipients: "finance@example.test", recipientRoles: ["owner"] };
+    const cases: [string, Record<string, unknown>][] = [
+      ["name", { name: "Weekly\u0000" }],
+      ["workspaceId", { workspaceId: "a\u0000" }],
+      ["filters.projectTagId", { filters: { projectTagId: "a\u0000" } }],
+      ["filters.model", { filters: { model: "gpt\u0000" } }],
+      ["filters.model", { filters: { model: "\ud800" } }],
+    ];
+    for (const [field, change] of cases) {
+      for (const r of [await createScheduleAction(o.org.slug, { ...base, ...change }), await updateScheduleAction(o.org.slug, { ...base, ...change })]) {
+        expect(r, `${field} ${JSON.stringify(change)}`).toMatchObject({ ok: false, status: 400, fieldErrors: { [field]: expect.any(String) } });
+      }
+    }
+    for (const r of [
+      await updateScheduleAction(o.org.slug, { ...base, scheduleId: "a\u0000" }),
+      await deleteScheduleAction(o.org.slug, { scheduleId: "a\u0000" }),
+      await sendNowAction(o.org.slug, { scheduleId: "\u0000" }),
+    ]) {
+      expect(r).toMatchObject({ ok: false, status: 400, fieldErrors: { scheduleId: expect.any(String) } });
+    }
+    expect(JSON.stringify(await getSchedule(o.ctx, o.scheduleId))).toBe(before);
+    expect(await prisma.reportSchedule.count({ where: { orgId: o.org.id } })).toBe(count);
   });
 });

@@ -12,8 +12,11 @@ import { getSchedule } from "./schedules";
 
 const RUN_FIELDS = { id: true, scheduleId: true, test: true, periodStart: true, periodEnd: true, status: true, attempts: true, error: true, recipients: true, totalMicros: true, createdAt: true, sentAt: true } as const;
 
-export const RunListInput = z.object({ scheduleId: z.string().trim().max(64).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) });
 // No NUL: PostgreSQL refuses it in text, so it would fail the query (a 500) instead of the input.
+export const RunListInput = z.object({
+  scheduleId: z.string().trim().max(64).regex(/^[^\u0000]*$/, "Not a scheduled report id").optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
 export const RunIdInput = z.object({ runId: z.string().trim().min(1).max(64).regex(/^[^\u0000]+$/, "Not a report run id") });
 
 export async function listRuns(ctx: TenantContext, raw: unknown = {}) {
@@ -25,7 +28,12 @@ export async function listRuns(ctx: TenantContext, raw: unknown = {}) {
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: limit,
   });
-  return rows.map(({ schedule, totalMicros, ...r }) => ({ ...r, scheduleName: schedule.name, totalMicros: totalMicros?.toString() ?? null, hasCsv: r.status !== "pending" }));
+  // The CSV is stored before the email goes out, so a run that is sending, or failed before its
+  // content was built, has none yet: ask which ones have it (without loading the files).
+  const withCsv = new Set(
+    (await prisma.reportRun.findMany({ where: { orgId: ctx.orgId, id: { in: rows.map((r) => r.id) }, csv: { not: null } }, select: { id: true } })).map((r) => r.id),
+  );
+  return rows.map(({ schedule, totalMicros, ...r }) => ({ ...r, scheduleName: schedule.name, totalMicros: totalMicros?.toString() ?? null, hasCsv: withCsv.has(r.id) }));
 }
 
 export async function runCsv(ctx: TenantContext, raw: unknown) {

@@ -1,4 +1,5 @@
 import { pool } from "@/server/db";
+import { periodBounds } from "@/lib/periods";
 import { NONE, SumMetric, UsageQuery, type Dimension, type Metric, type ParsedUsageQuery } from "../schemas";
 import { HIST_BUCKETS, percentileFromHist } from "./histogram";
 import { resolveRange, type UsageScope } from "./range";
@@ -104,11 +105,25 @@ export async function queryUsage(scope: UsageScope, input: UsageQuery, opts: { h
     ${group.length ? `GROUP BY ${group.join(", ")}` : ""}
     ${group.length && orderBy.length ? `ORDER BY ${orderBy.join(", ")}` : ""} LIMIT ${q.limit}`;
   const { rows } = await pool.query<Record<string, unknown>>(sql, p.values);
-  return rows.map((r) => toRow(r, q, sums));
+  return rows.map((r) => toRow(r, q, sums, scope.timeZone));
 }
 
-function toRow(r: Record<string, unknown>, q: ParsedUsageQuery, sums: SumMetric[]): UsageRow {
-  const out: UsageRow = { bucket: r.bucket ? new Date(r.bucket as string) : null, dims: {}, sums: {} };
+const CALENDAR = { day: "daily", week: "weekly", month: "monthly" } as const;
+
+/**
+ * date_trunc names the right local day, but PostgreSQL resolves an ambiguous local midnight
+ * (America/Havana's clocks fall back from 01:00 to 00:00) to the later instant, while the
+ * calendar (lib/periods: bucketStarts, the segments read above) starts the day at the first.
+ * The bucket is the calendar's start of that day, week or month.
+ */
+function bucketStart(q: ParsedUsageQuery, tz: string, v: unknown): Date | null {
+  if (!v) return null;
+  const t = new Date(v as string);
+  return q.bucket === "day" || q.bucket === "week" || q.bucket === "month" ? periodBounds(CALENDAR[q.bucket], tz, t).start : t;
+}
+
+function toRow(r: Record<string, unknown>, q: ParsedUsageQuery, sums: SumMetric[], tz: string): UsageRow {
+  const out: UsageRow = { bucket: bucketStart(q, tz, r.bucket), dims: {}, sums: {} };
   for (const d of q.groupBy) {
     const v = r[`d_${d}`] as string | null;
     out.dims[d] = v === "" || v === null ? NONE : v;

@@ -76,7 +76,7 @@ export function bucketStarts(bucket: Bucket, tz: string, start: number, end: num
 
 /** Rollup pieces for a bucketed read: every output bucket is cut on its own, then merged. */
 export function bucketedSegments(bucket: Bucket, tz: string, start: number, end: number): Segment[] {
-  if (bucket === "minute") return end > start ? [{ granularity: "minute", from: floorTo(start, MIN), to: ceilTo(end, MIN) }] : [];
+  if (bucket === "minute") return rangeSegments(start, end, "minute"); // edges rounded up, like every other read
   if (bucket === "hour") return rangeSegments(start, end, "hour");
   const starts = bucketStarts(bucket, tz, start, end);
   const segs: Segment[] = [];
