@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { getPageContextWith } from "@/server/next/page-context";
 import { formatUsd } from "@/lib/money";
-import { listSchedules } from "@/features/schedules/server/schedules";
+import { canManageSchedule, listSchedules } from "@/features/schedules/server/schedules";
 import { listRuns } from "@/features/schedules/server/runs";
 import { listWorkspaces } from "@/features/workspaces/server/workspaces";
 import { listScheduleTagOptions } from "@/features/schedules/server/options";
@@ -38,7 +38,7 @@ export default async function SchedulesPage({ params }: { params: Promise<{ org:
               s.workspaceId ? (wsName.get(s.workspaceId) ?? "Workspace") : "Organization",
               [...s.recipients, ...s.recipientRoles.map((r) => `all ${r}s`)].join(", "),
               s.lastSentAt ? fmt.format(s.lastSentAt) : <span className="text-gray-400">never</span>,
-              canWrite ? <ScheduleButtons key="b" org={ctx.orgSlug} scheduleId={s.id} name={s.name} sendNow={sendNowAction} remove={deleteScheduleAction} /> : null,
+              canManageSchedule(ctx, s.createdById) ? <ScheduleButtons key="b" org={ctx.orgSlug} scheduleId={s.id} name={s.name} sendNow={sendNowAction} remove={deleteScheduleAction} /> : null,
             ])}
           />
         </Card>

@@ -123,4 +123,27 @@ describe("editing a scheduled report", () => {
     expect(JSON.stringify(await getSchedule(o.ctx, o.scheduleId))).toBe(before);
     expect(await prisma.reportSchedule.count({ where: { orgId: o.org.id } })).toBe(count);
   });
+
+  it("a member changes, deletes and sends only the scheduled reports they created; admins any", async () => {
+    const o = await withSchedule(); // created by the owner
+    const member = await addMember(o.org.id, "member");
+    const admin = await addMember(o.org.id, "admin");
+    actAs(member.user.id);
+    const change = { scheduleId: o.scheduleId, name: "Hijacked", frequency: "daily", hour: 3, recipients: "attacker@example.test", recipientRoles: [] };
+    expect(await updateScheduleAction(o.org.slug, change)).toMatchObject({ ok: false, status: 403 });
+    expect(await sendNowAction(o.org.slug, { scheduleId: o.scheduleId })).toMatchObject({ ok: false, status: 403 });
+    expect(await deleteScheduleAction(o.org.slug, { scheduleId: o.scheduleId })).toMatchObject({ ok: false, status: 403 });
+    expect(await getSchedule(o.ctx, o.scheduleId)).toMatchObject({ name: "Weekly spend", recipients: ["finance@example.test"] });
+    expect(await prisma.reportRun.count({ where: { scheduleId: o.scheduleId } })).toBe(0);
+    // Their own: all three.
+    const own = await createScheduleAction(o.org.slug, { name: "Mine", frequency: "weekly", hour: 8, recipients: "me@example.test", recipientRoles: [] });
+    const ownId = (own as { data: { id: string } }).data.id;
+    expect(await updateScheduleAction(o.org.slug, { ...change, scheduleId: ownId, name: "Mine, daily" })).toMatchObject({ ok: true });
+    expect(await sendNowAction(o.org.slug, { scheduleId: ownId })).toMatchObject({ ok: true });
+    expect(await deleteScheduleAction(o.org.slug, { scheduleId: ownId })).toMatchObject({ ok: true });
+    // An admin manages anyone's.
+    actAs(admin.user.id);
+    expect(await updateScheduleAction(o.org.slug, { ...change, name: "Renamed by an admin", recipients: "finance@example.test" })).toMatchObject({ ok: true });
+  });
 });
+

@@ -6,7 +6,7 @@ import { periodBounds } from "@/lib/periods";
 import { writeAudit } from "@/features/audit/server/audit";
 import { ScheduleIdInput } from "../schemas";
 import { claimRun } from "./claim";
-import { getSchedule } from "./schedules";
+import { getManagedSchedule } from "./schedules";
 
 /** Report runs: history, CSV download, and "Send now" (a test run of the last complete period). */
 
@@ -49,7 +49,7 @@ export async function runCsv(ctx: TenantContext, raw: unknown) {
 export async function sendNow(ctx: TenantContext, raw: unknown, now = new Date()) {
   requirePermission(ctx, "schedules:write");
   const { scheduleId } = ScheduleIdInput.parse(raw);
-  const schedule = await getSchedule(ctx, scheduleId);
+  const schedule = await getManagedSchedule(ctx, scheduleId);
   const current = periodBounds(schedule.frequency, ctx.timeZone, now);
   const period = periodBounds(schedule.frequency, ctx.timeZone, current.start.getTime() - 1);
   const runId = await claimRun(schedule, period, { test: true });

@@ -1,6 +1,6 @@
 import type { Prisma, ReportSchedule } from "@/generated/prisma/client";
 import { prisma } from "@/server/db";
-import { badRequest, notFound } from "@/server/errors";
+import { badRequest, forbidden, notFound } from "@/server/errors";
 import { requirePermission, type TenantContext } from "@/server/tenant";
 import { writeAudit } from "@/features/audit/server/audit";
 import { ScheduleIdInput, ScheduleInput, ScheduleUpdateInput, type ScheduleFilters } from "../schemas";
@@ -20,6 +20,7 @@ function view(s: ReportSchedule) {
     enabled: s.enabled,
     lastSentAt: s.lastSentAt,
     createdAt: s.createdAt,
+    createdById: s.createdById,
   };
 }
 export type ScheduleView = ReturnType<typeof view>;
@@ -61,6 +62,20 @@ export async function getSchedule(ctx: TenantContext, scheduleId: string) {
   return row;
 }
 
+/** Admins manage any scheduled report; members only the ones they created (rbac.ts; the API-token rule). */
+export function canManageSchedule(ctx: TenantContext, createdById: string | null): boolean {
+  if (ctx.role === "system" || ctx.permissions.has("org:write")) return true;
+  return ctx.permissions.has("schedules:write") && createdById !== null && createdById === ctx.userId;
+}
+
+/** The schedule, if this person may change, delete or send it: 404 for another org's, 403 for someone else's. */
+export async function getManagedSchedule(ctx: TenantContext, scheduleId: string) {
+  requirePermission(ctx, "schedules:write");
+  const row = await getSchedule(ctx, scheduleId);
+  if (!canManageSchedule(ctx, row.createdById)) throw forbidden("Only admins can change scheduled reports created by someone else");
+  return row;
+}
+
 export async function createSchedule(ctx: TenantContext, raw: unknown) {
   requirePermission(ctx, "schedules:write");
   const input = ScheduleInput.parse(raw);
@@ -73,7 +88,7 @@ export async function createSchedule(ctx: TenantContext, raw: unknown) {
 export async function updateSchedule(ctx: TenantContext, raw: unknown) {
   requirePermission(ctx, "schedules:write");
   const { scheduleId, ...input } = ScheduleUpdateInput.parse(raw);
-  const before = await getSchedule(ctx, scheduleId);
+  const before = await getManagedSchedule(ctx, scheduleId);
   await checkRefs(ctx, input);
   const row = await prisma.reportSchedule.update({ where: { id: before.id }, data: data(input) });
   await writeAudit(ctx, { action: "schedule.updated", targetType: "report_schedule", targetId: row.id, before: view(before), after: view(row) });
@@ -83,7 +98,7 @@ export async function updateSchedule(ctx: TenantContext, raw: unknown) {
 export async function deleteSchedule(ctx: TenantContext, raw: unknown) {
   requirePermission(ctx, "schedules:write");
   const { scheduleId } = ScheduleIdInput.parse(raw);
-  const before = await getSchedule(ctx, scheduleId);
+  const before = await getManagedSchedule(ctx, scheduleId);
   await prisma.reportSchedule.delete({ where: { id: before.id } });
   await writeAudit(ctx, { action: "schedule.deleted", targetType: "report_schedule", targetId: before.id, before: view(before) });
   return { id: before.id };

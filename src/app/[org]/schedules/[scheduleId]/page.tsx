@@ -3,7 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AppError } from "@/server/errors";
 import { getPageContextWith } from "@/server/next/page-context";
-import { getSchedule } from "@/features/schedules/server/schedules";
+import { getManagedSchedule } from "@/features/schedules/server/schedules";
 import { listWorkspaces } from "@/features/workspaces/server/workspaces";
 import { listScheduleTagOptions } from "@/features/schedules/server/options";
 import type { ScheduleFilters } from "@/features/schedules/schemas";
@@ -16,8 +16,9 @@ export const metadata: Metadata = { title: "Edit scheduled report · Tollgate" }
 export default async function EditSchedulePage({ params }: { params: Promise<{ org: string; scheduleId: string }> }) {
   const { org, scheduleId } = await params;
   const ctx = await getPageContextWith(org, "schedules:write");
-  const s = await getSchedule(ctx, scheduleId).catch((e: unknown) => {
-    if (e instanceof AppError && e.status === 404) notFound();
+  // Someone else's schedule is not a member's to edit: the page is not found for them, as for an unknown id.
+  const s = await getManagedSchedule(ctx, scheduleId).catch((e: unknown) => {
+    if (e instanceof AppError && (e.status === 404 || e.status === 403)) notFound();
     throw e;
   });
   const [workspaces, tags] = await Promise.all([listWorkspaces(ctx), listScheduleTagOptions(ctx)]);
