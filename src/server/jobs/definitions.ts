@@ -45,7 +45,8 @@ export const SCHEDULES: { id: string; job: JobName; every?: number; pattern?: st
   { id: "credits-sweep", job: "alerts.credits-sweep", every: 15 * 60_000 },
   { id: "anomaly-sweep", job: "alerts.anomaly-sweep", pattern: "5 * * * *" },
   { id: "usage-retention", job: "usage.retention", pattern: "40 2 * * *" },
-  { id: "exports-expire", job: "exports.expire", pattern: "25 * * * *" },
+  // Every 5 minutes: expired files go, and an export whose run was lost is queued again.
+  { id: "exports-expire", job: "exports.expire", every: 5 * 60_000 },
   // Every 5 minutes: a schedule's report goes out within 5 minutes of its hour.
   { id: "reports-sweep", job: "reports.sweep", every: 5 * 60_000 },
   // Day partitions of usage_events 14 days ahead; hourly so a missed run costs nothing.

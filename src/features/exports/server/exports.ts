@@ -3,6 +3,7 @@ import { prisma } from "@/server/db";
 import { notFound, AppError } from "@/server/errors";
 import { requirePermission, type TenantContext } from "@/server/tenant";
 import { enqueue } from "@/server/jobs/queue";
+import { LEASE_MS } from "./run";
 import { writeAudit } from "@/features/audit/server/audit";
 import { ExportIdInput, ExportInput } from "../schemas";
 import { CONTENT_TYPES, isoInTimeZone, type ExportFormat } from "../format";
@@ -51,7 +52,11 @@ export async function createExport(ctx: TenantContext & { tokenId?: string }, ra
     },
   });
   await writeAudit(ctx, { action: "export.created", targetType: "export", targetId: row.id, after: { shape, format, query } });
-  await enqueue("exports.run", { exportId: row.id }, { jobId: `export-${row.id}` });
+  // The row is the durable request: if the queue can't take the job now, the sweep
+  // (requeueLostExports) queues it within minutes, so the answer is still 202.
+  await enqueue("exports.run", { exportId: row.id }, { jobId: `export-${row.id}` }).catch((e: Error) =>
+    console.error(`[exports] export ${row.id} recorded, not queued yet (${e.message}): the sweep will queue it`),
+  );
   return exportView(row);
 }
 
@@ -90,7 +95,35 @@ export async function openExportDownload(ctx: TenantContext, raw: unknown, now =
   return { body, contentType: CONTENT_TYPES[format], filename: `tollgate-${row.shape}-${row.createdAt.toISOString().slice(0, 10)}-${row.id}.${format}`, bytes: Number(row.bytes) };
 }
 
-/** exports.expire: files are kept 7 days. */
+/** exports.expire (with requeueLostExports): files are kept 7 days. */
+/** A queued export not claimed after this long is taken for one that never reached the queue. */
+const QUEUED_GRACE_MS = 5 * 60_000;
+
+/**
+ * Exports whose run was lost go back on the queue: running with a heartbeat older than the lease
+ * (the worker was killed; BullMQ's own retry came while the lease was live and ended without
+ * running it), or queued for minutes (the enqueue failed after the row was written). A duplicate
+ * job is harmless: runExport claims the row once. The job id changes every 10 minutes so a job
+ * kept in Redis as completed does not swallow the new one.
+ */
+export async function requeueLostExports(now = new Date()): Promise<number> {
+  const rows = await prisma.export.findMany({
+    where: {
+      expiresAt: { gt: now },
+      OR: [
+        { status: "running", startedAt: { lt: new Date(now.getTime() - LEASE_MS) } },
+        { status: "queued", createdAt: { lt: new Date(now.getTime() - QUEUED_GRACE_MS) } },
+      ],
+    },
+    select: { id: true },
+    orderBy: { createdAt: "asc" },
+    take: 100,
+  });
+  const window = Math.floor(now.getTime() / (10 * 60_000));
+  for (const r of rows) await enqueue("exports.run", { exportId: r.id }, { jobId: `export-${r.id}-lost-${window}` });
+  return rows.length;
+}
+
 export async function expireExports(now = new Date()): Promise<number> {
   const r = await prisma.export.deleteMany({ where: { expiresAt: { lte: now } } });
   return r.count;

@@ -17,7 +17,7 @@ import { loadLabels } from "./labels";
  * LEASE_MS belongs to a crashed worker and is claimed again from scratch (its chunks deleted).
  */
 const CHUNK_BYTES = 1 << 20;
-const LEASE_MS = 5 * 60_000;
+export const LEASE_MS = 5 * 60_000;
 
 export async function runExport(exportId: string): Promise<{ status: string; rows: number } | null> {
   const now = new Date();
