@@ -113,4 +113,20 @@ describe("OpenAI poller against the fake", () => {
     expect(urls.some((u) => u.includes("/organization/projects"))).toBe(false);
     expect(urls.some((u) => u.includes("/organization/costs"))).toBe(false);
   });
+
+  it("a cost line the Costs API no longer reports for a day it re-reads is dropped, so the bill is what OpenAI says now", async () => {
+    const { org, workspace } = await createOrg();
+    const conn = await makeConnection(org, { provider: "openai", secret: fake.state.adminKey, baseUrl: fake.url, workspaceId: workspace.id });
+    expect((await pollOpenAI(conn.id, { sleep: noSleep })).status).toBe("ok");
+    const day = new Date(Math.floor(Date.now() / DAY) * DAY - 2 * DAY);
+    const billed = async () => (await prisma.providerCostLine.findMany({ where: { connectionId: conn.id, day } })).reduce((s, l) => s + l.amountMicros, 0n);
+    const before = await billed();
+    // A line of an earlier read that OpenAI has since revised away (renamed or voided).
+    await prisma.providerCostLine.create({ data: { orgId: org.id, connectionId: conn.id, day, projectRef: "proj_gone", lineItem: "gpt-legacy, input", amountMicros: 5_000_000n, quantityUnit: "tokens" } });
+    // The next costs read (due hourly) re-reads the trailing days, this one among them.
+    expect((await pollOpenAI(conn.id, { sleep: noSleep, now: () => new Date(Date.now() + 2 * HOUR) })).status).toBe("ok");
+    expect(await prisma.providerCostLine.count({ where: { connectionId: conn.id, day, lineItem: "gpt-legacy, input" } })).toBe(0);
+    expect(await billed()).toBe(before);
+  });
 });
+

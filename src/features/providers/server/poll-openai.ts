@@ -84,15 +84,24 @@ async function syncCosts(client: OpenAIAdminClient, p: PollContext, startSec: nu
       const prev = lines.get(k);
       lines.set(k, { amount: (prev?.amount ?? 0n) + usdToMicros(r.amount?.value ?? 0), unit: prev?.unit ?? r.quantity_unit ?? null });
     }
-    for (const [k, { amount: amountMicros, unit: quantityUnit }] of lines) {
+    // The day's lines as OpenAI states them now, in one transaction: a line an earlier read stored
+    // that this one lacks (revised away or renamed) goes, or the day's bill would keep it.
+    const keep = [...lines.keys()].map((k) => {
       const [projectRef = "", lineItem = ""] = k.split("\u0000");
-      await prisma.providerCostLine.upsert({
-        where: { connectionId_day_projectRef_lineItem: { connectionId: p.conn.id, day, projectRef, lineItem } },
-        create: { orgId: p.conn.orgId, connectionId: p.conn.id, day, projectRef, lineItem, amountMicros, quantityUnit },
-        update: { amountMicros, quantityUnit, fetchedAt: p.now },
-      });
-      n++;
-    }
+      return { projectRef, lineItem };
+    });
+    await prisma.$transaction([
+      ...[...lines].map(([k, { amount: amountMicros, unit: quantityUnit }]) => {
+        const [projectRef = "", lineItem = ""] = k.split("\u0000");
+        return prisma.providerCostLine.upsert({
+          where: { connectionId_day_projectRef_lineItem: { connectionId: p.conn.id, day, projectRef, lineItem } },
+          create: { orgId: p.conn.orgId, connectionId: p.conn.id, day, projectRef, lineItem, amountMicros, quantityUnit },
+          update: { amountMicros, quantityUnit, fetchedAt: p.now },
+        });
+      }),
+      prisma.providerCostLine.deleteMany({ where: { connectionId: p.conn.id, day, NOT: { OR: keep.length ? keep : [{ lineItem: { in: [] } }] } } }),
+    ]);
+    n += lines.size;
   }
   p.stats.costLines = n;
   // The bill becomes spend: non-token lines as they come, and each closed day's total (cost-lines.ts).
