@@ -84,6 +84,15 @@ export type InviteSignUpInput = z.infer<typeof InviteSignUpInput>;
 
 /** Only same-site paths are followed after sign-in ("/acme/budgets", never "//evil.example"). */
 export function safeCallbackPath(raw: string | null | undefined, fallback = "/"): string {
-  if (!raw || !raw.startsWith("/") || raw.startsWith("//") || raw.startsWith("/\\")) return fallback;
-  return raw;
+  if (!raw || !raw.startsWith("/")) return fallback;
+  // Resolve it as the browser will: URL parsing drops tabs and newlines and reads "\\" as "/",
+  // so "/\t/evil.example" is "//evil.example". Only a path that stays on our origin is followed.
+  const base = "http://callback.invalid";
+  let url: URL;
+  try {
+    url = new URL(raw, base);
+  } catch {
+    return fallback;
+  }
+  return url.origin === base ? url.pathname + url.search + url.hash : fallback;
 }
