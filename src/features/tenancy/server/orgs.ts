@@ -6,6 +6,7 @@ import { hashPassword } from "@/server/auth/password";
 import type { TenantContext } from "@/server/tenant";
 import type { Prisma } from "@/generated/prisma/client";
 import { slugify, type CreateOrgInput, type SignUpInput } from "../schemas";
+import { isUniqueViolation } from "@/features/workspaces/server/errors";
 import { sendVerificationEmail } from "./email-verification";
 
 // Top-level paths the app owns: an org with one of these slugs would be unreachable at /<slug>.
@@ -56,14 +57,19 @@ export async function signUp(input: SignUpInput, opts: { ip?: string } = {}) {
       });
     }
   }
+  const emailTaken = () => conflict("An account with this email already exists. Sign in instead.");
   const existing = await prisma.user.findUnique({ where: { email: input.email } });
-  if (existing) throw conflict("An account with this email already exists. Sign in instead.");
+  if (existing) throw emailTaken();
   const passwordHash = await hashPassword(input.password);
   const slug = await freeOrgSlug(input.orgName);
   const created = await prisma.$transaction(async (tx) => {
     const user = await tx.user.create({ data: { email: input.email, name: input.name, passwordHash } });
     const org = await createOrgFor(tx, user, input.orgName, slug);
     return { user, org };
+  }).catch(async (e: unknown) => {
+    // Two sign-ups with one address at once both pass the check above; the unique index stops the second.
+    if (isUniqueViolation(e) && (await prisma.user.findUnique({ where: { email: input.email }, select: { id: true } }))) throw emailTaken();
+    throw e;
   });
   // Unverified until the link is opened (email-verification.ts has the rules). A mail failure
   // doesn't undo the sign-up: accepting an invitation later sends a new link.
