@@ -11,6 +11,7 @@ import { writeAudit } from "@/features/audit/server/audit";
 import type { Invitation } from "@/generated/prisma/client";
 import type { InvitationIdInput, InviteMemberInput, InviteSignUpInput } from "../schemas";
 import { invitationEmail } from "./invitation-email";
+import { isUniqueViolation } from "@/features/workspaces/server/errors";
 
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -204,13 +205,17 @@ export async function acceptInvitation(userId: string, token: string) {
  */
 export async function signUpFromInvitation(input: InviteSignUpInput) {
   const inv = await pendingByToken(input.token);
-  if (await prisma.user.findUnique({ where: { email: inv.email } })) {
-    throw conflict("An account with this email already exists. Sign in to accept the invitation.");
-  }
+  const accountExists = () => conflict("An account with this email already exists. Sign in to accept the invitation.");
+  if (await prisma.user.findUnique({ where: { email: inv.email } })) throw accountExists();
   const passwordHash = await hashPassword(input.password);
-  return prisma.$transaction(async (tx) => {
-    const user = await tx.user.create({ data: { email: inv.email, name: input.name, passwordHash, emailVerified: new Date() } });
-    const joined = await join(tx, inv, user);
-    return { email: user.email, orgSlug: joined.orgSlug };
-  });
+  return prisma
+    .$transaction(async (tx) => {
+      const user = await tx.user.create({ data: { email: inv.email, name: input.name, passwordHash, emailVerified: new Date() } });
+      const joined = await join(tx, inv, user);
+      return { email: user.email, orgSlug: joined.orgSlug };
+    })
+    .catch((e: unknown) => {
+      // The same link submitted twice at once: both pass the check above; the unique email index stops the second.
+      throw isUniqueViolation(e) ? accountExists() : e;
+    });
 }
