@@ -23,6 +23,15 @@ describe("orgs", () => {
     expect(await prisma.user.count({ where: { email } })).toBe(1);
   });
 
+  it("concurrent sign-ups naming their org alike all succeed, each org with its own slug", async () => {
+    const orgName = uniq("Same Name");
+    const results = await Promise.all(
+      [1, 2, 3].map(() => runPublicAction(SignUpInput, { name: "R", email: `${uniq("s")}@example.test`, password: "correct horse battery", orgName }, (input) => signUp(input))),
+    );
+    expect(results.map((r) => (r.ok ? 200 : r.status))).toEqual([200, 200, 200]);
+    expect(await prisma.org.count({ where: { name: orgName } })).toBe(3);
+  });
+
   it("onboarding creates a further org owned by the user; reserved slugs are avoided", async () => {
     const a = await createTestOrg();
     const created = await createOrg(a.owner.id, { name: "Sign In" });
