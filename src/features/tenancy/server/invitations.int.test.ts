@@ -137,6 +137,15 @@ describe("invitations", () => {
     await expect(inviteMember(viewer.ctx, { email: `${uniq("v")}@example.test`, role: "viewer" })).rejects.toMatchObject({ status: 403 });
   });
 
+  it("the same invitation submitted twice at once makes one pending invitation; the other answers 409", async () => {
+    const a = await createOrg();
+    const email = `${uniq("dup")}@example.test`;
+    const results = await Promise.allSettled([1, 2, 3].map(() => inviteMember(a.ctx, { email, role: "member" })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of results) if (r.status === "rejected") expect(r.reason).toMatchObject({ status: 409 });
+    expect(await prisma.invitation.count({ where: { orgId: a.org.id, email, revokedAt: null } })).toBe(1);
+  });
+
   it("an admin of org B can't list, resend or revoke org A's invitations", async () => {
     const a = await createOrg();
     const b = await createOrg();

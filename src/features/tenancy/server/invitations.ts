@@ -75,12 +75,15 @@ export async function inviteMember(ctx: TenantContext, input: InviteMemberInput)
   const email = input.email.toLowerCase();
   const member = await prisma.membership.findFirst({ where: { orgId: ctx.orgId, user: { email } } });
   if (member) throw conflict(`${email} is already a member of this organization`);
-  const open = await prisma.invitation.findMany({ where: { orgId: ctx.orgId, email, acceptedAt: null, revokedAt: null } });
-  if (open.some((i) => statusOf(i) === "pending")) {
-    throw conflict(`${email} already has a pending invitation. Resend or revoke it below.`);
-  }
   const { token, tokenHash, expiresAt } = newToken();
   const inv = await prisma.$transaction(async (tx) => {
+    // One org's invitations are written one at a time (its row is locked, as for membership
+    // changes), so a form submitted twice can't leave two pending links for one address.
+    await tx.$queryRaw`SELECT id FROM orgs WHERE id = ${ctx.orgId} FOR UPDATE`;
+    const open = await tx.invitation.findMany({ where: { orgId: ctx.orgId, email, acceptedAt: null, revokedAt: null } });
+    if (open.some((i) => statusOf(i) === "pending")) {
+      throw conflict(`${email} already has a pending invitation. Resend or revoke it below.`);
+    }
     // Expired leftovers for the same address are superseded by the new invitation.
     if (open.length) await tx.invitation.updateMany({ where: { id: { in: open.map((i) => i.id) }, orgId: ctx.orgId }, data: { revokedAt: new Date() } });
     const created = await tx.invitation.create({
