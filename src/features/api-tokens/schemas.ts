@@ -5,10 +5,12 @@ import { z } from "zod";
 export const API_SCOPES = ["reports:read"] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
-const id = z.string().trim().min(1, "Required").max(64);
+// PostgreSQL refuses a NUL byte in text: refused here (400), it would otherwise fail the query (500).
+const NO_NUL = /^[^\u0000]*$/;
+const id = z.string().trim().min(1, "Required").max(64).regex(NO_NUL, "Not a token id");
 
 export const ApiTokenCreateInput = z.object({
-  name: z.string().trim().min(1, "Name the token (e.g. the pipeline that uses it)").max(80, "At most 80 characters"),
+  name: z.string().trim().min(1, "Name the token (e.g. the pipeline that uses it)").max(80, "At most 80 characters").regex(NO_NUL, "Remove the NUL character"),
   scopes: z.array(z.enum(API_SCOPES, { message: `Scopes are: ${API_SCOPES.join(", ")}` })).min(1, "Pick at least one scope").default(["reports:read"]),
 });
 export type ApiTokenCreateInput = z.infer<typeof ApiTokenCreateInput>;

@@ -10,6 +10,13 @@ describe("tenancy schemas", () => {
     }
   });
 
+  it("refuses callback paths that a browser resolves to another origin (tabs, newlines, backslashes)", () => {
+    for (const bad of ["/\t/evil.example", "/\n/evil.example", "/\r\\evil.example", "/\t\\evil.example"]) {
+      expect(new URL(safeCallbackPath(bad), "http://localhost:3000").origin, JSON.stringify(bad)).toBe("http://localhost:3000");
+    }
+    expect(safeCallbackPath("/invite/tgi_abc?x=1#top")).toBe("/invite/tgi_abc?x=1#top");
+  });
+
   it("normalises emails and reports the field that is wrong", () => {
     expect(InviteMemberInput.parse({ email: "  Bob@Example.COM ", role: "viewer" })).toEqual({ email: "bob@example.com", role: "viewer" });
     const r = SignUpInput.safeParse({ name: "", email: "x", password: "short", orgName: "A" });

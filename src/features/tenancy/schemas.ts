@@ -8,11 +8,14 @@ export const slugSchema = z
   .max(48, "At most 48 characters")
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "Lowercase letters, digits and single dashes");
 
+// PostgreSQL refuses a NUL byte in text: refused here (400), it would otherwise fail the query (500).
+const NO_NUL = /^[^\u0000]*$/;
+
 export const SignUpInput = z.object({
-  name: z.string().trim().min(1, "Enter your name").max(100),
+  name: z.string().trim().min(1, "Enter your name").max(100).regex(NO_NUL, "Remove the NUL character"),
   email: z.string().trim().toLowerCase().email("Enter a valid email address"),
   password: z.string().min(10, "Use at least 10 characters").max(200),
-  orgName: z.string().trim().min(2, "At least 2 characters").max(100),
+  orgName: z.string().trim().min(2, "At least 2 characters").max(100).regex(NO_NUL, "Remove the NUL character"),
 });
 export type SignUpInput = z.infer<typeof SignUpInput>;
 
@@ -46,7 +49,7 @@ export function roleWithArticle(role: RoleInput): string {
 }
 
 const email = z.string().trim().toLowerCase().email("Enter a valid email address");
-const id = (what: string) => z.string().min(1, `${what} is required`).max(64);
+const id = (what: string) => z.string().min(1, `${what} is required`).max(64).regex(NO_NUL, `Not a valid ${what.toLowerCase()} id`);
 
 export const SignInInput = z.object({
   email,
@@ -84,6 +87,15 @@ export type InviteSignUpInput = z.infer<typeof InviteSignUpInput>;
 
 /** Only same-site paths are followed after sign-in ("/acme/budgets", never "//evil.example"). */
 export function safeCallbackPath(raw: string | null | undefined, fallback = "/"): string {
-  if (!raw || !raw.startsWith("/") || raw.startsWith("//") || raw.startsWith("/\\")) return fallback;
-  return raw;
+  if (!raw || !raw.startsWith("/")) return fallback;
+  // Resolve it as the browser will: URL parsing drops tabs and newlines and reads "\\" as "/",
+  // so "/\t/evil.example" is "//evil.example". Only a path that stays on our origin is followed.
+  const base = "http://callback.invalid";
+  let url: URL;
+  try {
+    url = new URL(raw, base);
+  } catch {
+    return fallback;
+  }
+  return url.origin === base ? url.pathname + url.search + url.hash : fallback;
 }

@@ -10,7 +10,9 @@ export type RetentionDays = (typeof RETENTION_DAYS)[number];
 /** The slug of the tag that events without a `project` land in (one per workspace). */
 export const DEFAULT_TAG_SLUG = "untagged";
 
-const id = z.string().trim().min(1, "Required").max(64);
+// PostgreSQL refuses a NUL byte in text: refused here (400), it would otherwise fail the query (500).
+const NO_NUL = /^[^\u0000]*$/;
+const id = z.string().trim().min(1, "Required").max(64).regex(NO_NUL, "Not a valid id");
 const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const blankToNull = (v: unknown) => (v === undefined || (typeof v === "string" && v.trim() === "") ? null : v);
 
@@ -81,7 +83,7 @@ export type ProjectTagDeleteInput = z.infer<typeof ProjectTagDeleteInput>;
 
 export const IngestTokenCreateInput = z.object({
   workspaceId: id,
-  name: z.string().trim().min(1, "Name the token (e.g. where it is used)").max(80, "At most 80 characters"),
+  name: z.string().trim().min(1, "Name the token (e.g. where it is used)").max(80, "At most 80 characters").regex(NO_NUL, "Remove the NUL character"),
 });
 export type IngestTokenCreateInput = z.infer<typeof IngestTokenCreateInput>;
 

@@ -75,7 +75,7 @@ export async function authorizeCredentials(raw: unknown, headers: Headers) {
   const user = await prisma.user.findUnique({ where: { email } });
   const ok = await verifyPassword(parsed.data.password, user?.passwordHash ?? DUMMY_HASH);
   if (!user?.passwordHash || !ok) return null;
-  return { id: user.id, email: user.email, name: user.name };
+  return { id: user.id, email: user.email, name: user.name, emailVerified: user.emailVerified };
 }
 
 export const authOptions: NextAuthOptions = {
@@ -130,8 +130,21 @@ export const authOptions: NextAuthOptions = {
       : []),
   ],
   callbacks: {
-    async jwt({ token, user }) {
-      if (user?.id) token.sub = user.id;
+    async jwt({ token, user, account }) {
+      if (user?.id) {
+        token.sub = user.id;
+        // A password sign-in to an unverified account: whoever chose the password may not own
+        // the address. Sessions are JWTs, so this one is re-checked below until it is settled.
+        if (account?.provider === "credentials" && "emailVerified" in user && user.emailVerified === null) token.unverified = true;
+        return token;
+      }
+      if (token.unverified && token.sub) {
+        const u = await prisma.user.findUnique({ where: { id: token.sub }, select: { emailVerified: true, passwordHash: true } });
+        // Proven by magic link or OIDC, which removed the password (adapter.ts): its sessions end too.
+        if (!u || (u.emailVerified && !u.passwordHash)) return {};
+        // Proven by the verification link this user's sign-up sent: nothing more to check.
+        if (u.emailVerified) delete token.unverified;
+      }
       return token;
     },
     async session({ session, token }) {

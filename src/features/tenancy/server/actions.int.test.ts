@@ -3,6 +3,9 @@ import { prisma } from "@/server/db";
 import { createOrg, addMember, uniq } from "../../../../test/helpers/factory";
 import { waitForMail } from "../../../../test/helpers/mail";
 import { actAs, sessionMock } from "../../../../test/helpers/session";
+import { SignUpInput } from "../schemas";
+import { signUp } from "./orgs";
+import { runPublicAction } from "./public-action";
 
 vi.mock("@/server/next/session", () => sessionMock);
 
@@ -51,6 +54,21 @@ describe("members page actions", () => {
       expect(await members.resendInvitationAction(slug, { invitationId: inv.id })).toMatchObject({ ok: false, status: 404 });
     }
     expect((await prisma.membership.findUniqueOrThrow({ where: { id: m.id } })).role).toBe("member");
+  });
+
+  it("a NUL byte in an id or a name answers 400 (PostgreSQL can't take it), creating nothing", async () => {
+    const a = await createOrg();
+    actAs(a.owner.id);
+    const status = (r: { ok: boolean; status?: number }) => (r.ok ? 200 : r.status);
+    expect(status(await members.changeMemberRoleAction(a.org.slug, { membershipId: "\u0000", role: "viewer" }))).toBe(400);
+    expect(status(await members.removeMemberAction(a.org.slug, { membershipId: "m\u0000" }))).toBe(400);
+    expect(status(await members.revokeInvitationAction(a.org.slug, { invitationId: "\u0000" }))).toBe(400);
+    expect(status(await members.resendInvitationAction(a.org.slug, { invitationId: "\u0000" }))).toBe(400);
+    const orgName = `${uniq("Nul")}\u0000Org`;
+    expect(status(await onboarding.createOrgAction({ name: orgName }))).toBe(400);
+    const email = `${uniq("nul")}@example.test`;
+    expect(status(await runPublicAction(SignUpInput, { name: "N\u0000", email, password: "correct horse battery", orgName }, (i) => signUp(i)))).toBe(400);
+    expect(await prisma.user.count({ where: { email } })).toBe(0);
   });
 
   it("viewers get 403 on every change", async () => {

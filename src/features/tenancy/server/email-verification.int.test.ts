@@ -39,6 +39,10 @@ describe("email verification (account pre-hijacking)", () => {
     await expect(verifyEmail(link.email, link.token)).rejects.toMatchObject({ status: 400 });
   });
 
+  it("a verification link with a NUL byte in its email answers 400, not a database error", async () => {
+    await expect(verifyEmail("cfo\u0000@example.test", "tg_verify_x")).rejects.toMatchObject({ status: 400 });
+  });
+
   it("an unverified password account cannot accept an invitation (a fresh link is sent); once verified it can", async () => {
     const victimOrg = await createOrg();
     const email = `${uniq("cfo")}@example.test`;

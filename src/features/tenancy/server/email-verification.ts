@@ -52,7 +52,8 @@ export async function sendVerificationEmail(user: { email: string }): Promise<bo
 export async function verifyEmail(rawEmail: string, token: string): Promise<{ email: string }> {
   const email = rawEmail.trim().toLowerCase();
   const invalid = () => badRequest("This verification link is not valid or has expired. Sign in to get a new one.");
-  if (!email || !token) throw invalid();
+  // A NUL byte can't be in any stored address, and PostgreSQL refuses it in a query (a 500).
+  if (!email || !token || email.includes("\u0000")) throw invalid();
   const used = await prisma.verificationToken.deleteMany({ where: { identifier: PREFIX + email, token: sha256Hex(token), expires: { gt: new Date() } } });
   if (used.count !== 1) throw invalid();
   await prisma.user.updateMany({ where: { email, emailVerified: null }, data: { emailVerified: new Date() } });

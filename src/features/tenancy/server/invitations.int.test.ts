@@ -77,6 +77,17 @@ describe("invitations", () => {
     await expect(acceptInvitation(b.owner.id, token)).rejects.toMatchObject({ status: 409 });
   });
 
+  it("the sign-up form submitted twice at once from one link: one account joins, the other answers 409 (not 500)", async () => {
+    const a = await createOrg();
+    const email = `${uniq("twice")}@example.test`;
+    const { token } = await inviteAndReadLink(a.ctx, email);
+    const results = await Promise.allSettled([1, 2, 3].map(() => signUpFromInvitation({ token, name: "Twice", password: "correct horse battery" })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of results) if (r.status === "rejected") expect(r.reason).toMatchObject({ status: 409 });
+    expect(await prisma.user.count({ where: { email } })).toBe(1);
+    expect(await prisma.membership.count({ where: { orgId: a.org.id, user: { email } } })).toBe(1);
+  });
+
   it("existing account can't be taken over by signing up from an invitation", async () => {
     const a = await createOrg();
     const b = await createOrg();
@@ -124,6 +135,15 @@ describe("invitations", () => {
     await expect(inviteMember(admin.ctx, { email: `${uniq("o")}@example.test`, role: "owner" })).rejects.toMatchObject({ status: 403 });
     const viewer = await addMember(a.org.id, "viewer");
     await expect(inviteMember(viewer.ctx, { email: `${uniq("v")}@example.test`, role: "viewer" })).rejects.toMatchObject({ status: 403 });
+  });
+
+  it("the same invitation submitted twice at once makes one pending invitation; the other answers 409", async () => {
+    const a = await createOrg();
+    const email = `${uniq("dup")}@example.test`;
+    const results = await Promise.allSettled([1, 2, 3].map(() => inviteMember(a.ctx, { email, role: "member" })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of results) if (r.status === "rejected") expect(r.reason).toMatchObject({ status: 409 });
+    expect(await prisma.invitation.count({ where: { orgId: a.org.id, email, revokedAt: null } })).toBe(1);
   });
 
   it("an admin of org B can't list, resend or revoke org A's invitations", async () => {

@@ -11,6 +11,7 @@ import { writeAudit } from "@/features/audit/server/audit";
 import type { Invitation } from "@/generated/prisma/client";
 import type { InvitationIdInput, InviteMemberInput, InviteSignUpInput } from "../schemas";
 import { invitationEmail } from "./invitation-email";
+import { isUniqueViolation } from "@/features/workspaces/server/errors";
 
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -74,12 +75,15 @@ export async function inviteMember(ctx: TenantContext, input: InviteMemberInput)
   const email = input.email.toLowerCase();
   const member = await prisma.membership.findFirst({ where: { orgId: ctx.orgId, user: { email } } });
   if (member) throw conflict(`${email} is already a member of this organization`);
-  const open = await prisma.invitation.findMany({ where: { orgId: ctx.orgId, email, acceptedAt: null, revokedAt: null } });
-  if (open.some((i) => statusOf(i) === "pending")) {
-    throw conflict(`${email} already has a pending invitation. Resend or revoke it below.`);
-  }
   const { token, tokenHash, expiresAt } = newToken();
   const inv = await prisma.$transaction(async (tx) => {
+    // One org's invitations are written one at a time (its row is locked, as for membership
+    // changes), so a form submitted twice can't leave two pending links for one address.
+    await tx.$queryRaw`SELECT id FROM orgs WHERE id = ${ctx.orgId} FOR UPDATE`;
+    const open = await tx.invitation.findMany({ where: { orgId: ctx.orgId, email, acceptedAt: null, revokedAt: null } });
+    if (open.some((i) => statusOf(i) === "pending")) {
+      throw conflict(`${email} already has a pending invitation. Resend or revoke it below.`);
+    }
     // Expired leftovers for the same address are superseded by the new invitation.
     if (open.length) await tx.invitation.updateMany({ where: { id: { in: open.map((i) => i.id) }, orgId: ctx.orgId }, data: { revokedAt: new Date() } });
     const created = await tx.invitation.create({
@@ -204,13 +208,17 @@ export async function acceptInvitation(userId: string, token: string) {
  */
 export async function signUpFromInvitation(input: InviteSignUpInput) {
   const inv = await pendingByToken(input.token);
-  if (await prisma.user.findUnique({ where: { email: inv.email } })) {
-    throw conflict("An account with this email already exists. Sign in to accept the invitation.");
-  }
+  const accountExists = () => conflict("An account with this email already exists. Sign in to accept the invitation.");
+  if (await prisma.user.findUnique({ where: { email: inv.email } })) throw accountExists();
   const passwordHash = await hashPassword(input.password);
-  return prisma.$transaction(async (tx) => {
-    const user = await tx.user.create({ data: { email: inv.email, name: input.name, passwordHash, emailVerified: new Date() } });
-    const joined = await join(tx, inv, user);
-    return { email: user.email, orgSlug: joined.orgSlug };
-  });
+  return prisma
+    .$transaction(async (tx) => {
+      const user = await tx.user.create({ data: { email: inv.email, name: input.name, passwordHash, emailVerified: new Date() } });
+      const joined = await join(tx, inv, user);
+      return { email: user.email, orgSlug: joined.orgSlug };
+    })
+    .catch((e: unknown) => {
+      // The same link submitted twice at once: both pass the check above; the unique email index stops the second.
+      throw isUniqueViolation(e) ? accountExists() : e;
+    });
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { prisma } from "@/server/db";
 import { createOrg as createTestOrg, uniq } from "../../../../test/helpers/factory";
 import { createOrg, listUserOrgs, orgOverview, signUp, SIGNUPS_PER_IP_PER_HOUR } from "./orgs";
+import { runPublicAction } from "./public-action";
+import { SignUpInput } from "../schemas";
 
 describe("orgs", () => {
   it("sign-up makes the user owner of a new org with a default workspace and tag", async () => {
@@ -10,6 +12,24 @@ describe("orgs", () => {
     expect(await listUserOrgs(user.id)).toEqual([{ slug: org.slug, name: "Ada Labs", role: "owner" }]);
     expect(await prisma.projectTag.count({ where: { orgId: org.id, isDefault: true } })).toBe(1);
     await expect(signUp({ name: "Ada", email, password: "long enough pw", orgName: "Other" })).rejects.toMatchObject({ status: 409 });
+  });
+
+  it("concurrent sign-ups with one email: one account, the others answer 409 (not 500)", async () => {
+    const email = `${uniq("race")}@example.test`;
+    const results = await Promise.all(
+      [1, 2, 3].map((i) => runPublicAction(SignUpInput, { name: "R", email, password: "correct horse battery", orgName: `${uniq("Org")}${i}` }, (input) => signUp(input))),
+    );
+    expect(results.map((r) => (r.ok ? 200 : r.status)).sort()).toEqual([200, 409, 409]);
+    expect(await prisma.user.count({ where: { email } })).toBe(1);
+  });
+
+  it("concurrent sign-ups naming their org alike all succeed, each org with its own slug", async () => {
+    const orgName = uniq("Same Name");
+    const results = await Promise.all(
+      [1, 2, 3].map(() => runPublicAction(SignUpInput, { name: "R", email: `${uniq("s")}@example.test`, password: "correct horse battery", orgName }, (input) => signUp(input))),
+    );
+    expect(results.map((r) => (r.ok ? 200 : r.status))).toEqual([200, 200, 200]);
+    expect(await prisma.org.count({ where: { name: orgName } })).toBe(3);
   });
 
   it("onboarding creates a further org owned by the user; reserved slugs are avoided", async () => {

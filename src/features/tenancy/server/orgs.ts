@@ -6,6 +6,7 @@ import { hashPassword } from "@/server/auth/password";
 import type { TenantContext } from "@/server/tenant";
 import type { Prisma } from "@/generated/prisma/client";
 import { slugify, type CreateOrgInput, type SignUpInput } from "../schemas";
+import { isUniqueViolation } from "@/features/workspaces/server/errors";
 import { sendVerificationEmail } from "./email-verification";
 
 // Top-level paths the app owns: an org with one of these slugs would be unreachable at /<slug>.
@@ -16,6 +17,19 @@ async function freeOrgSlug(name: string): Promise<string> {
   const base = slugify(name);
   if (!RESERVED_SLUGS.has(base) && !(await prisma.org.findUnique({ where: { slug: base } }))) return base;
   return `${base}-${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * Runs `create` with a free slug. Two orgs of one name created at once both find it free; the
+ * unique index refuses the second, which tries once more with a random suffix.
+ */
+async function withFreeSlug<T>(name: string, create: (slug: string) => Promise<T>): Promise<T> {
+  try {
+    return await create(await freeOrgSlug(name));
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+  }
+  return create(`${slugify(name)}-${randomBytes(3).toString("hex")}`);
 }
 
 /** The org, its owner, a first workspace with its default project tag, and the audit entry. */
@@ -56,14 +70,20 @@ export async function signUp(input: SignUpInput, opts: { ip?: string } = {}) {
       });
     }
   }
+  const emailTaken = () => conflict("An account with this email already exists. Sign in instead.");
   const existing = await prisma.user.findUnique({ where: { email: input.email } });
-  if (existing) throw conflict("An account with this email already exists. Sign in instead.");
+  if (existing) throw emailTaken();
   const passwordHash = await hashPassword(input.password);
-  const slug = await freeOrgSlug(input.orgName);
-  const created = await prisma.$transaction(async (tx) => {
-    const user = await tx.user.create({ data: { email: input.email, name: input.name, passwordHash } });
-    const org = await createOrgFor(tx, user, input.orgName, slug);
-    return { user, org };
+  const created = await withFreeSlug(input.orgName, (slug) =>
+    prisma.$transaction(async (tx) => {
+      const user = await tx.user.create({ data: { email: input.email, name: input.name, passwordHash } });
+      const org = await createOrgFor(tx, user, input.orgName, slug);
+      return { user, org };
+    }),
+  ).catch(async (e: unknown) => {
+    // Two sign-ups with one address at once both pass the check above; the unique index stops the second.
+    if (isUniqueViolation(e) && (await prisma.user.findUnique({ where: { email: input.email }, select: { id: true } }))) throw emailTaken();
+    throw e;
   });
   // Unverified until the link is opened (email-verification.ts has the rules). A mail failure
   // doesn't undo the sign-up: accepting an invitation later sends a new link.
@@ -75,8 +95,7 @@ export async function signUp(input: SignUpInput, opts: { ip?: string } = {}) {
 export async function createOrg(userId: string, input: CreateOrgInput) {
   const user = await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true } });
   if (!user) throw notFound("User not found");
-  const slug = await freeOrgSlug(input.name);
-  const org = await prisma.$transaction((tx) => createOrgFor(tx, user, input.name, slug));
+  const org = await withFreeSlug(input.name, (slug) => prisma.$transaction((tx) => createOrgFor(tx, user, input.name, slug)));
   return { slug: org.slug, name: org.name };
 }
 

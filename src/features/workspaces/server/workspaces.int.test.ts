@@ -7,6 +7,7 @@ vi.mock("@/server/next/session", () => sessionMock);
 
 const { createWorkspaceAction, updateWorkspaceAction, deleteWorkspaceAction } = await import("@/app/[org]/workspaces/actions");
 const { setWorkspaceRetentionAction } = await import("@/app/[org]/settings/actions");
+const { createIngestTokenAction, revokeIngestTokenAction } = await import("@/app/[org]/workspaces/[workspaceId]/actions");
 const { createWorkspace, listWorkspaces, deleteWorkspace } = await import("./workspaces");
 
 const audits = (orgId: string, action: string) => prisma.auditLog.findMany({ where: { orgId, action }, orderBy: { createdAt: "asc" } });
@@ -94,6 +95,16 @@ describe("workspaces", () => {
 
     expect(await deleteWorkspaceAction(a.org.slug, { workspaceId: a.workspace.id, confirmSlug: "default" })).toMatchObject({ ok: false, status: 409 });
     expect(await prisma.workspace.count({ where: { orgId: a.org.id } })).toBe(1);
+  });
+
+  it("a NUL byte in an ingest token's name or in a workspace or token id answers 400 (PostgreSQL can't take it), creating nothing", async () => {
+    const a = await createOrg();
+    actAs(a.owner.id);
+    const ws = await prisma.workspace.findFirstOrThrow({ where: { orgId: a.org.id } });
+    expect(await createIngestTokenAction(a.org.slug, { workspaceId: ws.id, name: "ci\u0000" })).toMatchObject({ ok: false, status: 400 });
+    expect(await createIngestTokenAction(a.org.slug, { workspaceId: "\u0000", name: "ci" })).toMatchObject({ ok: false, status: 400 });
+    expect(await revokeIngestTokenAction(a.org.slug, { tokenId: "\u0000" })).toMatchObject({ ok: false, status: 400 });
+    expect(await prisma.ingestToken.count({ where: { orgId: a.org.id } })).toBe(0);
   });
 
   it("viewers and members get 403 and change nothing", async () => {
