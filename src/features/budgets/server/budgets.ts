@@ -6,6 +6,7 @@ import { writeAudit } from "@/features/audit/server/audit";
 import { usdToMicros } from "@/lib/money";
 import { periodBounds } from "@/lib/periods";
 import { BudgetInput, UpdateBudgetInput, maskWebhookUrl, type BudgetIdInput } from "../schemas";
+import { PG_TEXT } from "@/lib/form-schemas";
 import { OutboundUrlError, checkUrlShape } from "@/server/outbound";
 import { budgetStatus, statusFromSpend, type BudgetStatus } from "./status";
 import { spendInRange } from "./spend";
@@ -62,6 +63,8 @@ function microsToUsdString(m: bigint): string {
 }
 
 async function findBudget(ctx: TenantContext, budgetId: string): Promise<Budget> {
+  // A REST path id is not validated by a schema; PostgreSQL refuses a NUL byte in a query (a 500).
+  if (!PG_TEXT.test(budgetId)) throw notFound("Budget not found");
   const b = await prisma.budget.findFirst({ where: { id: budgetId, orgId: ctx.orgId } });
   if (!b) throw notFound("Budget not found");
   return b;
