@@ -72,14 +72,17 @@ export async function inviteMember(ctx: TenantContext, input: InviteMemberInput)
   requirePermission(ctx, "members:write");
   assertAssignable(ctx, input.role);
   const email = input.email.toLowerCase();
-  const member = await prisma.membership.findFirst({ where: { orgId: ctx.orgId, user: { email } } });
-  if (member) throw conflict(`${email} is already a member of this organization`);
-  const open = await prisma.invitation.findMany({ where: { orgId: ctx.orgId, email, acceptedAt: null, revokedAt: null } });
-  if (open.some((i) => statusOf(i) === "pending")) {
-    throw conflict(`${email} already has a pending invitation. Resend or revoke it below.`);
-  }
   const { token, tokenHash, expiresAt } = newToken();
   const inv = await prisma.$transaction(async (tx) => {
+    // Invitations of one org are checked and written one at a time (the org row is locked), so
+    // a double submit can't make two pending invitations (and two emails) for one address.
+    await tx.$queryRaw`SELECT id FROM orgs WHERE id = ${ctx.orgId} FOR UPDATE`;
+    const member = await tx.membership.findFirst({ where: { orgId: ctx.orgId, user: { email } } });
+    if (member) throw conflict(`${email} is already a member of this organization`);
+    const open = await tx.invitation.findMany({ where: { orgId: ctx.orgId, email, acceptedAt: null, revokedAt: null } });
+    if (open.some((i) => statusOf(i) === "pending")) {
+      throw conflict(`${email} already has a pending invitation. Resend or revoke it below.`);
+    }
     // Expired leftovers for the same address are superseded by the new invitation.
     if (open.length) await tx.invitation.updateMany({ where: { id: { in: open.map((i) => i.id) }, orgId: ctx.orgId }, data: { revokedAt: new Date() } });
     const created = await tx.invitation.create({
