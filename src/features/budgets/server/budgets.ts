@@ -7,6 +7,7 @@ import { usdToMicros } from "@/lib/money";
 import { periodBounds } from "@/lib/periods";
 import { BudgetInput, UpdateBudgetInput, maskWebhookUrl, type BudgetIdInput } from "../schemas";
 import { PG_TEXT } from "@/lib/form-schemas";
+import { PROVIDER_LABELS } from "@/features/providers/registry";
 import { OutboundUrlError, checkUrlShape } from "@/server/outbound";
 import { budgetStatus, statusFromSpend, type BudgetStatus } from "./status";
 import { spendInRange } from "./spend";
@@ -90,9 +91,13 @@ async function resolveScope(ctx: TenantContext, input: BudgetInput) {
     else Object.assign(out, { projectTagId: tag.id, workspaceId: tag.workspaceId });
   }
   if (input.scope === "key") {
-    const key = await prisma.providerKey.findFirst({ where: { id: input.providerKeyId!, orgId }, select: { id: true } });
+    const key = await prisma.providerKey.findFirst({ where: { id: input.providerKeyId!, orgId }, select: { id: true, provider: true } });
     if (!key) issues.push({ path: "providerKeyId", message: "Choose a provider key of this organization" });
     else out.providerKeyId = key.id;
+    // A key spends with one provider only: another provider's filter would match nothing, ever.
+    if (key && input.providerFilter && input.providerFilter !== key.provider) {
+      issues.push({ path: "providerFilter", message: `This key spends with ${PROVIDER_LABELS[key.provider]} only; filter by ${PROVIDER_LABELS[key.provider]} or any provider` });
+    }
   }
   if (input.scope === "member") {
     const m = await prisma.membership.findFirst({ where: { userId: input.memberId!, orgId }, select: { userId: true } });
