@@ -1,4 +1,4 @@
-import type { Budget } from "@/generated/prisma/client";
+import type { Budget, Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/server/db";
 import { AppError, badRequest, notFound, zodIssues, type Issue } from "@/server/errors";
 import { requirePermission, type TenantContext } from "@/server/tenant";
@@ -109,6 +109,22 @@ async function resolveScope(ctx: TenantContext, input: BudgetInput) {
 }
 
 /**
+ * Holds the budget's workspace and project tag (FOR SHARE) for the writing transaction, so a
+ * delete of either, which counts the budgets on it after locking the row, either sees this
+ * budget or has already removed the row (then the scope field is refused, like a foreign id).
+ */
+async function lockScope(tx: Prisma.TransactionClient, scopeIds: { workspaceId: string | null; projectTagId: string | null }) {
+  if (scopeIds.workspaceId) {
+    const ws = await tx.$queryRaw<unknown[]>`SELECT id FROM workspaces WHERE id = ${scopeIds.workspaceId} FOR SHARE`;
+    if (ws.length === 0) throw badRequest("Choose a workspace of this organization", [{ path: "workspaceId", message: "Choose a workspace of this organization" }]);
+  }
+  if (scopeIds.projectTagId) {
+    const tag = await tx.$queryRaw<unknown[]>`SELECT id FROM project_tags WHERE id = ${scopeIds.projectTagId} FOR SHARE`;
+    if (tag.length === 0) throw badRequest("Choose a project tag of this organization", [{ path: "projectTagId", message: "Choose a project tag of this organization" }]);
+  }
+}
+
+/**
  * The masked form sent back means "keep the stored URL". A new URL must not name a private,
  * link-local or metadata address (the worker POSTs to it; checked again at delivery after DNS).
  */
@@ -163,6 +179,7 @@ export async function createBudget(ctx: TenantContext, raw: unknown) {
   input.webhookUrl = resolveWebhook(input, null);
   const scopeIds = await resolveScope(ctx, input);
   const budget = await prisma.$transaction(async (tx) => {
+    await lockScope(tx, scopeIds);
     const b = await tx.budget.create({ data: { orgId: ctx.orgId, createdById: ctx.userId, ...dataFrom(input, scopeIds) } });
     await writeAudit(ctx, { action: "budget.created", targetType: "budget", targetId: b.id, after: toView(b) }, tx);
     return b;
@@ -185,6 +202,7 @@ export async function updateBudget(ctx: TenantContext, raw: unknown, now = new D
   const spend = await spendInRange(next, bounds.start, bounds.end);
   const status = statusFromSpend(next, bounds, spend, now);
   const { budget, rearmed } = await prisma.$transaction(async (tx) => {
+    await lockScope(tx, scopeIds);
     const b = await tx.budget.update({ where: { id: before.id }, data });
     const rearmed = await supersedeClaims(tx, {
       orgId: ctx.orgId,
