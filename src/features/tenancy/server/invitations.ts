@@ -8,7 +8,7 @@ import { sendVerificationEmail } from "./email-verification";
 import { assignableRoles, permissionsFor } from "@/server/rbac";
 import { requirePermission, type TenantContext } from "@/server/tenant";
 import { writeAudit } from "@/features/audit/server/audit";
-import type { Invitation } from "@/generated/prisma/client";
+import { Prisma, type Invitation } from "@/generated/prisma/client";
 import type { InvitationIdInput, InviteMemberInput, InviteSignUpInput } from "../schemas";
 import { invitationEmail } from "./invitation-email";
 
@@ -211,9 +211,17 @@ export async function signUpFromInvitation(input: InviteSignUpInput) {
     throw conflict("An account with this email already exists. Sign in to accept the invitation.");
   }
   const passwordHash = await hashPassword(input.password);
-  return prisma.$transaction(async (tx) => {
-    const user = await tx.user.create({ data: { email: inv.email, name: input.name, passwordHash, emailVerified: new Date() } });
-    const joined = await join(tx, inv, user);
-    return { email: user.email, orgSlug: joined.orgSlug };
-  });
+  try {
+    return await prisma.$transaction(async (tx) => {
+      const user = await tx.user.create({ data: { email: inv.email, name: input.name, passwordHash, emailVerified: new Date() } });
+      const joined = await join(tx, inv, user);
+      return { email: user.email, orgSlug: joined.orgSlug };
+    });
+  } catch (e) {
+    // A double submit (or another sign-up with this address) created the account in between.
+    if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") {
+      throw conflict("An account with this email already exists. Sign in to accept the invitation.");
+    }
+    throw e;
+  }
 }
