@@ -4,18 +4,34 @@ import { AppError, conflict, notFound } from "@/server/errors";
 import { hitRateLimit } from "@/server/auth/rate-limit";
 import { hashPassword } from "@/server/auth/password";
 import type { TenantContext } from "@/server/tenant";
-import type { Prisma } from "@/generated/prisma/client";
+import { Prisma } from "@/generated/prisma/client";
 import { slugify, type CreateOrgInput, type SignUpInput } from "../schemas";
 import { sendVerificationEmail } from "./email-verification";
 
 // Top-level paths the app owns: an org with one of these slugs would be unreachable at /<slug>.
 const RESERVED_SLUGS = new Set(["api", "sign-in", "sign-up", "sign-out", "invite", "onboarding", "_next", "static", "public", "favicon-ico", "health", "admin", "settings", "new"]);
 
-/** A slug that is free now; a race with another sign-up is caught by the unique index. */
+/** A slug that is free now; a race with another sign-up is caught by the unique index (withFreeSlug). */
 async function freeOrgSlug(name: string): Promise<string> {
   const base = slugify(name);
   if (!RESERVED_SLUGS.has(base) && !(await prisma.org.findUnique({ where: { slug: base } }))) return base;
   return `${base}-${randomBytes(3).toString("hex")}`;
+}
+
+const isUniqueViolation = (e: unknown) => e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002";
+
+/**
+ * Runs `create` with a free slug; when a concurrent sign-up or new org took that slug between
+ * the check and the insert (the unique index refuses it), once more with a random suffix.
+ * `retry` says whether a unique violation may be the slug's (not, e.g., the user's email).
+ */
+async function withFreeSlug<T>(name: string, create: (slug: string) => Promise<T>, retry: () => Promise<boolean> = async () => true): Promise<T> {
+  try {
+    return await create(await freeOrgSlug(name));
+  } catch (e) {
+    if (!isUniqueViolation(e) || !(await retry())) throw e;
+    return create(`${slugify(name)}-${randomBytes(3).toString("hex")}`);
+  }
 }
 
 /** The org, its owner, a first workspace with its default project tag, and the audit entry. */
@@ -59,12 +75,24 @@ export async function signUp(input: SignUpInput, opts: { ip?: string } = {}) {
   const existing = await prisma.user.findUnique({ where: { email: input.email } });
   if (existing) throw conflict("An account with this email already exists. Sign in instead.");
   const passwordHash = await hashPassword(input.password);
-  const slug = await freeOrgSlug(input.orgName);
-  const created = await prisma.$transaction(async (tx) => {
-    const user = await tx.user.create({ data: { email: input.email, name: input.name, passwordHash } });
-    const org = await createOrgFor(tx, user, input.orgName, slug);
-    return { user, org };
-  });
+  const emailTaken = async () => Boolean(await prisma.user.findUnique({ where: { email: input.email }, select: { id: true } }));
+  let created;
+  try {
+    created = await withFreeSlug(
+      input.orgName,
+      (slug) =>
+        prisma.$transaction(async (tx) => {
+          const user = await tx.user.create({ data: { email: input.email, name: input.name, passwordHash } });
+          const org = await createOrgFor(tx, user, input.orgName, slug);
+          return { user, org };
+        }),
+      async () => !(await emailTaken()),
+    );
+  } catch (e) {
+    // A double submit (or another sign-up with this address) created the account in between.
+    if (isUniqueViolation(e) && (await emailTaken())) throw conflict("An account with this email already exists. Sign in instead.");
+    throw e;
+  }
   // Unverified until the link is opened (email-verification.ts has the rules). A mail failure
   // doesn't undo the sign-up: accepting an invitation later sends a new link.
   await sendVerificationEmail(created.user).catch((e: unknown) => console.warn("[auth] verification email failed", (e as Error).message));
@@ -75,8 +103,7 @@ export async function signUp(input: SignUpInput, opts: { ip?: string } = {}) {
 export async function createOrg(userId: string, input: CreateOrgInput) {
   const user = await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true } });
   if (!user) throw notFound("User not found");
-  const slug = await freeOrgSlug(input.name);
-  const org = await prisma.$transaction((tx) => createOrgFor(tx, user, input.name, slug));
+  const org = await withFreeSlug(input.name, (slug) => prisma.$transaction((tx) => createOrgFor(tx, user, input.name, slug)));
   return { slug: org.slug, name: org.name };
 }
 
