@@ -37,6 +37,16 @@ describe("the outbound URL guard", () => {
     expect(classifyAddress("::ffff:a9fe:a9fe")).toBe("private");
   });
 
+  it("refuses a webhook to an IPv4 address written in the other IPv6 forms (IPv4-compatible, SIIT, local-use NAT64) and to site-local IPv6", () => {
+    for (const a of ["::a9fe:a9fe", "::7f00:1", "::ffff:0:a9fe:a9fe", "64:ff9b:1::a9fe:a9fe", "fec0::1"]) {
+      expect(classifyAddress(a), a).toBe("private");
+    }
+    expect(() => checkUrlShape("http://[::169.254.169.254]/hook", "webhook", strict)).toThrow(OutboundUrlError);
+    expect(() => checkUrlShape("http://[64:ff9b:1::a9fe:a9fe]/hook", "webhook", strict)).toThrow(OutboundUrlError);
+    // The well-known NAT64 prefix of a public address stays public.
+    expect(classifyAddress("64:ff9b::808:808")).toBe("public");
+  });
+
   it("a provider URL must name an allowed provider host and use https", () => {
     expect(checkUrlShape("https://openrouter.ai/api/v1", "provider", strict).hostname).toBe("openrouter.ai");
     expect(() => checkUrlShape("https://attacker.example/v1", "provider", strict)).toThrow(/Only the provider's own API host/);

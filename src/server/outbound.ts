@@ -48,7 +48,12 @@ for (const [net4, bits] of [
   ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["169.254.0.0", 16], ["172.16.0.0", 12], ["192.0.0.0", 24],
   ["192.0.2.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["198.51.100.0", 24], ["203.0.113.0", 24], ["224.0.0.0", 4], ["240.0.0.0", 4],
 ] as const) refused.addSubnet(net4, bits, "ipv4");
-for (const [net6, bits] of [["::", 128], ["100::", 64], ["2001:db8::", 32], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]] as const) refused.addSubnet(net6, bits, "ipv6");
+// ::/96 (IPv4-compatible, deprecated; also the unspecified ::), ::ffff:0:0:0/96 (SIIT) and
+// 64:ff9b:1::/48 (local-use NAT64, RFC 8215) carry an IPv4 address a translator may reach;
+// fec0::/10 is deprecated site-local, still routed inside some networks.
+for (const [net6, bits] of [
+  ["::", 96], ["::ffff:0:0:0", 96], ["64:ff9b:1::", 48], ["100::", 64], ["2001:db8::", 32], ["fc00::", 7], ["fe80::", 10], ["fec0::", 10], ["ff00::", 8],
+] as const) refused.addSubnet(net6, bits, "ipv6");
 const loopback = new net.BlockList();
 loopback.addSubnet("127.0.0.0", 8, "ipv4");
 loopback.addAddress("::1", "ipv6");

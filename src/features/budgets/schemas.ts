@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { listOf, optionalId } from "@/lib/form-schemas";
+import { PG_TEXT, PG_TEXT_MESSAGE, listOf, optionalId } from "@/lib/form-schemas";
 import { PROVIDERS } from "@/features/providers/registry";
 
 // Browser-safe: the budget form, the server actions and the REST API share these.
@@ -53,7 +53,7 @@ export const Thresholds = z.preprocess(
 );
 
 const BudgetFields = z.object({
-  name: z.string().trim().min(1, "Give the budget a name").max(100, "At most 100 characters"),
+  name: z.string().trim().min(1, "Give the budget a name").max(100, "At most 100 characters").regex(PG_TEXT, PG_TEXT_MESSAGE),
   scope: z.enum(BUDGET_SCOPES, { error: "Choose what the budget covers" }),
   workspaceId: optionalId,
   projectTagId: optionalId,
@@ -68,6 +68,7 @@ const BudgetFields = z.object({
     .string()
     .trim()
     .max(200, "At most 200 characters")
+    .regex(PG_TEXT, PG_TEXT_MESSAGE)
     .optional()
     .nullable()
     .transform((v) => (v ? v : null)),
@@ -82,6 +83,7 @@ const BudgetFields = z.object({
     .string()
     .trim()
     .max(500)
+    .regex(PG_TEXT, PG_TEXT_MESSAGE)
     .optional()
     .nullable()
     .transform((v) => (v ? v : null))

@@ -7,6 +7,7 @@ import { authenticateApiToken } from "@/features/api-tokens/server/api-tokens";
 import { getSessionUserId } from "./session";
 import { DB_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "@/server/db-unavailable";
 import { env } from "@/env";
+import { PG_TEXT, PG_TEXT_MESSAGE } from "@/lib/form-schemas";
 
 /**
  * The gates. Every route handler under an org goes through `withTenantRoute`, every
@@ -136,6 +137,19 @@ function toFieldErrors(issues: Issue[]): Record<string, string> {
 }
 
 /**
+ * Where a parsed input holds text PostgreSQL can't store (a NUL byte, a lone UTF-16 surrogate),
+ * wherever it is: an id or a name with one would otherwise reach a query and fail there (a 500).
+ */
+function unstorableText(v: unknown, path: string[] = []): Issue[] {
+  if (typeof v === "string") return PG_TEXT.test(v) ? [] : [{ path: path.join("."), message: PG_TEXT_MESSAGE }];
+  if (Array.isArray(v)) return v.flatMap((x, i) => unstorableText(x, [...path, String(i)]));
+  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.entries(v).flatMap(([k, x]) => unstorableText(x, [...path, k]));
+  }
+  return [];
+}
+
+/**
  * Builds a server action `(orgSlug, input) => ActionResult`. The input is parsed with the
  * same zod schema the form uses, so errors come back keyed by field for inline display.
  */
@@ -156,6 +170,8 @@ export function tenantAction<S extends z.ZodType, T>(
         const issues = zodIssues(parsed.error);
         return { ok: false, status: 400, error: issues[0]?.message ?? "Invalid input", fieldErrors: toFieldErrors(issues) };
       }
+      const unstorable = unstorableText(parsed.data);
+      if (unstorable.length) return { ok: false, status: 400, error: PG_TEXT_MESSAGE, fieldErrors: toFieldErrors(unstorable) };
       return { ok: true, data: await fn(ctx, parsed.data) };
     } catch (e) {
       if (e instanceof AppError) {

@@ -94,6 +94,14 @@ describe("alert feed", () => {
     expect(open.items.map((i) => i.title)).toEqual(["second"]);
     expect((await listAlerts(viewer.ctx)).items.find((i) => i.id === a.id)).toMatchObject({ acknowledgedBy: expect.stringContaining("@") });
   });
+
+  it("a feed cursor (from the page URL) that no alert could have, e.g. with a NUL byte, shows the first page instead of failing", async () => {
+    const { org, ctx } = await createOrg();
+    await prisma.alert.create({ data: { orgId: org.id, kind: "anomaly", dedupeKey: `t-${org.id}-c`, title: "only" } });
+    for (const cursor of ["a\u0000b", "a\ud800b"]) {
+      expect((await listAlerts(ctx, { cursor })).items.map((i) => i.title)).toEqual(["only"]);
+    }
+  });
 });
 
 describe("OpenRouter credits", () => {

@@ -3,6 +3,7 @@ import { notFound } from "@/server/errors";
 import { requirePermission, type TenantContext } from "@/server/tenant";
 import { writeAudit } from "@/features/audit/server/audit";
 import { usdToMicros } from "@/lib/money";
+import { PG_TEXT } from "@/lib/form-schemas";
 import { AlertFeedFilter, type AcknowledgeAlertInput, type AnomalySettingsInput } from "../schemas";
 
 export type AlertView = Awaited<ReturnType<typeof listAlerts>>["items"][number];
@@ -11,6 +12,9 @@ export type AlertView = Awaited<ReturnType<typeof listAlerts>>["items"][number];
 export async function listAlerts(ctx: TenantContext, filter: AlertFeedFilter = {}) {
   requirePermission(ctx, "alerts:read");
   const f = AlertFeedFilter.parse(filter);
+  // The cursor comes from the page URL; one no alert id could be (PostgreSQL would refuse it in
+  // the query) is dropped like a missing one.
+  if (f.cursor && !PG_TEXT.test(f.cursor)) f.cursor = undefined;
   const rows = await prisma.alert.findMany({
     where: { orgId: ctx.orgId, ...(f.onlyOpen ? { acknowledgedAt: null } : {}) },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],

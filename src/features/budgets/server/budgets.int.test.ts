@@ -8,7 +8,7 @@ import { deliverAlert } from "@/features/alerts/server/deliver";
 import { createBudget, deleteBudget, getBudget, listBudgets, updateBudget, patchBudget } from "./budgets";
 import { evaluateBudget } from "./evaluate";
 import { spendInRange } from "./spend";
-import { landUsage, makeBudget, recipient } from "../test/fixtures";
+import { landUsage, makeBudget, makeKey, recipient } from "../test/fixtures";
 
 const baseInput = (over: Record<string, unknown> = {}) => ({
   name: "Team monthly",
@@ -50,6 +50,19 @@ describe("budget CRUD", () => {
     expect(audit[1]!.after).toMatchObject({ amountMicros: "300500000" });
     expect(audit[3]!.before).toMatchObject({ name: "Renamed" });
     expect((await listBudgets(ctx)).map((x) => x.id)).toEqual([b.id]);
+  });
+
+  it("a key budget whose provider filter is not the key's provider (it could never match) is a 400 on providerFilter, on create and on edit", async () => {
+    const { ctx, org } = await createOrg();
+    const key = await makeKey(org.id, { connectionId: null, provider: "openai", providerKeyId: `k-${org.id}` });
+    await expect(createBudget(ctx, baseInput({ scope: "key", providerKeyId: key.id, providerFilter: "openrouter" }))).rejects.toMatchObject({
+      status: 400,
+      issues: [expect.objectContaining({ path: "providerFilter" })],
+    });
+    expect(await prisma.budget.count({ where: { orgId: org.id } })).toBe(0);
+    const b = await createBudget(ctx, baseInput({ scope: "key", providerKeyId: key.id, providerFilter: "openai" }));
+    await expect(patchBudget(ctx, b.id, { providerFilter: "openrouter" })).rejects.toMatchObject({ status: 400, issues: [expect.objectContaining({ path: "providerFilter" })] });
+    expect((await getBudget(ctx, { budgetId: b.id })).providerFilter).toBe("openai");
   });
 
   it("viewers read but cannot change; members of another org get 404", async () => {

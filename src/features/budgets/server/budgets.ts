@@ -1,4 +1,4 @@
-import type { Budget } from "@/generated/prisma/client";
+import type { Budget, Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/server/db";
 import { AppError, badRequest, notFound, zodIssues, type Issue } from "@/server/errors";
 import { requirePermission, type TenantContext } from "@/server/tenant";
@@ -6,6 +6,8 @@ import { writeAudit } from "@/features/audit/server/audit";
 import { usdToMicros } from "@/lib/money";
 import { periodBounds } from "@/lib/periods";
 import { BudgetInput, UpdateBudgetInput, maskWebhookUrl, type BudgetIdInput } from "../schemas";
+import { PG_TEXT } from "@/lib/form-schemas";
+import { PROVIDER_LABELS } from "@/features/providers/registry";
 import { OutboundUrlError, checkUrlShape } from "@/server/outbound";
 import { budgetStatus, statusFromSpend, type BudgetStatus } from "./status";
 import { spendInRange } from "./spend";
@@ -62,6 +64,8 @@ function microsToUsdString(m: bigint): string {
 }
 
 async function findBudget(ctx: TenantContext, budgetId: string): Promise<Budget> {
+  // A REST path id is not validated by a schema; PostgreSQL refuses a NUL byte in a query (a 500).
+  if (!PG_TEXT.test(budgetId)) throw notFound("Budget not found");
   const b = await prisma.budget.findFirst({ where: { id: budgetId, orgId: ctx.orgId } });
   if (!b) throw notFound("Budget not found");
   return b;
@@ -87,9 +91,13 @@ async function resolveScope(ctx: TenantContext, input: BudgetInput) {
     else Object.assign(out, { projectTagId: tag.id, workspaceId: tag.workspaceId });
   }
   if (input.scope === "key") {
-    const key = await prisma.providerKey.findFirst({ where: { id: input.providerKeyId!, orgId }, select: { id: true } });
+    const key = await prisma.providerKey.findFirst({ where: { id: input.providerKeyId!, orgId }, select: { id: true, provider: true } });
     if (!key) issues.push({ path: "providerKeyId", message: "Choose a provider key of this organization" });
     else out.providerKeyId = key.id;
+    // A key spends with one provider only: another provider's filter would match nothing, ever.
+    if (key && input.providerFilter && input.providerFilter !== key.provider) {
+      issues.push({ path: "providerFilter", message: `This key spends with ${PROVIDER_LABELS[key.provider]} only; filter by ${PROVIDER_LABELS[key.provider]} or any provider` });
+    }
   }
   if (input.scope === "member") {
     const m = await prisma.membership.findFirst({ where: { userId: input.memberId!, orgId }, select: { userId: true } });
@@ -98,6 +106,22 @@ async function resolveScope(ctx: TenantContext, input: BudgetInput) {
   }
   if (issues.length) throw badRequest(issues[0]!.message, issues);
   return out;
+}
+
+/**
+ * Holds the budget's workspace and project tag (FOR SHARE) for the writing transaction, so a
+ * delete of either, which counts the budgets on it after locking the row, either sees this
+ * budget or has already removed the row (then the scope field is refused, like a foreign id).
+ */
+async function lockScope(tx: Prisma.TransactionClient, scopeIds: { workspaceId: string | null; projectTagId: string | null }) {
+  if (scopeIds.workspaceId) {
+    const ws = await tx.$queryRaw<unknown[]>`SELECT id FROM workspaces WHERE id = ${scopeIds.workspaceId} FOR SHARE`;
+    if (ws.length === 0) throw badRequest("Choose a workspace of this organization", [{ path: "workspaceId", message: "Choose a workspace of this organization" }]);
+  }
+  if (scopeIds.projectTagId) {
+    const tag = await tx.$queryRaw<unknown[]>`SELECT id FROM project_tags WHERE id = ${scopeIds.projectTagId} FOR SHARE`;
+    if (tag.length === 0) throw badRequest("Choose a project tag of this organization", [{ path: "projectTagId", message: "Choose a project tag of this organization" }]);
+  }
 }
 
 /**
@@ -155,6 +179,7 @@ export async function createBudget(ctx: TenantContext, raw: unknown) {
   input.webhookUrl = resolveWebhook(input, null);
   const scopeIds = await resolveScope(ctx, input);
   const budget = await prisma.$transaction(async (tx) => {
+    await lockScope(tx, scopeIds);
     const b = await tx.budget.create({ data: { orgId: ctx.orgId, createdById: ctx.userId, ...dataFrom(input, scopeIds) } });
     await writeAudit(ctx, { action: "budget.created", targetType: "budget", targetId: b.id, after: toView(b) }, tx);
     return b;
@@ -177,6 +202,7 @@ export async function updateBudget(ctx: TenantContext, raw: unknown, now = new D
   const spend = await spendInRange(next, bounds.start, bounds.end);
   const status = statusFromSpend(next, bounds, spend, now);
   const { budget, rearmed } = await prisma.$transaction(async (tx) => {
+    await lockScope(tx, scopeIds);
     const b = await tx.budget.update({ where: { id: before.id }, data });
     const rearmed = await supersedeClaims(tx, {
       orgId: ctx.orgId,

@@ -47,6 +47,29 @@ describe("REST /api/v1/orgs/:org/budgets", () => {
     expect((await item.DELETE(req("DELETE"), p({ org: a.org.slug, budgetId: data.id }))).status).toBe(200);
     expect((await item.GET(req("GET"), p({ org: a.org.slug, budgetId: data.id }))).status).toBe(404);
   });
+
+  it("text PostgreSQL can't store is a 400 naming the field in a body and a 404 in the path, and nothing changes", async () => {
+    const a = await createOrg();
+    actAs(a.owner.id);
+    const ok = { name: "ok", scope: "org", period: "monthly", amountUsd: "10" };
+    const created = (await (await collection.POST(req("POST", ok), p({ org: a.org.slug }))).json()) as { data: { id: string; name: string; updatedAt: string } };
+    for (const bad of ["a\u0000b", "a\ud800b"]) {
+      for (const field of ["name", "modelFilter", "webhookUrl"]) {
+        const value = field === "webhookUrl" ? `https://hooks.example/${bad}` : bad;
+        const res = await collection.POST(req("POST", { ...ok, [field]: value }), p({ org: a.org.slug }));
+        expect({ bad, field, status: res.status }).toEqual({ bad, field, status: 400 });
+        expect(((await res.json()) as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path)).toContain(field);
+        const patched = await item.PATCH(req("PATCH", { [field]: value }), p({ org: a.org.slug, budgetId: created.data.id }));
+        expect({ bad, field, status: patched.status }).toEqual({ bad, field, status: 400 });
+      }
+      expect((await item.GET(req("GET"), p({ org: a.org.slug, budgetId: bad }))).status).toBe(404);
+      expect((await item.PATCH(req("PATCH", { amountUsd: "1" }), p({ org: a.org.slug, budgetId: bad }))).status).toBe(404);
+      expect((await item.DELETE(req("DELETE"), p({ org: a.org.slug, budgetId: bad }))).status).toBe(404);
+    }
+    const { prisma } = await import("@/server/db");
+    const rows = await prisma.budget.findMany({ where: { orgId: a.org.id } });
+    expect(rows.map((r) => [r.id, r.name, r.updatedAt.toISOString()])).toEqual([[created.data.id, "ok", created.data.updatedAt]]);
+  });
 });
 
 describe("REST /api/v1/orgs/:org/budgets against cross-site requests", () => {

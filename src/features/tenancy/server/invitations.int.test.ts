@@ -30,6 +30,27 @@ async function readLink(email: string, count: number) {
 }
 
 describe("invitations", () => {
+  it("a double-submitted invitation makes one pending invitation and the second is a 409", async () => {
+    const a = await createOrg();
+    const email = `${uniq("inv")}@example.test`;
+    const results = await Promise.allSettled([inviteMember(a.ctx, { email, role: "member" }), inviteMember(a.ctx, { email, role: "member" })]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(results.find((r) => r.status === "rejected")).toMatchObject({ reason: { status: 409 } });
+    expect(await prisma.invitation.count({ where: { orgId: a.org.id, email, revokedAt: null } })).toBe(1);
+  });
+
+  it("a double-submitted sign-up from an invitation makes one account and answers the second with 409, not 500", async () => {
+    const a = await createOrg();
+    const email = `${uniq("inv")}@example.test`;
+    const { token } = await inviteAndReadLink(a.ctx, email, "member");
+    const input = { token, name: "New", password: "correct horse battery" };
+    const results = await Promise.allSettled([signUpFromInvitation(input), signUpFromInvitation(input)]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(results.find((r) => r.status === "rejected")).toMatchObject({ reason: { status: 409 } });
+    expect(await prisma.user.count({ where: { email } })).toBe(1);
+    expect(await prisma.membership.count({ where: { orgId: a.org.id, user: { email } } })).toBe(1);
+  });
+
   it("an invitation email arrives with a working link; only the token's hash is stored", async () => {
     const a = await createOrg();
     const email = `${uniq("inv")}@example.test`;

@@ -32,6 +32,21 @@ describe("orgs", () => {
     expect(await prisma.org.count({ where: { name: orgName } })).toBe(3);
   });
 
+  it("a double-submitted sign-up makes one account and answers the second with 409; two new orgs of one name both get made", async () => {
+    const email = `${uniq("su")}@example.test`;
+    const orgName = uniq("Race Labs");
+    const results = await Promise.allSettled([0, 1].map(() => signUp({ name: "Ada", email, password: "long enough pw", orgName })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(results.find((r) => r.status === "rejected")).toMatchObject({ reason: { status: 409 } });
+    expect(await prisma.user.count({ where: { email } })).toBe(1);
+
+    const a = await createTestOrg();
+    const name = uniq("Twin Org");
+    const made = await Promise.allSettled([createOrg(a.owner.id, { name }), createOrg(a.owner.id, { name })]);
+    expect(made.map((r) => r.status)).toEqual(["fulfilled", "fulfilled"]);
+    expect(await prisma.org.count({ where: { name } })).toBe(2);
+  });
+
   it("onboarding creates a further org owned by the user; reserved slugs are avoided", async () => {
     const a = await createTestOrg();
     const created = await createOrg(a.owner.id, { name: "Sign In" });

@@ -135,3 +135,37 @@ describe("ingest tokens on the workspace page", () => {
     expect(await prisma.ingestToken.findMany({ where: { workspaceId: a.workspace.id } })).toMatchObject([{ id: tok.data.id, revokedAt: null }]);
   });
 });
+
+describe("project tags and budgets at the same time", () => {
+  it("a tag deleted while a budget on it is created leaves no budget on a deleted tag", async () => {
+    const { createProjectTag, deleteProjectTag } = await import("./project-tags");
+    const { createBudget } = await import("@/features/budgets/server/budgets");
+    const a = await createOrg();
+    for (let i = 0; i < 5; i++) {
+      const tag = await createProjectTag(a.ctx, { workspaceId: a.workspace.id, name: `Race ${i}`, ownerId: null });
+      await Promise.allSettled([
+        createBudget(a.ctx, { name: "on tag", scope: "project", projectTagId: tag.id, period: "monthly", amountUsd: "10" }),
+        deleteProjectTag(a.ctx, { projectTagId: tag.id }),
+      ]);
+      const budgets = await prisma.budget.count({ where: { orgId: a.org.id, projectTagId: tag.id } });
+      const tagLeft = await prisma.projectTag.count({ where: { id: tag.id } });
+      expect({ i, orphan: budgets > 0 && tagLeft === 0 }).toEqual({ i, orphan: false });
+    }
+  });
+
+  it("a workspace deleted while a budget on it is created leaves no budget on a deleted workspace", async () => {
+    const { createWorkspace, deleteWorkspace } = await import("./workspaces");
+    const { createBudget } = await import("@/features/budgets/server/budgets");
+    const a = await createOrg();
+    for (let i = 0; i < 5; i++) {
+      const ws = await createWorkspace(a.ctx, { name: `Race ${i}`, slug: `race-${i}`, retentionDays: 30 });
+      await Promise.allSettled([
+        createBudget(a.ctx, { name: "on workspace", scope: "workspace", workspaceId: ws.id, period: "monthly", amountUsd: "10" }),
+        deleteWorkspace(a.ctx, { workspaceId: ws.id, confirmSlug: `race-${i}` }),
+      ]);
+      const budgets = await prisma.budget.count({ where: { orgId: a.org.id, workspaceId: ws.id } });
+      const wsLeft = await prisma.workspace.count({ where: { id: ws.id } });
+      expect({ i, orphan: budgets > 0 && wsLeft === 0 }).toEqual({ i, orphan: false });
+    }
+  });
+});

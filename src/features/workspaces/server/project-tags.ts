@@ -122,10 +122,13 @@ export async function deleteProjectTag(ctx: TenantContext, input: ProjectTagDele
   requirePermission(ctx, "workspaces:write");
   const tag = await getTag(ctx, input.projectTagId);
   if (tag.isDefault) throw conflict("The default project tag can't be deleted");
-  const budgets = await prisma.budget.count({ where: { orgId: ctx.orgId, projectTagId: tag.id } });
-  if (budgets > 0) throw conflict(`${budgets} budget(s) target this project tag. Delete or re-scope them first.`);
   const fallback = await prisma.projectTag.findFirst({ where: { orgId: ctx.orgId, workspaceId: tag.workspaceId, isDefault: true }, select: { id: true } });
   await prisma.$transaction(async (tx) => {
+    // Budget writes hold their tag FOR SHARE (budgets.ts lockScope): counted after this lock,
+    // a budget created at the same moment is either seen here or finds the tag gone.
+    await tx.$queryRaw`SELECT id FROM project_tags WHERE id = ${tag.id} FOR UPDATE`;
+    const budgets = await tx.budget.count({ where: { orgId: ctx.orgId, projectTagId: tag.id } });
+    if (budgets > 0) throw conflict(`${budgets} budget(s) target this project tag. Delete or re-scope them first.`);
     await tx.providerKey.updateMany({ where: { orgId: ctx.orgId, projectTagId: tag.id }, data: { projectTagId: fallback?.id ?? null } });
     await tx.projectTag.delete({ where: { id: tag.id } });
     await writeAudit(ctx, { action: "project_tag.deleted", targetType: "project_tag", targetId: tag.id, before: { ...snapshot(tag), workspaceId: tag.workspaceId } }, tx);

@@ -107,6 +107,18 @@ describe("workspaces", () => {
     expect(await prisma.ingestToken.count({ where: { orgId: a.org.id } })).toBe(0);
   });
 
+  it("two concurrent deletes of an org's last two workspaces leave one of them", async () => {
+    const a = await createOrg();
+    const second = await createWorkspace(a.ctx, { name: "Second", slug: "second", retentionDays: 30 });
+    const results = await Promise.allSettled([
+      deleteWorkspace(a.ctx, { workspaceId: a.workspace.id, confirmSlug: a.workspace.slug }),
+      deleteWorkspace(a.ctx, { workspaceId: second.id, confirmSlug: "second" }),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(results.find((r) => r.status === "rejected")).toMatchObject({ reason: { status: 409 } });
+    expect(await prisma.workspace.count({ where: { orgId: a.org.id } })).toBe(1);
+  });
+
   it("viewers and members get 403 and change nothing", async () => {
     const a = await createOrg();
     for (const role of ["viewer", "member"] as const) {

@@ -114,16 +114,20 @@ export async function deleteWorkspace(ctx: TenantContext, input: WorkspaceDelete
   requirePermission(ctx, "workspaces:write");
   const ws = await getWorkspace(ctx, input.workspaceId);
   if (input.confirmSlug !== ws.slug) throw fieldError("confirmSlug", `Type "${ws.slug}" to confirm`);
-  const [count, tags] = await Promise.all([
-    prisma.workspace.count({ where: { orgId: ctx.orgId } }),
-    prisma.projectTag.findMany({ where: { workspaceId: ws.id, orgId: ctx.orgId }, select: { id: true } }),
-  ]);
-  if (count <= 1) throw conflict("This is the organization's only workspace. Create another one before deleting it.");
-  const budgets = await prisma.budget.count({
-    where: { orgId: ctx.orgId, OR: [{ workspaceId: ws.id }, { projectTagId: { in: tags.map((t) => t.id) } }] },
-  });
-  if (budgets > 0) throw conflict(`${budgets} budget(s) target this workspace or its project tags. Delete or re-scope them first.`);
+  const tags = await prisma.projectTag.findMany({ where: { workspaceId: ws.id, orgId: ctx.orgId }, select: { id: true } });
   await prisma.$transaction(async (tx) => {
+    // Deletes in one org run one at a time (the org row is locked), so two concurrent deletes
+    // of its last two workspaces can't both see "another workspace remains".
+    await tx.$queryRaw`SELECT id FROM orgs WHERE id = ${ctx.orgId} FOR UPDATE`;
+    const count = await tx.workspace.count({ where: { orgId: ctx.orgId } });
+    if (count <= 1) throw conflict("This is the organization's only workspace. Create another one before deleting it.");
+    // Budget writes hold their workspace and tag FOR SHARE (budgets.ts lockScope): counted after
+    // this lock, a budget created at the same moment is either seen here or finds them gone.
+    await tx.$queryRaw`SELECT id FROM workspaces WHERE id = ${ws.id} FOR UPDATE`;
+    const budgets = await tx.budget.count({
+      where: { orgId: ctx.orgId, OR: [{ workspaceId: ws.id }, { projectTagId: { in: tags.map((t) => t.id) } }] },
+    });
+    if (budgets > 0) throw conflict(`${budgets} budget(s) target this workspace or its project tags. Delete or re-scope them first.`);
     await tx.providerKey.updateMany({ where: { orgId: ctx.orgId, workspaceId: ws.id }, data: { workspaceId: null, projectTagId: null } });
     await tx.providerConnection.updateMany({ where: { orgId: ctx.orgId, workspaceId: ws.id }, data: { workspaceId: null } });
     await tx.workspace.delete({ where: { id: ws.id } });
