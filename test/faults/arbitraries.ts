@@ -24,9 +24,15 @@ export const pushEvent = fc.record(
 );
 
 /** Replaces, deletes or adds one field somewhere in a JSON value: "mutated valid". */
+/**
+ * Text PostgreSQL can't hold (a NUL byte; half of a UTF-16 surrogate pair, which jsonb refuses) and
+ * text that looks like a cut-off emoji: what a careless client or a truncating proxy sends.
+ */
+const POISON_TEXT = ["\u0000", "a\u0000b", "\ud800", "x\udc00y", "💥".slice(0, 1), "%00", "\u0000".repeat(3)];
+
 export function mutate<T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
-  return fc.tuple(valid, fc.nat(), fc.constantFrom("replace", "delete", "add"), fc.anything({ maxDepth: 2, withNullPrototype: false })).map(
-    ([v, pick, how, junk]) => {
+  return fc.tuple(valid, fc.nat(), fc.constantFrom("replace", "delete", "add", "poison"), fc.anything({ maxDepth: 2, withNullPrototype: false }), fc.constantFrom(...POISON_TEXT)).map(
+    ([v, pick, how, junk, poison]) => {
       const copy = JSON.parse(JSON.stringify(v)) as unknown;
       const holders: Record<string, unknown>[] = [];
       const walk = (x: unknown) => {
@@ -42,6 +48,7 @@ export function mutate<T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
       const key = keys.length ? keys[pick % keys.length]! : "x";
       if (how === "delete") delete h[key];
       else if (how === "add") h[`extra_${pick % 7}`] = junk;
+      else if (how === "poison") h[key] = typeof h[key] === "string" ? `${h[key] as string}${poison}` : poison;
       else h[key] = junk;
       return copy;
     },
