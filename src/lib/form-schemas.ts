@@ -9,6 +9,8 @@ import { z } from "zod";
  */
 export const PG_TEXT = /^(?:[^\u0000\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
 export const PG_TEXT_MESSAGE = "Contains a NUL character or broken Unicode";
+/** No NUL only (ids and names whose schemas refuse just that; PG_TEXT also refuses broken Unicode). */
+export const NO_NUL = /^[^\u0000]*$/;
 
 /** An optional id from a form or JSON body: blank and missing both mean none (null). */
 export const optionalId = z

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NO_NUL } from "@/lib/form-schemas";
 
 /** Scopes an org API token may hold. All are read-only; `reports:read` covers the report API,
  * exports and scheduled-report runs. */
@@ -6,7 +7,6 @@ export const API_SCOPES = ["reports:read"] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 // PostgreSQL refuses a NUL byte in text: refused here (400), it would otherwise fail the query (500).
-const NO_NUL = /^[^\u0000]*$/;
 const id = z.string().trim().min(1, "Required").max(64).regex(NO_NUL, "Not a token id");
 
 export const ApiTokenCreateInput = z.object({

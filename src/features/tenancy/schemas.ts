@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NO_NUL } from "@/lib/form-schemas";
 
 // Browser-safe: forms and server actions share these.
 export const slugSchema = z
@@ -9,7 +10,6 @@ export const slugSchema = z
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "Lowercase letters, digits and single dashes");
 
 // PostgreSQL refuses a NUL byte in text: refused here (400), it would otherwise fail the query (500).
-const NO_NUL = /^[^\u0000]*$/;
 
 export const SignUpInput = z.object({
   name: z.string().trim().min(1, "Enter your name").max(100).regex(NO_NUL, "Remove the NUL character"),

@@ -78,27 +78,25 @@ async function syncCosts(client: OpenAIAdminClient, p: PollContext, startSec: nu
   let n = 0;
   for (const b of buckets) {
     const day = new Date(b.start_time * 1000);
-    const lines = new Map<string, { amount: bigint; unit: string | null }>();
+    const lines = new Map<string, { projectRef: string; lineItem: string; amountMicros: bigint; quantityUnit: string | null }>();
     for (const r of b.results) {
-      const k = `${r.project_id ?? ""}\u0000${r.line_item ?? ""}`;
+      const projectRef = r.project_id ?? "";
+      const lineItem = r.line_item ?? "";
+      const k = `${projectRef}\u0000${lineItem}`;
       const prev = lines.get(k);
-      lines.set(k, { amount: (prev?.amount ?? 0n) + usdToMicros(r.amount?.value ?? 0), unit: prev?.unit ?? r.quantity_unit ?? null });
+      lines.set(k, { projectRef, lineItem, amountMicros: (prev?.amountMicros ?? 0n) + usdToMicros(r.amount?.value ?? 0), quantityUnit: prev?.quantityUnit ?? r.quantity_unit ?? null });
     }
     // The day's lines as OpenAI states them now, in one transaction: a line an earlier read stored
     // that this one lacks (revised away or renamed) goes, or the day's bill would keep it.
-    const keep = [...lines.keys()].map((k) => {
-      const [projectRef = "", lineItem = ""] = k.split("\u0000");
-      return { projectRef, lineItem };
-    });
+    const keep = [...lines.values()].map(({ projectRef, lineItem }) => ({ projectRef, lineItem }));
     await prisma.$transaction([
-      ...[...lines].map(([k, { amount: amountMicros, unit: quantityUnit }]) => {
-        const [projectRef = "", lineItem = ""] = k.split("\u0000");
-        return prisma.providerCostLine.upsert({
+      ...[...lines.values()].map(({ projectRef, lineItem, amountMicros, quantityUnit }) =>
+        prisma.providerCostLine.upsert({
           where: { connectionId_day_projectRef_lineItem: { connectionId: p.conn.id, day, projectRef, lineItem } },
           create: { orgId: p.conn.orgId, connectionId: p.conn.id, day, projectRef, lineItem, amountMicros, quantityUnit },
           update: { amountMicros, quantityUnit, fetchedAt: p.now },
-        });
-      }),
+        }),
+      ),
       prisma.providerCostLine.deleteMany({ where: { connectionId: p.conn.id, day, NOT: { OR: keep.length ? keep : [{ lineItem: { in: [] } }] } } }),
     ]);
     n += lines.size;

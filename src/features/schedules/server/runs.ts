@@ -3,6 +3,7 @@ import { prisma } from "@/server/db";
 import { AppError, notFound } from "@/server/errors";
 import { requirePermission, type TenantContext } from "@/server/tenant";
 import { periodBounds } from "@/lib/periods";
+import { NO_NUL } from "@/lib/form-schemas";
 import { writeAudit } from "@/features/audit/server/audit";
 import { ScheduleIdInput } from "../schemas";
 import { claimRun } from "./claim";
@@ -14,7 +15,7 @@ const RUN_FIELDS = { id: true, scheduleId: true, test: true, periodStart: true, 
 
 // No NUL: PostgreSQL refuses it in text, so it would fail the query (a 500) instead of the input.
 export const RunListInput = z.object({
-  scheduleId: z.string().trim().max(64).regex(/^[^\u0000]*$/, "Not a scheduled report id").optional(),
+  scheduleId: z.string().trim().max(64).regex(NO_NUL, "Not a scheduled report id").optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 export const RunIdInput = z.object({ runId: z.string().trim().min(1).max(64).regex(/^[^\u0000]+$/, "Not a report run id") });
